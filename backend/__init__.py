@@ -1,0 +1,1 @@
+"""The reference Kilo for Teams backend: organizations, usage, credits, subscriptions, billing."""

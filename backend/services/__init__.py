@@ -1,0 +1,1 @@
+"""Domain rules of the Teams backend; nothing here knows of HTTP or Slack."""

@@ -1,0 +1,631 @@
+"""Subscriptions, seats with pro-ration, the credit ledger, invoices and payments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from backend.models import (
+    AuditAction,
+    BillingCycle,
+    CreditKind,
+    CreditTransaction,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Member,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    PlanPrice,
+    SeatChange,
+    SeatChangeStatus,
+    Subscription,
+    SubscriptionStatus,
+)
+from backend.money import dollars, prorate_to_cent
+from backend.services import audit
+from backend.services.errors import Conflict, Invalid, NotFound
+from backend.services.organizations import seats_used
+from backend.timeutil import add_months, start_of_day
+
+MAX_SEATS = 10_000
+MIN_CREDIT_PURCHASE = dollars(10)
+MAX_CREDIT_PURCHASE = dollars(100_000)
+
+def price_per_seat(session: Session, plan: str, cycle: BillingCycle) -> int:
+    price = session.get(PlanPrice, (plan, cycle))
+    if price is None:
+        raise Invalid(f"The {plan} plan is not offered with {cycle.value} billing.")
+    return price.price_per_seat_microdollars
+
+
+def cycle_end(start: datetime, cycle: BillingCycle) -> datetime:
+    return add_months(start, 12 if cycle is BillingCycle.YEARLY else 1)
+
+
+# --- subscription ------------------------------------------------------------------------------
+
+
+def get_subscription(session: Session, organization_id: str) -> Subscription:
+    subscription = session.scalar(select(Subscription).where(Subscription.organization_id == organization_id))
+    if subscription is None:
+        raise NotFound("This organization has no subscription.")
+    return subscription
+
+
+def create_subscription(
+    session: Session,
+    *,
+    organization_id: str,
+    seats: int,
+    cycle: BillingCycle,
+    start: datetime,
+    plan: str = "teams",
+) -> Subscription:
+    _check_seat_count(seats)
+    period_start = start_of_day(start.date())
+    subscription = Subscription(
+        organization_id=organization_id,
+        plan=plan,
+        billing_cycle=cycle,
+        status=SubscriptionStatus.ACTIVE,
+        seat_count=seats,
+        price_per_seat_microdollars=price_per_seat(session, plan, cycle),
+        current_period_start=period_start,
+        current_period_end=cycle_end(period_start, cycle),
+        auto_renew=True,
+        created_at=start,
+    )
+    session.add(subscription)
+    session.flush()
+    _charge_period(session, subscription, credits=[], now=start)
+    return subscription
+
+
+def roll_forward(session: Session, subscription: Subscription, now: datetime) -> Subscription:
+    """Renew (or end) every cycle that has finished by `now`; renewals invoice and charge the card."""
+    while subscription.status is not SubscriptionStatus.ENDED and now >= subscription.current_period_end:
+        if subscription.status is SubscriptionStatus.PENDING_CANCEL or not subscription.auto_renew:
+            subscription.status = SubscriptionStatus.ENDED
+            subscription.cancel_effective_at = subscription.current_period_end
+            break
+        credits = _unbilled_removal_credits(session, subscription)
+        if subscription.next_billing_cycle and subscription.next_billing_cycle != subscription.billing_cycle:
+            subscription.billing_cycle = subscription.next_billing_cycle
+            subscription.price_per_seat_microdollars = price_per_seat(
+                session, subscription.plan, subscription.billing_cycle
+            )
+        subscription.next_billing_cycle = None
+        subscription.current_period_start = subscription.current_period_end
+        subscription.current_period_end = cycle_end(subscription.current_period_start, subscription.billing_cycle)
+        invoice = _charge_period(session, subscription, credits=credits, now=subscription.current_period_start)
+        for change in credits:
+            change.invoice_id = invoice.id
+            change.status = SeatChangeStatus.ENDED
+        audit.record(
+            session,
+            organization_id=subscription.organization_id,
+            actor=None,
+            action=AuditAction.SUBSCRIPTION_RENEW,
+            target=subscription.id,
+            now=subscription.current_period_start,
+            after={"period_start": subscription.current_period_start.isoformat(), "invoice": invoice.number},
+        )
+    return subscription
+
+
+def _unbilled_removal_credits(session: Session, subscription: Subscription) -> list[SeatChange]:
+    return list(
+        session.scalars(
+            select(SeatChange).where(
+                SeatChange.subscription_id == subscription.id,
+                SeatChange.delta < 0,
+                SeatChange.invoice_id.is_(None),
+            )
+        )
+    )
+
+
+def _charge_period(
+    session: Session, subscription: Subscription, *, credits: Sequence[SeatChange], now: datetime
+) -> Invoice:
+    lines = [
+        (
+            f"Kilo for Teams, {subscription.billing_cycle.value} seat",
+            subscription.seat_count,
+            subscription.price_per_seat_microdollars,
+        )
+    ]
+    lines += [
+        (f"Unused time on {-change.delta} removed seat(s)", 1, change.prorated_amount_microdollars)
+        for change in credits
+    ]
+    return bill(
+        session,
+        organization_id=subscription.organization_id,
+        period_start=subscription.current_period_start,
+        period_end=subscription.current_period_end,
+        lines=lines,
+        now=now,
+        description="Subscription renewal",
+    )
+
+
+@dataclass(frozen=True)
+class NextCharge:
+    date: datetime | None
+    amount_microdollars: int
+
+
+def next_charge(session: Session, subscription: Subscription) -> NextCharge:
+    if subscription.status is not SubscriptionStatus.ACTIVE or not subscription.auto_renew:
+        return NextCharge(date=None, amount_microdollars=0)
+    cycle = subscription.next_billing_cycle or subscription.billing_cycle
+    price = (
+        subscription.price_per_seat_microdollars
+        if cycle is subscription.billing_cycle
+        else price_per_seat(session, subscription.plan, cycle)
+    )
+    credit = sum(c.prorated_amount_microdollars for c in _unbilled_removal_credits(session, subscription))
+    return NextCharge(
+        date=subscription.current_period_end,
+        amount_microdollars=max(0, subscription.seat_count * price + credit),
+    )
+
+
+@dataclass(frozen=True)
+class SeatQuote:
+    """The exact pro-rated amount of a seat change, before anything changes."""
+
+    current_seats: int
+    new_seats: int
+    delta: int
+    price_per_seat_microdollars: int
+    cycle_days: int
+    remaining_days: int
+    prorated_amount_microdollars: int
+    seats_used: int
+
+
+def quote_seat_change(session: Session, subscription: Subscription, new_seats: int, now: datetime) -> SeatQuote:
+    """Pro-rate by the share of whole UTC days left in the cycle, the change day included, to the cent."""
+    _check_seat_count(new_seats)
+    if subscription.status is SubscriptionStatus.ENDED:
+        raise Conflict("The subscription has ended; start a new one before changing seats.")
+    delta = new_seats - subscription.seat_count
+    if delta == 0:
+        raise Invalid(f"The subscription already has {new_seats} seats.")
+    used = seats_used(session, subscription.organization_id, now)
+    if new_seats < used:
+        raise Conflict(
+            f"{used} seats are in use; remove members or revoke invitations before going down to {new_seats}."
+        )
+    start = subscription.current_period_start.date()
+    cycle_days = (subscription.current_period_end.date() - start).days
+    elapsed_days = (now.date() - start).days
+    remaining_days = min(cycle_days, max(0, cycle_days - elapsed_days))
+    amount = prorate_to_cent(delta * subscription.price_per_seat_microdollars, remaining_days, cycle_days)
+    return SeatQuote(
+        current_seats=subscription.seat_count,
+        new_seats=new_seats,
+        delta=delta,
+        price_per_seat_microdollars=subscription.price_per_seat_microdollars,
+        cycle_days=cycle_days,
+        remaining_days=remaining_days,
+        prorated_amount_microdollars=amount,
+        seats_used=used,
+    )
+
+
+def change_seats(
+    session: Session,
+    subscription: Subscription,
+    *,
+    new_seats: int,
+    actor: Member,
+    now: datetime,
+    idempotency_key: str | None,
+) -> SeatChange:
+    if idempotency_key:
+        earlier = session.scalar(
+            select(SeatChange).where(
+                SeatChange.organization_id == subscription.organization_id,
+                SeatChange.idempotency_key == idempotency_key,
+            )
+        )
+        if earlier is not None:
+            if earlier.seats_after != new_seats:
+                raise Conflict("This idempotency key was already used for a different seat change.")
+            return earlier
+    quote = quote_seat_change(session, subscription, new_seats, now)
+    change = SeatChange(
+        organization_id=subscription.organization_id,
+        subscription_id=subscription.id,
+        delta=quote.delta,
+        seats_after=new_seats,
+        billing_cycle=subscription.billing_cycle,
+        status=SeatChangeStatus.ACTIVE,
+        prorated_amount_microdollars=quote.prorated_amount_microdollars,
+        actor_member_id=actor.id,
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    if quote.delta > 0 and quote.prorated_amount_microdollars > 0:
+        invoice = bill(
+            session,
+            organization_id=subscription.organization_id,
+            period_start=now,
+            period_end=subscription.current_period_end,
+            lines=[
+                (
+                    f"{quote.delta} added seat(s), {quote.remaining_days} of {quote.cycle_days} days",
+                    1,
+                    quote.prorated_amount_microdollars,
+                )
+            ],
+            now=now,
+            description="Seat addition",
+        )
+        change.invoice_id = invoice.id
+    before = {"seats": subscription.seat_count}
+    subscription.seat_count = new_seats
+    session.add(change)
+    audit.record(
+        session,
+        organization_id=subscription.organization_id,
+        actor=actor,
+        action=AuditAction.SEATS_ADD if quote.delta > 0 else AuditAction.SEATS_REMOVE,
+        target=subscription.id,
+        now=now,
+        before=before,
+        after={"seats": new_seats, "prorated_amount_microdollars": quote.prorated_amount_microdollars},
+    )
+    session.flush()
+    return change
+
+
+def seat_history(session: Session, organization_id: str, *, limit: int) -> list[SeatChange]:
+    return list(
+        session.scalars(
+            select(SeatChange)
+            .where(SeatChange.organization_id == organization_id)
+            .order_by(SeatChange.created_at.desc(), SeatChange.id)
+            .limit(limit)
+        )
+    )
+
+
+def cancel(session: Session, subscription: Subscription, actor: Member, now: datetime) -> Subscription:
+    if subscription.status is not SubscriptionStatus.ACTIVE:
+        raise Conflict(f"The subscription is {subscription.status.value.replace('_', ' ')}; nothing to cancel.")
+    subscription.status = SubscriptionStatus.PENDING_CANCEL
+    subscription.auto_renew = False
+    subscription.cancel_effective_at = subscription.current_period_end
+    audit.record(
+        session,
+        organization_id=subscription.organization_id,
+        actor=actor,
+        action=AuditAction.SUBSCRIPTION_CANCEL,
+        target=subscription.id,
+        now=now,
+        before={"status": SubscriptionStatus.ACTIVE.value},
+        after={"status": subscription.status.value, "effective_at": subscription.current_period_end.isoformat()},
+    )
+    return subscription
+
+
+def resume(session: Session, subscription: Subscription, actor: Member, now: datetime) -> Subscription:
+    if subscription.status is not SubscriptionStatus.PENDING_CANCEL:
+        raise Conflict("Only a subscription that is set to cancel can be resumed.")
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.auto_renew = True
+    subscription.cancel_effective_at = None
+    audit.record(
+        session,
+        organization_id=subscription.organization_id,
+        actor=actor,
+        action=AuditAction.SUBSCRIPTION_RESUME,
+        target=subscription.id,
+        now=now,
+        before={"status": SubscriptionStatus.PENDING_CANCEL.value},
+        after={"status": SubscriptionStatus.ACTIVE.value},
+    )
+    return subscription
+
+
+def change_billing_cycle(
+    session: Session, subscription: Subscription, cycle: BillingCycle, actor: Member, now: datetime
+) -> Subscription:
+    """A new billing frequency starts with the next cycle; the current one is already paid."""
+    price_per_seat(session, subscription.plan, cycle)  # refuses a cycle the plan does not offer
+    if subscription.status is SubscriptionStatus.ENDED:
+        raise Conflict("The subscription has ended.")
+    before = (subscription.next_billing_cycle or subscription.billing_cycle).value
+    subscription.next_billing_cycle = None if cycle is subscription.billing_cycle else cycle
+    audit.record(
+        session,
+        organization_id=subscription.organization_id,
+        actor=actor,
+        action=AuditAction.SUBSCRIPTION_CHANGE_CYCLE,
+        target=subscription.id,
+        now=now,
+        before={"billing_cycle": before},
+        after={"billing_cycle": cycle.value, "effective_at": subscription.current_period_end.isoformat()},
+    )
+    return subscription
+
+
+def _check_seat_count(seats: int) -> None:
+    if not 1 <= seats <= MAX_SEATS:
+        raise Invalid(f"Seat count must be between 1 and {MAX_SEATS:,}.")
+
+
+# --- invoices and payments ---------------------------------------------------------------------
+
+
+def primary_payment_method(session: Session, organization_id: str) -> PaymentMethod | None:
+    return session.scalar(
+        select(PaymentMethod).where(
+            PaymentMethod.organization_id == organization_id, PaymentMethod.is_primary.is_(True)
+        )
+    )
+
+
+def _next_invoice_number(session: Session, organization_id: str, now: datetime) -> str:
+    count = session.scalar(select(func.count()).where(Invoice.organization_id == organization_id)) or 0
+    return f"KILO-{now:%Y%m}-{count + 1:05d}"
+
+
+def bill(
+    session: Session,
+    *,
+    organization_id: str,
+    period_start: datetime,
+    period_end: datetime,
+    lines: Sequence[tuple[str, int, int]],
+    now: datetime,
+    description: str,
+    fail_payment: bool = False,
+) -> Invoice:
+    """Invoice (description, quantity, unit amount) lines and charge the primary card at once."""
+    invoice = Invoice(
+        organization_id=organization_id,
+        number=_next_invoice_number(session, organization_id, now),
+        period_start=period_start,
+        period_end=period_end,
+        status=InvoiceStatus.OPEN,
+        total_microdollars=0,
+        created_at=now,
+    )
+    for position, (text, quantity, unit_amount) in enumerate(lines):
+        invoice.lines.append(
+            InvoiceLine(
+                position=position,
+                description=text,
+                quantity=quantity,
+                unit_amount_microdollars=unit_amount,
+                amount_microdollars=quantity * unit_amount,
+            )
+        )
+    invoice.total_microdollars = max(0, sum(line.amount_microdollars for line in invoice.lines))
+    session.add(invoice)
+    session.flush()
+    card = primary_payment_method(session, organization_id)
+    if card is not None and invoice.total_microdollars > 0:
+        succeeded = not fail_payment
+        session.add(
+            Payment(
+                organization_id=organization_id,
+                invoice_id=invoice.id,
+                amount_microdollars=invoice.total_microdollars,
+                status=PaymentStatus.SUCCEEDED if succeeded else PaymentStatus.FAILED,
+                description=f"{description}, invoice {invoice.number}",
+                card_brand=card.brand,
+                card_last4=card.last4,
+                created_at=now,
+            )
+        )
+        invoice.status = InvoiceStatus.PAID if succeeded else InvoiceStatus.FAILED
+        invoice.paid_at = now if succeeded else None
+    elif invoice.total_microdollars == 0:
+        invoice.status = InvoiceStatus.PAID
+        invoice.paid_at = now
+    return invoice
+
+
+def list_invoices(session: Session, organization_id: str, *, limit: int, offset: int) -> list[Invoice]:
+    return list(
+        session.scalars(
+            select(Invoice)
+            .where(Invoice.organization_id == organization_id)
+            .options(selectinload(Invoice.lines))
+            .order_by(Invoice.created_at.desc(), Invoice.number.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def get_invoice(session: Session, organization_id: str, invoice_id: str) -> Invoice:
+    invoice = session.get(Invoice, invoice_id, options=[selectinload(Invoice.lines)])
+    if invoice is None or invoice.organization_id != organization_id:
+        raise NotFound("No such invoice.")
+    return invoice
+
+
+def list_payments(session: Session, organization_id: str, *, limit: int, offset: int) -> list[Payment]:
+    return list(
+        session.scalars(
+            select(Payment)
+            .where(Payment.organization_id == organization_id)
+            .order_by(Payment.created_at.desc(), Payment.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+# --- credits -----------------------------------------------------------------------------------
+
+
+def credit_balance(session: Session, organization_id: str) -> int:
+    """Balance is the sum of the ledger; nothing is stored twice."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(CreditTransaction.amount_microdollars), 0)).where(
+                CreditTransaction.organization_id == organization_id
+            )
+        )
+        or 0
+    )
+
+
+def add_credit_entry(
+    session: Session,
+    *,
+    organization_id: str,
+    kind: CreditKind,
+    amount_microdollars: int,
+    description: str,
+    now: datetime,
+    actor: Member | None = None,
+    idempotency_key: str | None = None,
+) -> CreditTransaction:
+    entry = CreditTransaction(
+        organization_id=organization_id,
+        kind=kind,
+        amount_microdollars=amount_microdollars,
+        description=description,
+        actor_member_id=actor.id if actor else None,
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    session.add(entry)
+    return entry
+
+
+def purchase_credits(
+    session: Session,
+    *,
+    organization_id: str,
+    amount_microdollars: int,
+    actor: Member,
+    now: datetime,
+    idempotency_key: str | None,
+) -> CreditTransaction:
+    if idempotency_key:
+        earlier = session.scalar(
+            select(CreditTransaction).where(
+                CreditTransaction.organization_id == organization_id,
+                CreditTransaction.idempotency_key == idempotency_key,
+            )
+        )
+        if earlier is not None:
+            if earlier.amount_microdollars != amount_microdollars:
+                raise Conflict("This idempotency key was already used for a different purchase.")
+            return earlier
+    if not MIN_CREDIT_PURCHASE <= amount_microdollars <= MAX_CREDIT_PURCHASE:
+        raise Invalid("A credit purchase must be between $10.00 and $100,000.00.")
+    if amount_microdollars % 10_000:
+        raise Invalid("A credit purchase must be a whole number of cents.")
+    if primary_payment_method(session, organization_id) is None:
+        raise Conflict("Add a payment method before buying credits.")
+    invoice = bill(
+        session,
+        organization_id=organization_id,
+        period_start=now,
+        period_end=now,
+        lines=[("Kilo credits", 1, amount_microdollars)],
+        now=now,
+        description="Credit purchase",
+    )
+    entry = add_credit_entry(
+        session,
+        organization_id=organization_id,
+        kind=CreditKind.PURCHASE,
+        amount_microdollars=amount_microdollars,
+        description=f"Credit purchase, invoice {invoice.number}",
+        now=now,
+        actor=actor,
+        idempotency_key=idempotency_key,
+    )
+    audit.record(
+        session,
+        organization_id=organization_id,
+        actor=actor,
+        action=AuditAction.CREDITS_PURCHASE,
+        target=invoice.number,
+        now=now,
+        after={"amount_microdollars": amount_microdollars},
+    )
+    session.flush()
+    return entry
+
+
+def ledger(
+    session: Session, organization_id: str, *, kinds: Sequence[CreditKind] | None, limit: int, offset: int
+) -> list[CreditTransaction]:
+    statement = select(CreditTransaction).where(CreditTransaction.organization_id == organization_id)
+    if kinds:
+        statement = statement.where(CreditTransaction.kind.in_(list(kinds)))
+    return list(
+        session.scalars(
+            statement.order_by(CreditTransaction.created_at.desc(), CreditTransaction.id).limit(limit).offset(offset)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of the purchase history: credit purchases, promotions, refunds and seat changes."""
+
+    kind: str
+    amount_microdollars: int
+    description: str
+    created_at: datetime
+    reference: str
+
+
+def purchase_history(session: Session, organization_id: str, *, limit: int) -> list[HistoryEntry]:
+    entries = [
+        HistoryEntry(
+            kind=tx.kind.value,
+            amount_microdollars=tx.amount_microdollars,
+            description=tx.description,
+            created_at=tx.created_at,
+            reference=tx.id,
+        )
+        for tx in ledger(
+            session,
+            organization_id,
+            kinds=[CreditKind.PURCHASE, CreditKind.PROMOTIONAL, CreditKind.REFUND, CreditKind.ADJUSTMENT],
+            limit=limit,
+            offset=0,
+        )
+    ]
+    entries += [
+        HistoryEntry(
+            kind="seats_added" if change.delta > 0 else "seats_removed",
+            amount_microdollars=change.prorated_amount_microdollars,
+            description=f"{abs(change.delta)} seat(s) {'added' if change.delta > 0 else 'removed'}, "
+            f"{change.seats_after} in total",
+            created_at=change.created_at,
+            reference=change.id,
+        )
+        for change in seat_history(session, organization_id, limit=limit)
+    ]
+    entries.sort(key=lambda entry: entry.created_at, reverse=True)
+    return entries[:limit]
+
+
+def billing_period(subscription: Subscription | None, now: datetime) -> tuple[datetime, datetime]:
+    """The current billing period, or the last 30 UTC days for an organization without one."""
+    if subscription is not None and subscription.current_period_start <= now:
+        return subscription.current_period_start, subscription.current_period_end
+    end = start_of_day(now.date()) + timedelta(days=1)
+    return end - timedelta(days=30), end

@@ -1,0 +1,76 @@
+"""Invoice documents as real PDF files (fpdf2), and signed download links for them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from fpdf import FPDF
+from sqlalchemy.orm import Session
+
+from backend.models import InstanceSecret, Invoice, Organization
+from backend.money import format_usd
+
+LINK_SECRET_NAME = "invoice_link_secret"
+
+
+def render_invoice_pdf(organization: Organization, invoice: Invoice) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_title(f"Invoice {invoice.number}")
+    pdf.set_author("Kilo for Teams")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.cell(0, 10, "Kilo for Teams", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.cell(0, 7, f"Invoice {invoice.number}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, f"Billed to: {organization.name}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        7,
+        f"Period: {invoice.period_start:%Y-%m-%d} to {invoice.period_end:%Y-%m-%d} (UTC)",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.cell(0, 7, f"Issued: {invoice.created_at:%Y-%m-%d}   Status: {invoice.status.value}", new_x="LMARGIN",
+             new_y="NEXT")
+    pdf.ln(4)
+    with pdf.table(col_widths=(90, 20, 40, 40), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")) as table:
+        table.row(["Description", "Qty", "Unit price", "Amount"])
+        for line in invoice.lines:
+            table.row(
+                [
+                    line.description,
+                    str(line.quantity),
+                    format_usd(line.unit_amount_microdollars),
+                    format_usd(line.amount_microdollars),
+                ]
+            )
+        table.row(["Total", "", "", format_usd(invoice.total_microdollars)])
+    return bytes(pdf.output())
+
+
+def _link_secret(session: Session) -> bytes:
+    secret = session.get(InstanceSecret, LINK_SECRET_NAME)
+    if secret is None:
+        secret = InstanceSecret(name=LINK_SECRET_NAME, value=secrets.token_hex(32))
+        session.add(secret)
+        session.flush()
+    return secret.value.encode()
+
+
+def _signature(secret: bytes, invoice_id: str, expires: int) -> str:
+    return hmac.new(secret, f"{invoice_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def sign_download(session: Session, invoice_id: str, expires_at: datetime) -> str:
+    """A query string that lets a browser fetch the PDF without the API key, until it expires."""
+    expires = int(expires_at.timestamp())
+    return f"expires={expires}&signature={_signature(_link_secret(session), invoice_id, expires)}"
+
+
+def verify_download(session: Session, invoice_id: str, expires: int, signature: str, now: datetime) -> bool:
+    if expires < now.timestamp():
+        return False
+    return hmac.compare_digest(_signature(_link_secret(session), invoice_id, expires), signature)
