@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -21,6 +22,7 @@ from backend.services import access, audit, billing, invoice_pdf, members, organ
 from backend.services.errors import DomainError, Forbidden, Invalid, NotFound
 from backend.timeutil import utcnow
 
+logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 8 * 1024 * 1024
 Clock = Callable[[], datetime]
 
@@ -550,5 +552,10 @@ def create_app(sessions: sessionmaker[Session], clock: Clock = utcnow) -> FastAP
     @app.exception_handler(OperationalError)
     async def database_busy(_request: Request, _exc: OperationalError) -> JSONResponse:
         return _error(503, "unavailable", "The database is busy or unreachable; try again shortly.")
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", exc_info=exc)
+        return _error(500, "internal", "Something went wrong on the backend; it was logged.")
 
     return app

@@ -212,14 +212,14 @@ def _store_events(session: Session, organization_id: str, events: Sequence[Usage
         keys=("organization_id", "day", "model", "bucket_ms"),
         summed=("requests",),
     )
+    members = Member.__table__
     session.execute(
-        update(Member)
+        update(members)
         .where(
-            Member.id == bindparam("member"),
-            or_(Member.last_activity_at.is_(None), Member.last_activity_at < bindparam("seen")),
+            members.c.id == bindparam("member"),
+            or_(members.c.last_activity_at.is_(None), members.c.last_activity_at < bindparam("seen")),
         )
-        .values(last_activity_at=bindparam("seen"))
-        .execution_options(synchronize_session=False),
+        .values(last_activity_at=bindparam("seen")),
         [{"member": member_id, "seen": seen} for member_id, seen in last_seen.items()],
     )
     if total_cost:
@@ -487,15 +487,16 @@ def _member_rows(
             .group_by(UsageDailyMember.member_id)
         )
     }
-    today_spend = dict(
-        session.execute(
+    today_spend: dict[str, int] = {
+        member: int(cost)
+        for member, cost in session.execute(
             select(UsageDailyMember.member_id, UsageDailyMember.cost_microdollars).where(
                 UsageDailyMember.organization_id == organization_id,
                 UsageDailyMember.day == today,
                 *([UsageDailyMember.member_id == member_id] if member_id else []),
             )
-        ).tuples()
-    )
+        )
+    }
     member_filter = [Member.organization_id == organization_id]
     if member_id:
         member_filter.append(Member.id == member_id)
@@ -516,7 +517,7 @@ def _member_rows(
                 input_tokens=tin,
                 output_tokens=tout,
                 active_days=days,
-                spend_today_microdollars=int(today_spend.get(member.id, 0)),
+                spend_today_microdollars=today_spend.get(member.id, 0),
                 daily_limit_microdollars=member.daily_limit_microdollars,
             )
         )
