@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from backend import schemas
 from backend.models import CreditKind, Member, MemberStatus, Role, Subscription
 from backend.services import access, audit, billing, invoice_pdf, members, organizations, usage
 from backend.services.errors import DomainError, Forbidden, Invalid, NotFound
 from backend.timeutil import utcnow
+from kilo_api import schemas
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -495,9 +495,7 @@ def invoice_pdf_download(
         elif _bearer_organization(request, authorization) != organization_id:
             raise NotFound("No such invoice.")
         invoice = billing.get_invoice(session, organization_id, invoice_id)
-        document = invoice_pdf.render_invoice_pdf(
-            organizations.get_organization(session, organization_id), invoice
-        )
+        document = invoice_pdf.render_invoice_pdf(organizations.get_organization(session, organization_id), invoice)
     return Response(
         content=document,
         media_type="application/pdf",

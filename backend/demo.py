@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.models import BillingCycle, CreditKind, Member, MemberStatus, PaymentMethod, Role
 from backend.money import dollars
-from backend.schemas import UsageEventIn
 from backend.services import billing, members, organizations, usage
 from backend.timeutil import start_of_day
+from kilo_api.schemas import UsageEventIn
 
 
 @dataclass(frozen=True)
@@ -44,16 +44,96 @@ MODELS = (
     ModelProfile("z-ai/glm-4.6", "z-ai", 600_000, 2_200_000, 2900, 2),
 )
 
-FIRST_NAMES = (
-    "Ada Grace Alan Linus Margaret Ken Barbara Dennis Frances Guido Radia Tim Katherine Edsger Donald "
-    "Hedy Sophie Vint Shafi John Leslie Anita Bjarne Joan Niklaus Jean Yukihiro Rasmus Brian Annie "
-    "Carol Rich Evelyn Sandi Martin Fran Jim Lynn Mary Ivan Dana Rosa Omar Priya Chen Lars"
-).split()
-LAST_NAMES = (
-    "Lovelace Hopper Turing Torvalds Hamilton Thompson Liskov Ritchie Allen Rossum Perlman Berners "
-    "Johnson Dijkstra Knuth Lamarr Wilson Cerf Goldwasser McCarthy Lamport Borg Stroustrup Clarke Wirth "
-    "Sammet Matsumoto Lerdorf Kernighan Easley Shaw Hickey Boyd Metz Fowler Bilas Gray Conway Shaw Sutherland"
-).split()
+FIRST_NAMES = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Linus",
+    "Margaret",
+    "Ken",
+    "Barbara",
+    "Dennis",
+    "Frances",
+    "Guido",
+    "Radia",
+    "Tim",
+    "Katherine",
+    "Edsger",
+    "Donald",
+    "Hedy",
+    "Sophie",
+    "Vint",
+    "Shafi",
+    "John",
+    "Leslie",
+    "Anita",
+    "Bjarne",
+    "Joan",
+    "Niklaus",
+    "Jean",
+    "Yukihiro",
+    "Rasmus",
+    "Brian",
+    "Annie",
+    "Carol",
+    "Rich",
+    "Evelyn",
+    "Sandi",
+    "Martin",
+    "Fran",
+    "Jim",
+    "Lynn",
+    "Mary",
+    "Ivan",
+    "Dana",
+    "Rosa",
+    "Omar",
+    "Priya",
+    "Chen",
+    "Lars",
+]
+LAST_NAMES = [
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Torvalds",
+    "Hamilton",
+    "Thompson",
+    "Liskov",
+    "Ritchie",
+    "Allen",
+    "Rossum",
+    "Perlman",
+    "Berners",
+    "Johnson",
+    "Dijkstra",
+    "Knuth",
+    "Lamarr",
+    "Wilson",
+    "Cerf",
+    "Goldwasser",
+    "McCarthy",
+    "Lamport",
+    "Borg",
+    "Stroustrup",
+    "Clarke",
+    "Wirth",
+    "Sammet",
+    "Matsumoto",
+    "Lerdorf",
+    "Kernighan",
+    "Easley",
+    "Shaw",
+    "Hickey",
+    "Boyd",
+    "Metz",
+    "Fowler",
+    "Bilas",
+    "Gray",
+    "Conway",
+    "Shaw",
+    "Sutherland",
+]
 WEEKDAY_WEIGHT = (1.0, 1.05, 1.1, 1.0, 0.85, 0.22, 0.15)
 
 
@@ -100,13 +180,17 @@ def seed_demo(
         org.purchase_url = f"https://app.kilo.ai/organizations/{org.id}/payment-details"
         session.add(
             PaymentMethod(
-                organization_id=org.id, brand="visa", last4="4242", exp_month=8, exp_year=now.year + 2,
+                organization_id=org.id,
+                brand="visa",
+                last4="4242",
+                exp_month=8,
+                exp_year=now.year + 2,
                 created_at=created,
             )
         )
         session.flush()
         active = _add_members(session, org.id, owner, roster, created, rng, spec)
-        subscription = billing.create_subscription(
+        billing.create_subscription(
             session, organization_id=org.id, seats=len(roster) + 2, cycle=BillingCycle.MONTHLY, start=created
         )
         organization_id = org.id
@@ -243,11 +327,16 @@ def _event(
     cache_hit = int(input_tokens * rng.uniform(0.2, 0.7)) if rng.random() < 0.6 else 0
     cache_write = int(input_tokens * 0.1) if cache_hit == 0 and rng.random() < 0.3 else 0
     has_error = rng.random() < 0.03
-    cost = 0 if has_error else (
-        (input_tokens - cache_hit) * profile.input_price
-        + cache_hit * profile.input_price // 10
-        + output_tokens * profile.output_price
-    ) // 1_000_000
+    cost = (
+        0
+        if has_error
+        else (
+            (input_tokens - cache_hit) * profile.input_price
+            + cache_hit * profile.input_price // 10
+            + output_tokens * profile.output_price
+        )
+        // 1_000_000
+    )
     latency = max(120, int(rng.lognormvariate(math.log(profile.median_latency_ms), 0.45)))
     # model_construct: generated data is valid by construction and validation would dominate seeding time.
     return UsageEventIn.model_construct(
@@ -283,17 +372,33 @@ def _billing_history(
     def at(fraction: float) -> datetime:
         return created + timedelta(seconds=int(span.total_seconds() * fraction))
 
-    steps: list[tuple[datetime, Callable[[datetime], None]]] = [
+    steps: list[tuple[datetime, Callable[[datetime], object]]] = [
         (at(0.01), lambda t: _purchase(session, organization_id, owner, unit * 2, t, "demo-credit-1")),
         (at(0.02), lambda t: _promotion(session, organization_id, t)),
-        (at(0.30), lambda t: billing.change_seats(
-            session, subscription, new_seats=subscription.seat_count + 6, actor=owner, now=t,
-            idempotency_key="demo-seats-1")),
+        (
+            at(0.30),
+            lambda t: billing.change_seats(
+                session,
+                subscription,
+                new_seats=subscription.seat_count + 6,
+                actor=owner,
+                now=t,
+                idempotency_key="demo-seats-1",
+            ),
+        ),
         (at(0.45), lambda t: _declined(session, organization_id, unit, t)),
         (at(0.46), lambda t: _purchase(session, organization_id, owner, unit * 2, t, "demo-credit-2")),
-        (at(0.62), lambda t: billing.change_seats(
-            session, subscription, new_seats=subscription.seat_count - 2, actor=owner, now=t,
-            idempotency_key="demo-seats-2")),
+        (
+            at(0.62),
+            lambda t: billing.change_seats(
+                session,
+                subscription,
+                new_seats=subscription.seat_count - 2,
+                actor=owner,
+                now=t,
+                idempotency_key="demo-seats-2",
+            ),
+        ),
         (at(0.70), lambda t: _refund(session, organization_id, t)),
         (at(0.80), lambda t: _purchase(session, organization_id, owner, unit, t, "demo-credit-3")),
     ]
@@ -316,21 +421,34 @@ def _purchase(session: Session, organization_id: str, actor: Member, amount: int
 
 def _promotion(session: Session, organization_id: str, now: datetime) -> None:
     billing.add_credit_entry(
-        session, organization_id=organization_id, kind=CreditKind.PROMOTIONAL, amount_microdollars=dollars(100),
-        description="Kilo for Teams welcome credit", now=now,
+        session,
+        organization_id=organization_id,
+        kind=CreditKind.PROMOTIONAL,
+        amount_microdollars=dollars(100),
+        description="Kilo for Teams welcome credit",
+        now=now,
     )
 
 
 def _refund(session: Session, organization_id: str, now: datetime) -> None:
     billing.add_credit_entry(
-        session, organization_id=organization_id, kind=CreditKind.REFUND, amount_microdollars=-dollars(50),
-        description="Refund of unused credits to card", now=now,
+        session,
+        organization_id=organization_id,
+        kind=CreditKind.REFUND,
+        amount_microdollars=-dollars(50),
+        description="Refund of unused credits to card",
+        now=now,
     )
 
 
 def _declined(session: Session, organization_id: str, amount: int, now: datetime) -> None:
     billing.bill(
-        session, organization_id=organization_id, period_start=now, period_end=now,
-        lines=[("Kilo credits", 1, amount)], now=now, description="Credit purchase (card declined)",
+        session,
+        organization_id=organization_id,
+        period_start=now,
+        period_end=now,
+        lines=[("Kilo credits", 1, amount)],
+        now=now,
+        description="Credit purchase (card declined)",
         fail_payment=True,
     )

@@ -26,6 +26,48 @@ from sqlalchemy.types import TypeDecorator
 
 from backend.db import Base
 from backend.timeutil import as_utc
+from kilo_api.enums import (
+    AuditAction,
+    BillingCycle,
+    CreditKind,
+    InvoiceStatus,
+    MemberStatus,
+    PaymentStatus,
+    Role,
+    SeatChangeStatus,
+    SubscriptionStatus,
+)
+
+__all__ = [
+    "ApiKey",
+    "AuditAction",
+    "AuditLog",
+    "BillingCycle",
+    "CreditKind",
+    "CreditTransaction",
+    "InstanceSecret",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "Member",
+    "MemberStatus",
+    "Organization",
+    "Payment",
+    "PaymentMethod",
+    "PaymentStatus",
+    "PlanPrice",
+    "Role",
+    "SeatChange",
+    "SeatChangeStatus",
+    "Subscription",
+    "SubscriptionStatus",
+    "UTCDateTime",
+    "UsageDailyLatency",
+    "UsageDailyMember",
+    "UsageDailyModel",
+    "UsageEvent",
+    "new_id",
+]
 
 
 def new_id(prefix: str) -> str:
@@ -45,77 +87,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else as_utc(value)
-
-
-class Role(enum.StrEnum):
-    OWNER = "owner"
-    ADMIN = "admin"
-    MEMBER = "member"
-
-
-class MemberStatus(enum.StrEnum):
-    ACTIVE = "active"
-    INVITED = "invited"
-    REMOVED = "removed"
-
-
-class BillingCycle(enum.StrEnum):
-    MONTHLY = "monthly"
-    YEARLY = "yearly"
-
-
-class SubscriptionStatus(enum.StrEnum):
-    ACTIVE = "active"
-    PENDING_CANCEL = "pending_cancel"
-    ENDED = "ended"
-
-
-class SeatChangeStatus(enum.StrEnum):
-    ACTIVE = "active"
-    PENDING_CANCEL = "pending_cancel"
-    ENDED = "ended"
-
-
-class CreditKind(enum.StrEnum):
-    PURCHASE = "purchase"
-    USAGE = "usage"
-    PROMOTIONAL = "promotional"
-    REFUND = "refund"
-    ADJUSTMENT = "adjustment"
-
-
-class InvoiceStatus(enum.StrEnum):
-    PAID = "paid"
-    OPEN = "open"
-    FAILED = "failed"
-    VOID = "void"
-
-
-class PaymentStatus(enum.StrEnum):
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    PENDING = "pending"
-    REFUNDED = "refunded"
-
-
-class AuditAction(enum.StrEnum):
-    """The closed set of audited actions, present tense like Kilo's own audit log."""
-
-    ORGANIZATION_CREATE = "organization.create"
-    ORGANIZATION_POLICY_CHANGE = "organization.policy.change"
-    MEMBER_INVITE = "organization.member.invite"
-    MEMBER_ACCEPT_INVITE = "organization.member.accept_invite"
-    MEMBER_REMOVE = "organization.member.remove"
-    MEMBER_CHANGE_ROLE = "organization.member.change_role"
-    MEMBER_CHANGE_LIMIT = "organization.member.change_limit"
-    SEATS_ADD = "organization.seats.add"
-    SEATS_REMOVE = "organization.seats.remove"
-    SUBSCRIPTION_CANCEL = "organization.subscription.cancel"
-    SUBSCRIPTION_RESUME = "organization.subscription.resume"
-    SUBSCRIPTION_CHANGE_CYCLE = "organization.subscription.change_cycle"
-    SUBSCRIPTION_RENEW = "organization.subscription.renew"
-    CREDITS_PURCHASE = "organization.credits.purchase"
-    API_KEY_CREATE = "organization.api_key.create"
 
 
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
@@ -192,9 +163,7 @@ class UsageDailyModel(Base):
 
     __tablename__ = "usage_daily_model"
 
-    organization_id: Mapped[str] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
-    )
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     model: Mapped[str] = mapped_column(String(120), primary_key=True)
     provider: Mapped[str] = mapped_column(String(60), primary_key=True)
@@ -210,9 +179,7 @@ class UsageDailyModel(Base):
 class UsageDailyMember(Base):
     __tablename__ = "usage_daily_member"
 
-    organization_id: Mapped[str] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
-    )
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), primary_key=True)
     requests: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -227,9 +194,7 @@ class UsageDailyLatency(Base):
 
     __tablename__ = "usage_daily_latency"
 
-    organization_id: Mapped[str] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
-    )
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     model: Mapped[str] = mapped_column(String(120), primary_key=True)
     bucket_ms: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -267,14 +232,10 @@ class Subscription(Base):
     __tablename__ = "subscriptions"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("sub"))
-    organization_id: Mapped[str] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), unique=True
-    )
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), unique=True)
     plan: Mapped[str] = mapped_column(String(40))
     billing_cycle: Mapped[BillingCycle] = mapped_column(_enum(BillingCycle, "billing_cycle"))
-    next_billing_cycle: Mapped[BillingCycle | None] = mapped_column(
-        _enum(BillingCycle, "billing_cycle"), nullable=True
-    )
+    next_billing_cycle: Mapped[BillingCycle | None] = mapped_column(_enum(BillingCycle, "billing_cycle"), nullable=True)
     status: Mapped[SubscriptionStatus] = mapped_column(_enum(SubscriptionStatus, "subscription_status"))
     seat_count: Mapped[int] = mapped_column(Integer)
     price_per_seat_microdollars: Mapped[int] = mapped_column(BigInteger)

@@ -1,6 +1,7 @@
 """Alembic environment of the backend database."""
 
 from alembic import context
+
 from backend import models  # noqa: F401  (registers the tables on Base.metadata)
 from backend.db import Base, make_engine
 

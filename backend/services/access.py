@@ -17,9 +17,7 @@ def find_actor(session: Session, organization_id: str, actor: str | None) -> Mem
         return None
     column = Member.id if actor.startswith("mem_") else Member.email
     value = actor if actor.startswith("mem_") else actor.strip().lower()
-    member = session.scalar(
-        select(Member).where(Member.organization_id == organization_id, column == value)
-    )
+    member = session.scalar(select(Member).where(Member.organization_id == organization_id, column == value))
     if member is None or member.status is not MemberStatus.ACTIVE:
         raise Forbidden(f"{actor} is not an active member of this organization.")
     return member

@@ -37,6 +37,7 @@ MAX_SEATS = 10_000
 MIN_CREDIT_PURCHASE = dollars(10)
 MAX_CREDIT_PURCHASE = dollars(100_000)
 
+
 def price_per_seat(session: Session, plan: str, cycle: BillingCycle) -> int:
     price = session.get(PlanPrice, (plan, cycle))
     if price is None:

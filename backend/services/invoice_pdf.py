@@ -33,8 +33,9 @@ def render_invoice_pdf(organization: Organization, invoice: Invoice) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    pdf.cell(0, 7, f"Issued: {invoice.created_at:%Y-%m-%d}   Status: {invoice.status.value}", new_x="LMARGIN",
-             new_y="NEXT")
+    pdf.cell(
+        0, 7, f"Issued: {invoice.created_at:%Y-%m-%d}   Status: {invoice.status.value}", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.ln(4)
     with pdf.table(col_widths=(90, 20, 40, 40), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")) as table:
         table.row(["Description", "Qty", "Unit price", "Amount"])

@@ -77,9 +77,7 @@ def invite_member(
     if role is Role.OWNER and inviter.role is not Role.OWNER:
         raise Forbidden("Only Owners can invite another Owner.")
     email = email.strip().lower()
-    existing = session.scalar(
-        select(Member).where(Member.organization_id == organization_id, Member.email == email)
-    )
+    existing = session.scalar(select(Member).where(Member.organization_id == organization_id, Member.email == email))
     holds_seat = existing is not None and (
         existing.status is MemberStatus.ACTIVE
         or (existing.status is MemberStatus.INVITED and _invite_valid(existing, now))
@@ -137,13 +135,16 @@ def accept_invite(session: Session, member: Member, now: datetime) -> Member:
 
 
 def _owner_count(session: Session, organization_id: str) -> int:
-    return session.scalar(
-        select(func.count()).where(
-            Member.organization_id == organization_id,
-            Member.role == Role.OWNER,
-            Member.status == MemberStatus.ACTIVE,
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Member.organization_id == organization_id,
+                Member.role == Role.OWNER,
+                Member.status == MemberStatus.ACTIVE,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def remove_member(session: Session, member: Member, actor: Member | None, now: datetime) -> Member:
@@ -152,9 +153,11 @@ def remove_member(session: Session, member: Member, actor: Member | None, now: d
         raise Conflict(f"{member.email} was already removed.")
     if member.role is Role.OWNER and remover.role is not Role.OWNER:
         raise Forbidden("Only Owners can remove an Owner.")
-    if member.role is Role.OWNER and member.status is MemberStatus.ACTIVE and _owner_count(
-        session, member.organization_id
-    ) <= 1:
+    if (
+        member.role is Role.OWNER
+        and member.status is MemberStatus.ACTIVE
+        and _owner_count(session, member.organization_id) <= 1
+    ):
         raise Conflict("An organization needs at least one Owner; make someone else Owner first.")
     before = {"status": member.status.value}
     member.status = MemberStatus.REMOVED

@@ -44,9 +44,7 @@ def issue_api_key(session: Session, organization_id: str, now: datetime) -> str:
 def organization_for_key(session: Session, plaintext: str) -> str | None:
     """The organization id a bearer key belongs to, or None for a wrong or revoked key."""
     return session.scalar(
-        select(ApiKey.organization_id).where(
-            ApiKey.key_hash == hash_api_key(plaintext), ApiKey.revoked_at.is_(None)
-        )
+        select(ApiKey.organization_id).where(ApiKey.key_hash == hash_api_key(plaintext), ApiKey.revoked_at.is_(None))
     )
 
 
@@ -112,11 +110,14 @@ def seat_holding_filter(now: datetime) -> object:
 
 
 def seats_used(session: Session, organization_id: str, now: datetime) -> int:
-    return session.scalar(
-        select(func.count())
-        .select_from(Member)
-        .where(Member.organization_id == organization_id, seat_holding_filter(now))  # type: ignore[arg-type]
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Member)
+            .where(Member.organization_id == organization_id, seat_holding_filter(now))  # type: ignore[arg-type]
+        )
+        or 0
+    )
 
 
 def members_by_role(session: Session, organization_id: str, now: datetime) -> dict[str, int]:

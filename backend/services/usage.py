@@ -11,9 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,7 +27,10 @@ from backend.models import (
     UsageEvent,
 )
 from backend.money import divide_round_half_up
-from backend.schemas import (
+from backend.services import billing
+from backend.services.errors import Conflict, Invalid
+from backend.timeutil import as_utc
+from kilo_api.schemas import (
     DayUsageOut,
     MemberUsageOut,
     MemberUsagePageOut,
@@ -42,11 +45,10 @@ from backend.schemas import (
     UsageTotalsOut,
     WeekdayUsageOut,
 )
-from backend.services import billing
-from backend.services.errors import Conflict, Invalid
-from backend.timeutil import as_utc
 
 ACTIVE_USER_WINDOW_DAYS = 7
+EVENTS = cast(Table, UsageEvent.__table__)
+MEMBERS = cast(Table, Member.__table__)
 MONTHS_IN_TREND = 6
 TOP_MEMBERS = 10
 MAX_RANGE_DAYS = 400
@@ -58,7 +60,7 @@ def latency_bucket(latency_ms: int) -> int:
     """Latency kept to two significant digits (1,234 ms → 1,200 ms): ≤ 10 % coarse, few histogram rows."""
     if latency_ms < 100:
         return latency_ms
-    scale = 10 ** (len(str(latency_ms)) - 2)
+    scale = int(10 ** (len(str(latency_ms)) - 2))
     return latency_ms // scale * scale
 
 
@@ -130,7 +132,7 @@ def ingest(session: Session, organization_id: str, events: Sequence[UsageEventIn
 
 def _store_events(session: Session, organization_id: str, events: Sequence[UsageEventIn]) -> None:
     session.execute(
-        UsageEvent.__table__.insert(),
+        insert(EVENTS),
         [
             {
                 "organization_id": organization_id,
@@ -177,14 +179,26 @@ def _store_events(session: Session, organization_id: str, events: Sequence[Usage
             last_seen[e.member_id] = e.occurred_at
         total_cost += e.cost_microdollars
 
-    model_columns = ("requests", "errors", "input_tokens", "output_tokens", "cache_write_tokens",
-                     "cache_hit_tokens", "cost_microdollars")
+    model_columns = (
+        "requests",
+        "errors",
+        "input_tokens",
+        "output_tokens",
+        "cache_write_tokens",
+        "cache_hit_tokens",
+        "cost_microdollars",
+    )
     _upsert_add(
         session,
-        UsageDailyModel.__table__,  # type: ignore[arg-type]
+        cast(Table, UsageDailyModel.__table__),
         [
-            {"organization_id": organization_id, "day": day, "model": model, "provider": provider,
-             **dict(zip(model_columns, sums, strict=True))}
+            {
+                "organization_id": organization_id,
+                "day": day,
+                "model": model,
+                "provider": provider,
+                **dict(zip(model_columns, sums, strict=True)),
+            }
             for (day, model, provider), sums in by_model.items()
         ],
         keys=("organization_id", "day", "model", "provider"),
@@ -193,10 +207,14 @@ def _store_events(session: Session, organization_id: str, events: Sequence[Usage
     member_columns = ("requests", "errors", "input_tokens", "output_tokens", "cost_microdollars")
     _upsert_add(
         session,
-        UsageDailyMember.__table__,  # type: ignore[arg-type]
+        cast(Table, UsageDailyMember.__table__),
         [
-            {"organization_id": organization_id, "day": day, "member_id": member_id,
-             **dict(zip(member_columns, sums, strict=True))}
+            {
+                "organization_id": organization_id,
+                "day": day,
+                "member_id": member_id,
+                **dict(zip(member_columns, sums, strict=True)),
+            }
             for (day, member_id), sums in by_member.items()
         ],
         keys=("organization_id", "day", "member_id"),
@@ -204,7 +222,7 @@ def _store_events(session: Session, organization_id: str, events: Sequence[Usage
     )
     _upsert_add(
         session,
-        UsageDailyLatency.__table__,  # type: ignore[arg-type]
+        cast(Table, UsageDailyLatency.__table__),
         [
             {"organization_id": organization_id, "day": day, "model": model, "bucket_ms": bucket, "requests": n}
             for (day, model, bucket), n in by_latency.items()
@@ -212,7 +230,7 @@ def _store_events(session: Session, organization_id: str, events: Sequence[Usage
         keys=("organization_id", "day", "model", "bucket_ms"),
         summed=("requests",),
     )
-    members = Member.__table__
+    members = MEMBERS
     session.execute(
         update(members)
         .where(
@@ -241,10 +259,10 @@ def _upsert_add(
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    insert = sqlite_insert(table) if dialect == "sqlite" else postgresql_insert(table)
-    statement = insert.on_conflict_do_update(
+    upsert = sqlite_insert(table) if dialect == "sqlite" else postgresql_insert(table)
+    statement = upsert.on_conflict_do_update(
         index_elements=list(keys),
-        set_={column: table.c[column] + insert.excluded[column] for column in summed},
+        set_={column: table.c[column] + upsert.excluded[column] for column in summed},
     )
     session.execute(statement, rows)
 
@@ -281,8 +299,22 @@ def _ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+@dataclass(frozen=True)
+class ModelTotals:
+    model: str
+    provider: str
+    requests: int
+    errors: int
+    input_tokens: int
+    output_tokens: int
+    cache_write_tokens: int
+    cache_hit_tokens: int
+    cost_microdollars: int
+
+
 def summary(session: Session, organization_id: str, period: Period, today: date) -> UsageSummaryOut:
-    model_rows = session.execute(
+    """The dashboard's figures for a period, from the rollups."""
+    rows = session.execute(
         select(
             UsageDailyModel.model,
             UsageDailyModel.provider,
@@ -297,10 +329,33 @@ def summary(session: Session, organization_id: str, period: Period, today: date)
         .where(UsageDailyModel.organization_id == organization_id, _in_period(UsageDailyModel.day, period))
         .group_by(UsageDailyModel.model, UsageDailyModel.provider)
     ).all()
-    rows = [(m, p, *(int(v or 0) for v in values)) for m, p, *values in model_rows]
-    requests = sum(r[2] for r in rows)
-    errors = sum(r[3] for r in rows)
-    cost = sum(r[8] for r in rows)
+    daily = daily_series(session, organization_id, period)
+    previous = period.previous()
+    return compose_summary(
+        period,
+        [ModelTotals(model, provider, *(int(v or 0) for v in sums)) for model, provider, *sums in rows],
+        medians=median_latencies(session, organization_id, period),
+        daily=daily,
+        previous_daily=daily_series(session, organization_id, previous),
+        active_users_7d=active_users(session, organization_id, min(period.end - timedelta(days=1), today)),
+        months=monthly_series(session, organization_id, period.end - timedelta(days=1)),
+    )
+
+
+def compose_summary(
+    period: Period,
+    rows: Sequence[ModelTotals],
+    *,
+    medians: dict[str, int],
+    daily: list[DayUsageOut],
+    previous_daily: list[DayUsageOut],
+    active_users_7d: int,
+    months: list[MonthUsageOut],
+) -> UsageSummaryOut:
+    """Derive every figure from per-model totals and series (shared by the rollup and raw-scan paths)."""
+    requests = sum(r.requests for r in rows)
+    errors = sum(r.errors for r in rows)
+    cost = sum(r.cost_microdollars for r in rows)
     successful = requests - errors
     totals = UsageTotalsOut(
         cost_microdollars=cost,
@@ -308,28 +363,27 @@ def summary(session: Session, organization_id: str, period: Period, today: date)
         successful_requests=successful,
         errors=errors,
         average_cost_per_request_microdollars=divide_round_half_up(cost, successful) if successful else 0,
-        input_tokens=sum(r[4] for r in rows),
-        output_tokens=sum(r[5] for r in rows),
-        cache_write_tokens=sum(r[6] for r in rows),
-        cache_hit_tokens=sum(r[7] for r in rows),
+        input_tokens=sum(r.input_tokens for r in rows),
+        output_tokens=sum(r.output_tokens for r in rows),
+        cache_write_tokens=sum(r.cache_write_tokens for r in rows),
+        cache_hit_tokens=sum(r.cache_hit_tokens for r in rows),
     )
-    medians = median_latencies(session, organization_id, period)
     models = sorted(
         (
             ModelUsageOut(
-                model=model,
-                provider=provider,
-                requests=n,
-                successful_requests=n - err,
-                errors=err,
-                error_rate=_ratio(err, n),
-                cost_microdollars=c,
-                cost_share=_ratio(c, cost),
-                input_tokens=tin,
-                output_tokens=tout,
-                median_latency_ms=medians.get(model),
+                model=r.model,
+                provider=r.provider,
+                requests=r.requests,
+                successful_requests=r.requests - r.errors,
+                errors=r.errors,
+                error_rate=_ratio(r.errors, r.requests),
+                cost_microdollars=r.cost_microdollars,
+                cost_share=_ratio(r.cost_microdollars, cost),
+                input_tokens=r.input_tokens,
+                output_tokens=r.output_tokens,
+                median_latency_ms=medians.get(r.model),
             )
-            for model, provider, n, err, tin, tout, _cw, _ch, c in rows
+            for r in rows
         ),
         key=lambda m: (-m.requests, -m.cost_microdollars, m.model),
     )
@@ -344,25 +398,23 @@ def summary(session: Session, organization_id: str, period: Period, today: date)
         ),
         key=lambda p: (-p.requests, p.provider),
     )
-    daily = daily_series(session, organization_id, period)
     previous = period.previous()
-    previous_totals = _totals_between(session, organization_id, previous)
     return UsageSummaryOut(
         start=period.start,
         end=period.end,
         totals=totals,
-        active_users_7d=active_users(session, organization_id, min(period.end - timedelta(days=1), today)),
+        active_users_7d=active_users_7d,
         models=models,
         providers=providers,
         daily=daily,
         weekdays=weekday_pattern(daily),
-        months=monthly_series(session, organization_id, period.end - timedelta(days=1)),
+        months=months,
         previous_period=PeriodComparisonOut(
             start=previous.start,
             end=previous.end,
-            cost_microdollars=previous_totals[2],
-            requests=previous_totals[0],
-            successful_requests=previous_totals[0] - previous_totals[1],
+            cost_microdollars=sum(d.cost_microdollars for d in previous_daily),
+            requests=sum(d.requests for d in previous_daily),
+            successful_requests=sum(d.successful_requests for d in previous_daily),
         ),
     )
 
@@ -414,12 +466,16 @@ def daily_series(session: Session, organization_id: str, period: Period) -> list
         .where(UsageDailyModel.organization_id == organization_id, _in_period(UsageDailyModel.day, period))
         .group_by(UsageDailyModel.day)
     ).all()
-    by_day = {day: (int(n), int(err), int(c)) for day, n, err, c in rows}
+    return zero_filled_days(period, {day: (int(n), int(err), int(c)) for day, n, err, c in rows})
+
+
+def zero_filled_days(period: Period, by_day: dict[date, tuple[int, int, int]]) -> list[DayUsageOut]:
+    """One entry per day of the period from (requests, errors, cost) sums; days without usage are zeros."""
     series = []
     for offset in range(period.days):
         day = period.start + timedelta(days=offset)
-        n, err, c = by_day.get(day, (0, 0, 0))
-        series.append(DayUsageOut(date=day, requests=n, successful_requests=n - err, cost_microdollars=c))
+        n, err, cost = by_day.get(day, (0, 0, 0))
+        series.append(DayUsageOut(date=day, requests=n, successful_requests=n - err, cost_microdollars=cost))
     return series
 
 
@@ -458,11 +514,14 @@ def _shift_month(first_of_month: date, months: int) -> date:
 def active_users(session: Session, organization_id: str, last_day: date) -> int:
     """Members with any request in the 7 UTC days ending with `last_day`."""
     window = Period(last_day - timedelta(days=ACTIVE_USER_WINDOW_DAYS - 1), last_day + timedelta(days=1))
-    return session.scalar(
-        select(func.count(func.distinct(UsageDailyMember.member_id))).where(
-            UsageDailyMember.organization_id == organization_id, _in_period(UsageDailyMember.day, window)
+    return (
+        session.scalar(
+            select(func.count(func.distinct(UsageDailyMember.member_id))).where(
+                UsageDailyMember.organization_id == organization_id, _in_period(UsageDailyMember.day, window)
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def _member_rows(
@@ -561,11 +620,7 @@ def my_usage(session: Session, organization_id: str, member_id: str, period: Per
             )
         )
     }
-    daily = []
-    for offset in range(period.days):
-        day = period.start + timedelta(days=offset)
-        n, err, cost = by_day.get(day, (0, 0, 0))
-        daily.append(DayUsageOut(date=day, requests=n, successful_requests=n - err, cost_microdollars=cost))
+    daily = zero_filled_days(period, by_day)
     team_requests, _errors, team_cost = _totals_between(session, organization_id, period)
     return MyUsageOut(
         start=period.start,

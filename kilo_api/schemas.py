@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from backend.models import BillingCycle, CreditKind, MemberStatus, Role
+from kilo_api.enums import BillingCycle, CreditKind, MemberStatus, Role
 
 MAX_TOKENS = 100_000_000
 MAX_EVENT_COST = 1_000 * 1_000_000  # $1,000 for one request is already absurd

@@ -1,0 +1,76 @@
+"""Closed sets of values in the backend contract (roles, statuses, audit actions)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class MemberStatus(enum.StrEnum):
+    ACTIVE = "active"
+    INVITED = "invited"
+    REMOVED = "removed"
+
+
+class BillingCycle(enum.StrEnum):
+    MONTHLY = "monthly"
+    YEARLY = "yearly"
+
+
+class SubscriptionStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PENDING_CANCEL = "pending_cancel"
+    ENDED = "ended"
+
+
+class SeatChangeStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PENDING_CANCEL = "pending_cancel"
+    ENDED = "ended"
+
+
+class CreditKind(enum.StrEnum):
+    PURCHASE = "purchase"
+    USAGE = "usage"
+    PROMOTIONAL = "promotional"
+    REFUND = "refund"
+    ADJUSTMENT = "adjustment"
+
+
+class InvoiceStatus(enum.StrEnum):
+    PAID = "paid"
+    OPEN = "open"
+    FAILED = "failed"
+    VOID = "void"
+
+
+class PaymentStatus(enum.StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    PENDING = "pending"
+    REFUNDED = "refunded"
+
+
+class AuditAction(enum.StrEnum):
+    """The closed set of audited actions, present tense like Kilo's own audit log."""
+
+    ORGANIZATION_CREATE = "organization.create"
+    ORGANIZATION_POLICY_CHANGE = "organization.policy.change"
+    MEMBER_INVITE = "organization.member.invite"
+    MEMBER_ACCEPT_INVITE = "organization.member.accept_invite"
+    MEMBER_REMOVE = "organization.member.remove"
+    MEMBER_CHANGE_ROLE = "organization.member.change_role"
+    MEMBER_CHANGE_LIMIT = "organization.member.change_limit"
+    SEATS_ADD = "organization.seats.add"
+    SEATS_REMOVE = "organization.seats.remove"
+    SUBSCRIPTION_CANCEL = "organization.subscription.cancel"
+    SUBSCRIPTION_RESUME = "organization.subscription.resume"
+    SUBSCRIPTION_CHANGE_CYCLE = "organization.subscription.change_cycle"
+    SUBSCRIPTION_RENEW = "organization.subscription.renew"
+    CREDITS_PURCHASE = "organization.credits.purchase"
+    API_KEY_CREATE = "organization.api_key.create"
