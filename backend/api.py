@@ -473,6 +473,16 @@ def payment_method(ctx: Ctx) -> schemas.PaymentMethodOut:
 downloads = APIRouter()
 
 
+@downloads.get("/api/v1/whoami", response_model=schemas.WhoAmIOut)
+def whoami(request: Request, authorization: Annotated[str | None, Header()] = None) -> schemas.WhoAmIOut:
+    """Which organization this API key belongs to: lets a client start from a URL and a key alone."""
+    organization_id = _bearer_organization(request, authorization)
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    with sessions() as session:
+        organization = organizations.get_organization(session, organization_id)
+        return schemas.WhoAmIOut(organization_id=organization.id, organization_name=organization.name)
+
+
 @downloads.get(
     "/api/v1/organizations/{organization_id}/invoices/{invoice_id}/pdf",
     response_class=Response,

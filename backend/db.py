@@ -1,40 +1,18 @@
-"""Engine and session factory for the backend's database (SQLite file by default, PostgreSQL by URL)."""
+"""The backend's declarative base and session factory."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from sqlalchemy import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from kilo_db.engine import make_engine
 
-DEFAULT_BACKEND_DATABASE_URL = "sqlite:///var/kilo-backend.sqlite3"
+__all__ = ["Base", "make_engine", "make_session_factory"]
 
 
 class Base(DeclarativeBase):
     pass
 
 
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets API readers run while an ingest batch writes; foreign keys are off by default in SQLite.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def make_session_factory(engine: Engine) -> sessionmaker[Any]:
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)

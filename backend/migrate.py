@@ -1,21 +1,13 @@
-"""Alembic migrations of the backend's database, run programmatically (`kilo-bot db upgrade`)."""
+"""Migrations of the backend's database (`kilo-bot db upgrade`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
+from kilo_db import migrations
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
-
-
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str) -> None:
+    migrations.upgrade(url, MIGRATIONS)

@@ -12,7 +12,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     Enum,
     ForeignKey,
     Index,
@@ -22,10 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
 from backend.db import Base
-from backend.timeutil import as_utc
 from kilo_api.enums import (
     AuditAction,
     BillingCycle,
@@ -37,6 +34,7 @@ from kilo_api.enums import (
     SeatChangeStatus,
     SubscriptionStatus,
 )
+from kilo_db.types import UTCDateTime
 
 __all__ = [
     "ApiKey",
@@ -72,21 +70,6 @@ __all__ = [
 
 def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as UTC and hands them back aware (SQLite forgets the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return as_utc(value).replace(tzinfo=None) if dialect.name == "sqlite" else as_utc(value)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else as_utc(value)
 
 
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:

@@ -5,16 +5,13 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, date, datetime, time, timedelta
 
+from kilo_db.types import as_utc
+
+__all__ = ["add_months", "as_utc", "days_between", "start_of_day", "utcnow"]
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """Naive datetimes are taken to be UTC already (that is how they are stored)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def start_of_day(day: date) -> datetime:

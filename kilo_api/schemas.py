@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, StringConstraints
 
 from kilo_api.enums import BillingCycle, CreditKind, MemberStatus, Role
 
@@ -26,7 +26,9 @@ IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    """Request bodies: unknown fields are refused, numbers must be JSON integers (not "12" or 12.5)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 # --- requests ----------------------------------------------------------------------------------
@@ -37,14 +39,14 @@ class UsageEventIn(Strict):
     member_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     model: ShortText
     provider: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-    input_tokens: Annotated[int, Field(ge=0, le=MAX_TOKENS)]
-    output_tokens: Annotated[int, Field(ge=0, le=MAX_TOKENS)]
-    cache_write_tokens: Annotated[int, Field(ge=0, le=MAX_TOKENS)] = 0
-    cache_hit_tokens: Annotated[int, Field(ge=0, le=MAX_TOKENS)] = 0
-    cost_microdollars: Annotated[int, Field(ge=0, le=MAX_EVENT_COST)]
-    has_error: bool = False
-    latency_ms: Annotated[int, Field(ge=0, le=3_600_000)]
-    occurred_at: Annotated[AwareDatetime, Field(strict=False)]
+    input_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
+    output_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
+    cache_write_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)] = 0
+    cache_hit_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)] = 0
+    cost_microdollars: Annotated[StrictInt, Field(ge=0, le=MAX_EVENT_COST)]
+    has_error: StrictBool = False
+    latency_ms: Annotated[StrictInt, Field(ge=0, le=3_600_000)]
+    occurred_at: AwareDatetime
 
 
 class UsageBatchIn(Strict):
@@ -59,22 +61,22 @@ class InviteIn(Strict):
 
 class MemberPatchIn(Strict):
     role: Role | None = None
-    daily_limit_microdollars: Annotated[int, Field(ge=0, le=10**12)] | None = None
-    clear_daily_limit: bool = False
+    daily_limit_microdollars: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = None
+    clear_daily_limit: StrictBool = False
 
 
 class PolicyPatchIn(Strict):
-    code_training_opt_out: bool | None = None
-    usage_analytics_enabled: bool | None = None
+    code_training_opt_out: StrictBool | None = None
+    usage_analytics_enabled: StrictBool | None = None
 
 
 class SeatChangeIn(Strict):
-    seats: Annotated[int, Field(ge=1, le=10_000)]
+    seats: Annotated[StrictInt, Field(ge=1, le=10_000)]
     idempotency_key: IdempotencyKey | None = None
 
 
 class SeatPreviewIn(Strict):
-    seats: Annotated[int, Field(ge=1, le=10_000)]
+    seats: Annotated[StrictInt, Field(ge=1, le=10_000)]
 
 
 class SubscriptionPatchIn(Strict):
@@ -82,7 +84,7 @@ class SubscriptionPatchIn(Strict):
 
 
 class CreditPurchaseIn(Strict):
-    amount_microdollars: Annotated[int, Field(ge=1, le=10**12)]
+    amount_microdollars: Annotated[StrictInt, Field(ge=1, le=10**12)]
     idempotency_key: IdempotencyKey | None = None
 
 
@@ -101,6 +103,11 @@ class ErrorBody(BaseModel):
 
 class ErrorOut(BaseModel):
     error: ErrorBody
+
+
+class WhoAmIOut(Out):
+    organization_id: str
+    organization_name: str
 
 
 class SeatUsageOut(Out):

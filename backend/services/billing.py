@@ -45,8 +45,9 @@ def price_per_seat(session: Session, plan: str, cycle: BillingCycle) -> int:
     return price.price_per_seat_microdollars
 
 
-def cycle_end(start: datetime, cycle: BillingCycle) -> datetime:
-    return add_months(start, 12 if cycle is BillingCycle.YEARLY else 1)
+def cycle_end(start: datetime, cycle: BillingCycle, anchor_day: int | None = None) -> datetime:
+    """Cycles keep the subscription's day of month: Jan 31 → Feb 28 → Mar 31, never drifting to the 28th."""
+    return add_months(start, 12 if cycle is BillingCycle.YEARLY else 1, anchor_day=anchor_day)
 
 
 # --- subscription ------------------------------------------------------------------------------
@@ -103,7 +104,9 @@ def roll_forward(session: Session, subscription: Subscription, now: datetime) ->
             )
         subscription.next_billing_cycle = None
         subscription.current_period_start = subscription.current_period_end
-        subscription.current_period_end = cycle_end(subscription.current_period_start, subscription.billing_cycle)
+        subscription.current_period_end = cycle_end(
+            subscription.current_period_start, subscription.billing_cycle, subscription.created_at.day
+        )
         invoice = _charge_period(session, subscription, credits=credits, now=subscription.current_period_start)
         for change in credits:
             change.invoice_id = invoice.id

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.models
+import kilo_db.types
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("plan", sa.String(length=40), nullable=False),
-        sa.Column("created_at", backend.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("code_training_opt_out", sa.Boolean(), nullable=False),
         sa.Column("usage_analytics_enabled", sa.Boolean(), nullable=False),
         sa.Column("purchase_url", sa.String(length=500), nullable=False),
@@ -54,8 +54,8 @@ def upgrade() -> None:
         sa.Column("organization_id", sa.String(length=40), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("prefix", sa.String(length=16), nullable=False),
-        sa.Column("created_at", backend.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", backend.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", kilo_db.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key_hash"),
@@ -68,16 +68,16 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("organization_id", sa.String(length=40), nullable=False),
         sa.Column("number", sa.String(length=40), nullable=False),
-        sa.Column("period_start", backend.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("period_end", backend.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("period_start", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("period_end", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "status",
             sa.Enum("paid", "open", "failed", "void", name="invoice_status", native_enum=False, length=48),
             nullable=False,
         ),
         sa.Column("total_microdollars", sa.BigInteger(), nullable=False),
-        sa.Column("created_at", backend.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("paid_at", backend.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("paid_at", kilo_db.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("organization_id", "number", name="uq_invoices_org_number"),
@@ -101,11 +101,11 @@ def upgrade() -> None:
             sa.Enum("active", "invited", "removed", name="member_status", native_enum=False, length=48),
             nullable=False,
         ),
-        sa.Column("invited_at", backend.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("invite_expires_at", backend.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("joined_at", backend.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("removed_at", backend.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_activity_at", backend.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("invited_at", kilo_db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("invite_expires_at", kilo_db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("joined_at", kilo_db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("removed_at", kilo_db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_activity_at", kilo_db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("daily_limit_microdollars", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -123,7 +123,7 @@ def upgrade() -> None:
         sa.Column("exp_month", sa.Integer(), nullable=False),
         sa.Column("exp_year", sa.Integer(), nullable=False),
         sa.Column("is_primary", sa.Boolean(), nullable=False),
-        sa.Column("created_at", backend.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -152,11 +152,11 @@ def upgrade() -> None:
         ),
         sa.Column("seat_count", sa.Integer(), nullable=False),
         sa.Column("price_per_seat_microdollars", sa.BigInteger(), nullable=False),
-        sa.Column("current_period_start", backend.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("current_period_end", backend.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("current_period_start", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("current_period_end", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("auto_renew", sa.Boolean(), nullable=False),
-        sa.Column("cancel_effective_at", backend.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", backend.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("cancel_effective_at", kilo_db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("organization_id"),
@@ -219,7 +219,7 @@ def upgrade() -> None:
         sa.Column("target", sa.String(length=120), nullable=False),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
-        sa.Column("created_at", backend.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["actor_member_id"],
             ["members.id"],
@@ -252,7 +252,7 @@ def upgrade() -> None:
         sa.Column("description", sa.String(length=300), nullable=False),
         sa.Column("actor_member_id", sa.String(length=40), nullable=True),
         sa.Column("idempotency_key", sa.String(length=100), nullable=True),
-        sa.Column("created_at", backend.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["actor_member_id"],
             ["members.id"],
@@ -293,7 +293,7 @@ def upgrade() -> None:
         sa.Column("description", sa.String(length=300), nullable=False),
         sa.Column("card_brand", sa.String(length=30), nullable=False),
         sa.Column("card_last4", sa.String(length=4), nullable=False),
-        sa.Column("created_at", backend.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["invoice_id"],
             ["invoices.id"],
@@ -325,7 +325,7 @@ def upgrade() -> None:
         sa.Column("actor_member_id", sa.String(length=40), nullable=True),
         sa.Column("invoice_id", sa.String(length=40), nullable=True),
         sa.Column("idempotency_key", sa.String(length=100), nullable=True),
-        sa.Column("created_at", backend.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["actor_member_id"],
             ["members.id"],
@@ -374,7 +374,7 @@ def upgrade() -> None:
         sa.Column("cost_microdollars", sa.BigInteger(), nullable=False),
         sa.Column("has_error", sa.Boolean(), nullable=False),
         sa.Column("latency_ms", sa.Integer(), nullable=False),
-        sa.Column("occurred_at", backend.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", kilo_db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["member_id"],
             ["members.id"],

@@ -1,0 +1,1 @@
+"""kilo-bot: the Kilo for Teams dashboard in Slack."""

@@ -1,0 +1,6 @@
+"""Alembic environment of the bot database."""
+
+from bot.store import BotBase
+from kilo_db.migrations import run_environment
+
+run_environment(BotBase.metadata)

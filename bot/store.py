@@ -1,0 +1,68 @@
+"""The bot's own state (DATABASE_URL): which organization and API key each workspace is connected to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, String, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from kilo_db.engine import make_engine
+from kilo_db.types import UTCDateTime
+
+DEFAULT_TEAM = "*"  # single-workspace installs (a plain bot token) use this row
+
+
+class BotBase(DeclarativeBase):
+    pass
+
+
+class WorkspaceConnection(BotBase):
+    __tablename__ = "workspace_connections"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(40))
+    api_url: Mapped[str] = mapped_column(String(500))
+    # The backend's API key is the bot's credential for that organization, kept like Slack's bot tokens.
+    api_key: Mapped[str] = mapped_column(String(200))
+    connected_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@dataclass(frozen=True)
+class Connection:
+    team_id: str
+    organization_id: str
+    api_url: str
+    api_key: str
+
+
+class BotStore:
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = make_engine(url)
+        self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+
+    def connection(self, team_id: str | None) -> Connection | None:
+        """The workspace's own connection, else the default one."""
+        with self.sessions() as session:
+            rows = {
+                row.team_id: row
+                for row in session.scalars(
+                    select(WorkspaceConnection).where(WorkspaceConnection.team_id.in_([team_id or "", DEFAULT_TEAM]))
+                )
+            }
+        row = rows.get(team_id or "") or rows.get(DEFAULT_TEAM)
+        return None if row is None else Connection(row.team_id, row.organization_id, row.api_url, row.api_key)
+
+    def save_connection(self, connection: Connection, *, connected_by: str | None, now: datetime) -> None:
+        with self.sessions.begin() as session:
+            row = session.get(WorkspaceConnection, connection.team_id) or WorkspaceConnection(
+                team_id=connection.team_id
+            )
+            row.organization_id = connection.organization_id
+            row.api_url = connection.api_url
+            row.api_key = connection.api_key
+            row.connected_by = connected_by
+            row.connected_at = now
+            session.add(row)

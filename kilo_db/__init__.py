@@ -1,0 +1,1 @@
+"""Database plumbing shared by the backend and the bot: engines, UTC datetimes, Alembic runs."""

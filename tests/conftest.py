@@ -1,0 +1,118 @@
+"""Shared fixtures: real databases (a SQLite file, PostgreSQL), the real backend app over HTTP, a clock."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.api import create_app
+from backend.db import make_engine, make_session_factory
+from backend.migrate import upgrade
+from bot.serving import BackgroundServer
+from tests.factories import OrganizationFactory
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class Clock:
+    """The backend's notion of now; tests move it."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 3, 15, 12, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _postgres_admin_url() -> str:
+    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    admin_url = _postgres_admin_url()
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception as exc:  # the server is not there
+        admin.dispose()
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI and did not answer at {admin_url}: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {admin_url}")
+    name = f"kilo_test_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'backend.sqlite3'}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend_db_url(request: pytest.FixtureRequest) -> str:
+    """Each API test runs once on a SQLite file and once on PostgreSQL, both migrated by Alembic."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def backend_sessions(backend_db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(backend_db_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock(clock: Clock) -> None:
+    clock.now = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def backend_server(backend_sessions: sessionmaker[Session], clock: Clock) -> Iterator[BackgroundServer]:
+    """The real backend app, served by uvicorn on loopback."""
+    with BackgroundServer(create_app(backend_sessions, clock=clock)) as server:
+        yield server
+
+
+@pytest.fixture
+def orgs(backend_sessions: sessionmaker[Session], clock: Clock) -> OrganizationFactory:
+    return OrganizationFactory(backend_sessions, clock)
+
+
+@pytest.fixture
+def http(backend_server: BackgroundServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=backend_server.url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def sqlite_sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
+    """A migrated SQLite file for domain-rule tests that call the services directly."""
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('domain')) / 'domain.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield make_session_factory(engine)
+    engine.dispose()
