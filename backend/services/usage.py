@@ -7,6 +7,8 @@ bucket), never the raw events, so a 90-day question costs the same with 5 or 5 m
 from __future__ import annotations
 
 import calendar
+import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -56,12 +58,29 @@ EARLIEST_EVENT_AGE = timedelta(days=400)
 LATEST_EVENT_SKEW = timedelta(minutes=5)
 
 
+# Latency histogram: 96 log-spaced buckets from 10 ms to 10 minutes (each ~12 % wide), so a
+# model-day holds at most 96 rows however many events it has, and a median is within ~6 %.
+LATENCY_FLOOR_MS = 10
+LATENCY_CEILING_MS = 600_000
+LATENCY_BUCKETS = 96
+_RATIO = (LATENCY_CEILING_MS / LATENCY_FLOOR_MS) ** (1 / LATENCY_BUCKETS)
+LATENCY_BOUNDS = [round(LATENCY_FLOOR_MS * _RATIO**k) for k in range(LATENCY_BUCKETS + 1)]
+
+
 def latency_bucket(latency_ms: int) -> int:
-    """Latency kept to two significant digits (1,234 ms → 1,200 ms): ≤ 10 % coarse, few histogram rows."""
-    if latency_ms < 100:
-        return latency_ms
-    scale = int(10 ** (len(str(latency_ms)) - 2))
-    return latency_ms // scale * scale
+    """The lower bound (ms) of the histogram bucket a latency falls in; 0 for under 10 ms."""
+    if latency_ms < LATENCY_FLOOR_MS:
+        return 0
+    index = min(bisect_right(LATENCY_BOUNDS, latency_ms) - 1, LATENCY_BUCKETS - 1)
+    return LATENCY_BOUNDS[index]
+
+
+def bucket_center(lower_bound_ms: int) -> int:
+    """The geometric middle of a bucket: what a median that falls in it is reported as."""
+    if lower_bound_ms == 0:
+        return LATENCY_FLOOR_MS // 2
+    index = LATENCY_BOUNDS.index(lower_bound_ms)
+    return round(math.sqrt(lower_bound_ms * LATENCY_BOUNDS[index + 1]))
 
 
 # --- ingest ------------------------------------------------------------------------------------
@@ -439,7 +458,7 @@ def median_latencies(session: Session, organization_id: str, period: Period) -> 
     histograms: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for model, bucket, count in rows:
         histograms[model].append((int(bucket), int(count)))
-    return {model: lower_median(histogram) for model, histogram in histograms.items()}
+    return {model: bucket_center(lower_median(histogram)) for model, histogram in histograms.items()}
 
 
 def lower_median(histogram: Iterable[tuple[int, int]]) -> int:
@@ -490,23 +509,32 @@ def weekday_pattern(daily: Sequence[DayUsageOut]) -> list[WeekdayUsageOut]:
     ]
 
 
-def monthly_series(session: Session, organization_id: str, last_day: date) -> list[MonthUsageOut]:
-    """Calendar-month totals, oldest first, ending with the month of `last_day` (month over month)."""
-    first_month = _shift_month(last_day.replace(day=1), -(MONTHS_IN_TREND - 1))
-    period = Period(first_month, _shift_month(last_day.replace(day=1), 1))
+def trend_months(last_day: date) -> Period:
+    """The calendar months of the month-over-month trend, ending with the month of `last_day`."""
+    this_month = last_day.replace(day=1)
+    return Period(shift_month(this_month, -(MONTHS_IN_TREND - 1)), shift_month(this_month, 1))
+
+
+def fold_months(months: Period, daily: Iterable[DayUsageOut]) -> list[MonthUsageOut]:
     totals: dict[str, list[int]] = {}
-    month = first_month
-    while month < period.end:
+    month = months.start
+    while month < months.end:
         totals[month.strftime("%Y-%m")] = [0, 0]
-        month = _shift_month(month, 1)
-    for day in daily_series(session, organization_id, period):
+        month = shift_month(month, 1)
+    for day in daily:
         bucket = totals[day.date.strftime("%Y-%m")]
         bucket[0] += day.requests
         bucket[1] += day.cost_microdollars
     return [MonthUsageOut(month=m, requests=n, cost_microdollars=c) for m, (n, c) in totals.items()]
 
 
-def _shift_month(first_of_month: date, months: int) -> date:
+def monthly_series(session: Session, organization_id: str, last_day: date) -> list[MonthUsageOut]:
+    """Calendar-month totals, oldest first (month over month)."""
+    months = trend_months(last_day)
+    return fold_months(months, daily_series(session, organization_id, months))
+
+
+def shift_month(first_of_month: date, months: int) -> date:
     index = first_of_month.month - 1 + months
     return date(first_of_month.year + index // 12, index % 12 + 1, 1)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from backend.services.usage import latency_bucket, lower_median
+from backend.services.usage import bucket_center, latency_bucket, lower_median
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory, TestOrg, usage_events
 
@@ -147,7 +147,7 @@ def expected_figures(events: list[dict[str, Any]]) -> dict[str, Any]:
         "input_tokens": sum(e["input_tokens"] for e in events),
         "output_tokens": sum(e["output_tokens"] for e in events),
         "models": {m: (c["requests"], c["errors"], c["cost"]) for m, c in by_model.items()},
-        "medians": {m: lower_median(h.items()) for m, h in latencies.items()},
+        "medians": {m: bucket_center(lower_median(h.items())) for m, h in latencies.items()},
     }
 
 

@@ -1,0 +1,42 @@
+# kilo-bot: `make run` starts the app on its embedded defaults, `make test` runs every check.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint typecheck pytest demo bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -n "$(PYTHON)" || (echo "Python 3.11 is required" && exit 1)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . \
+		|| $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+run: $(STAMP)
+	$(BIN)/kilo-bot db upgrade
+	$(BIN)/kilo-bot run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy bot handlers reports backend kilo_api kilo_db
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+demo: $(STAMP)
+	$(BIN)/python -m bot.demo_site out/demo
+
+bench: $(STAMP)
+	$(BIN)/python bench/usage_summary.py
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var out .mypy_cache .pytest_cache .ruff_cache
