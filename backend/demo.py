@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.models import BillingCycle, CreditKind, Member, MemberStatus, PaymentMethod, Role
-from backend.money import dollars
 from backend.services import billing, members, organizations, usage
 from backend.timeutil import start_of_day
+from kilo_api.money import dollars
 from kilo_api.schemas import UsageEventIn
 
 

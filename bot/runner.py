@@ -8,6 +8,7 @@ import secrets
 import textwrap
 
 import uvicorn
+from pydantic import SecretStr
 
 from backend.api import create_app as create_backend_app
 from backend.db import make_engine, make_session_factory
@@ -74,7 +75,7 @@ def run_app(settings: Settings, *, http: bool, port: int) -> None:
         if signing_secret is None:
             generated = "local-" + secrets.token_hex(16)
             print(f"SLACK_SIGNING_SECRET is not set; this run checks requests against {generated}\n")
-            settings = settings.model_copy(update={"slack_signing_secret": generated})
+            settings = settings.model_copy(update={"slack_signing_secret": SecretStr(generated)})
         bolt = create_bolt_app(settings, store)
         uvicorn.run(create_web_app(bolt), host="0.0.0.0", port=port, log_level="info")
     finally:
@@ -91,7 +92,7 @@ def _run_socket_mode(settings: Settings, store: BotStore) -> None:
     bolt = create_bolt_app(settings, store)
     handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
     logger.info("Connecting to Slack in Socket Mode…")
-    asyncio.run(handler.start_async())
+    asyncio.run(handler.start_async())  # type: ignore[no-untyped-call]
 
 
 def _missing_slack_settings(port: int) -> str:

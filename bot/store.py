@@ -30,6 +30,26 @@ class WorkspaceConnection(BotBase):
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class SlackProfile(BotBase):
+    """What users.info told us about a Slack user, cached so most commands skip that call."""
+
+    __tablename__ = "slack_profiles"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    real_name: Mapped[str] = mapped_column(String(200))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@dataclass(frozen=True)
+class Profile:
+    email: str | None
+    time_zone: str
+    real_name: str
+
+
 @dataclass(frozen=True)
 class Connection:
     team_id: str
@@ -54,6 +74,24 @@ class BotStore:
             }
         row = rows.get(team_id or "") or rows.get(DEFAULT_TEAM)
         return None if row is None else Connection(row.team_id, row.organization_id, row.api_url, row.api_key)
+
+    def cached_profile(self, team_id: str, user_id: str, not_before: datetime) -> Profile | None:
+        with self.sessions() as session:
+            row = session.get(SlackProfile, (team_id, user_id))
+        if row is None or row.fetched_at < not_before:
+            return None
+        return Profile(row.email, row.time_zone, row.real_name)
+
+    def save_profile(self, team_id: str, user_id: str, profile: Profile, now: datetime) -> None:
+        with self.sessions.begin() as session:
+            row = session.get(SlackProfile, (team_id, user_id)) or SlackProfile(team_id=team_id, user_id=user_id)
+            row.email, row.time_zone, row.real_name, row.fetched_at = (
+                profile.email,
+                profile.time_zone,
+                profile.real_name,
+                now,
+            )
+            session.add(row)
 
     def save_connection(self, connection: Connection, *, connected_by: str | None, now: datetime) -> None:
         with self.sessions.begin() as session:

@@ -27,11 +27,11 @@ from backend.models import (
     Subscription,
     SubscriptionStatus,
 )
-from backend.money import dollars, prorate_to_cent
 from backend.services import audit
 from backend.services.errors import Conflict, Invalid, NotFound
 from backend.services.organizations import seats_used
 from backend.timeutil import add_months, start_of_day
+from kilo_api.money import dollars, prorate_to_cent
 
 MAX_SEATS = 10_000
 MIN_CREDIT_PURCHASE = dollars(10)

@@ -11,7 +11,7 @@ from fpdf import FPDF
 from sqlalchemy.orm import Session
 
 from backend.models import InstanceSecret, Invoice, Organization
-from backend.money import format_usd
+from kilo_api.money import format_usd
 
 LINK_SECRET_NAME = "invoice_link_secret"
 

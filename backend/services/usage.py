@@ -28,10 +28,10 @@ from backend.models import (
     UsageDailyModel,
     UsageEvent,
 )
-from backend.money import divide_round_half_up
 from backend.services import billing
 from backend.services.errors import Conflict, Invalid
 from backend.timeutil import as_utc
+from kilo_api.money import divide_round_half_up
 from kilo_api.schemas import (
     DayUsageOut,
     MemberUsageOut,
@@ -72,7 +72,7 @@ def latency_bucket(latency_ms: int) -> int:
     if latency_ms < LATENCY_FLOOR_MS:
         return 0
     index = min(bisect_right(LATENCY_BOUNDS, latency_ms) - 1, LATENCY_BUCKETS - 1)
-    return LATENCY_BOUNDS[index]
+    return int(LATENCY_BOUNDS[index])
 
 
 def bucket_center(lower_bound_ms: int) -> int:

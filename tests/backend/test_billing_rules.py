@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.models import BillingCycle, CreditKind, Member, MemberStatus, Role, SubscriptionStatus
-from backend.money import divide_round_half_up, dollars, format_usd, prorate_to_cent
 from backend.services import billing, members
 from backend.services.errors import Conflict, Invalid, SeatLimitReached
+from kilo_api.money import divide_round_half_up, dollars, format_usd, prorate_to_cent
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory, TestOrg
 

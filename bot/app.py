@@ -1,0 +1,114 @@
+"""The Slack app: a Bolt AsyncApp (Socket Mode or HTTP) and the ASGI app serving POST /slack/events."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl
+
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncBoltRequest
+from slack_bolt.context.async_context import AsyncBoltContext as _Context
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+import handlers
+from backend.timeutil import utcnow
+from bot.identity import ClientPool, IdentityResolver
+from bot.settings import Settings
+from bot.store import DEFAULT_TEAM, BotStore, Connection
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BotServices:
+    """What every listener needs; put into Bolt's context as context["kilo"]."""
+
+    settings: Settings
+    store: BotStore
+    identity: IdentityResolver
+    clock: Callable[[], datetime]
+
+
+def slack_web_client(settings: Settings) -> AsyncWebClient:
+    # Without a token (local HTTP testing) Slack answers invalid_auth, which the user is told about.
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else "xoxb-not-configured"
+    return AsyncWebClient(
+        token=token,
+        base_url=settings.slack_api_base,
+        # Slack's 429s are waited out (Retry-After) twice before the user is told to try again.
+        retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+
+
+def env_connection(settings: Settings) -> Connection | None:
+    if settings.kilo_api_url and settings.kilo_api_key:
+        return Connection(DEFAULT_TEAM, "", settings.kilo_api_url, settings.kilo_api_key.get_secret_value())
+    return None
+
+
+def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], datetime] = utcnow) -> AsyncApp:
+    client = slack_web_client(settings)
+    app = AsyncApp(
+        client=client,
+        token=client.token,
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
+        process_before_response=False,
+        ignoring_self_events_enabled=True,
+    )
+    pool = ClientPool(settings.kilo_api_timeout_seconds)
+    services = BotServices(settings, store, IdentityResolver(store, pool, env_connection(settings)), clock)
+
+    @app.middleware
+    async def provide_services(
+        context: AsyncBoltContext, body: dict[str, object], next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        context["kilo"] = services
+        return await next()
+
+    handlers.register(app)
+    return app
+
+
+def _with_form_body(request: AsyncBoltRequest) -> AsyncBoltRequest:
+    """Bolt parses any form body containing the text "payload" as an interactive payload, so a slash
+    command like `/kilo members payload` arrives empty; re-parse such bodies as the plain form they are."""
+    if request.body or not request.raw_body or request.raw_body.startswith("{"):
+        return request
+    fields = dict(parse_qsl(request.raw_body, keep_blank_values=True))
+    if "payload" in fields or "command" not in fields:
+        return request
+    request.body = fields
+    request.context = build_async_context(_Context({}), fields)
+    return request
+
+
+def create_web_app(bolt: AsyncApp) -> Starlette:
+    async def slack_events(request: Request) -> Response:
+        raw = (await request.body()).decode("utf-8")
+        bolt_request = _with_form_body(
+            AsyncBoltRequest(body=raw, query=request.query_params, headers=request.headers)  # type: ignore[arg-type]
+        )
+        return to_starlette_response(await bolt.async_dispatch(bolt_request))
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )

@@ -1,0 +1,115 @@
+"""Who is asking: a Slack user mapped to a Kilo member by the email on their Slack profile."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.kilo_client import KiloClient
+from bot.store import BotStore, Connection, Profile
+from kilo_api.enums import Role
+from kilo_api.schemas import MemberOut
+
+PROFILE_TTL = timedelta(hours=1)
+UTC_ZONE = ZoneInfo("UTC")
+
+
+class NotConnected(Exception):
+    """The workspace has no Kilo organization to talk to."""
+
+
+class NoEmail(Exception):
+    """Slack did not share the user's email (a bot, a guest, or the users:read.email scope is missing)."""
+
+
+class NotAMember(Exception):
+    def __init__(self, email: str, organization_name: str, owners: list[str]) -> None:
+        super().__init__(f"{email} is not a member of {organization_name}")
+        self.email, self.organization_name, self.owners = email, organization_name, owners
+
+
+@dataclass(frozen=True)
+class Caller:
+    team_id: str
+    user_id: str
+    zone: ZoneInfo
+    member: MemberOut
+    organization_name: str
+
+    @property
+    def actor(self) -> str:
+        """How the backend knows this person (X-Kilo-Actor)."""
+        return self.member.email
+
+    @property
+    def is_manager(self) -> bool:
+        return self.member.role in (Role.OWNER, Role.ADMIN)
+
+
+class ClientPool:
+    """One backend client (and its connection pool) per connected organization."""
+
+    def __init__(self, timeout: float) -> None:
+        self._clients: dict[tuple[str, str], KiloClient] = {}
+        self._timeout = timeout
+
+    def client(self, connection: Connection) -> KiloClient:
+        key = (connection.api_url, connection.api_key)
+        if key not in self._clients:
+            self._clients[key] = KiloClient(connection.api_url, connection.api_key, timeout=self._timeout)
+        return self._clients[key]
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(client.aclose() for client in self._clients.values()))
+
+
+class IdentityResolver:
+    def __init__(self, store: BotStore, pool: ClientPool, default: Connection | None = None) -> None:
+        self.store = store
+        self.pool = pool
+        self.default = default
+
+    def connection(self, team_id: str | None) -> Connection:
+        found = self.store.connection(team_id) or self.default
+        if found is None:
+            raise NotConnected
+        return found
+
+    async def profile(self, slack: AsyncWebClient, team_id: str, user_id: str, now: datetime) -> Profile:
+        cached = await asyncio.to_thread(self.store.cached_profile, team_id, user_id, now - PROFILE_TTL)
+        if cached is not None:
+            return cached
+        response = await slack.users_info(user=user_id)
+        user = response["user"]
+        profile = Profile(
+            email=(user.get("profile") or {}).get("email"),
+            time_zone=user.get("tz") or "UTC",
+            real_name=user.get("real_name") or user.get("name") or user_id,
+        )
+        await asyncio.to_thread(self.store.save_profile, team_id, user_id, profile, now)
+        return profile
+
+    async def resolve(
+        self, slack: AsyncWebClient, team_id: str, user_id: str, now: datetime
+    ) -> tuple[Caller, KiloClient]:
+        client = self.pool.client(self.connection(team_id))
+        profile = await self.profile(slack, team_id, user_id, now)
+        if not profile.email:
+            raise NoEmail
+        member = await client.member_by_email(profile.email)
+        organization = await client.organization()
+        if member is None:
+            owners = await client.members(role=Role.OWNER, limit=5)
+            raise NotAMember(profile.email, organization.name, [m.name for m in owners.members])
+        return Caller(team_id, user_id, _zone(profile.time_zone), member, organization.name), client
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC_ZONE

@@ -1,0 +1,165 @@
+"""Usage answers: team overview, models, per person, the caller's own, and the trend."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot import formatting as fmt
+from bot.views.blocks import Message, context, divider, field_sections, header, section, text_sections
+from kilo_api import schemas
+
+TOP_MODELS = 10
+
+
+def _period_line(label: str, start: date, end: date) -> str:
+    return f"{label} · {fmt.day_range(start, end)} (UTC days)"
+
+
+def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:
+    totals = summary.totals
+    previous = summary.previous_period
+    error_rate = totals.errors / totals.requests if totals.requests else 0.0
+    blocks = [
+        header(f"AI spend: {fmt.usd(totals.cost_microdollars)}"),
+        context(_period_line(label, summary.start, summary.end)),
+        *field_sections(
+            [
+                f"*Spend*\n{fmt.usd(totals.cost_microdollars)}  "
+                f"({fmt.change(totals.cost_microdollars, previous.cost_microdollars)} vs previous)",
+                f"*Successful requests*\n{totals.successful_requests:,}  "
+                f"({fmt.change(totals.successful_requests, previous.successful_requests)})",
+                f"*Average cost per request*\n{fmt.usd_fine(totals.average_cost_per_request_microdollars)}",
+                f"*Active users (last 7 days)*\n{summary.active_users_7d:,}",
+                f"*Input tokens*\n{fmt.compact(totals.input_tokens)}",
+                f"*Output tokens*\n{fmt.compact(totals.output_tokens)}",
+                f"*Errors*\n{totals.errors:,} ({fmt.percent(error_rate)})",
+                f"*Previous period*\n{fmt.usd(previous.cost_microdollars)} · {previous.requests:,} requests",
+            ]
+        ),
+    ]
+    if summary.models:
+        top = summary.models[:3]
+        blocks.append(
+            section("*Top models:* " + ", ".join(f"`{m.model}` ({m.requests:,})" for m in top)),
+        )
+    blocks.append(context("`/kilo usage models` · `/kilo usage trend` · `/kilo usage me`"))
+    if shared_by:
+        blocks.append(context(f"Shared by {shared_by}"))
+    return Message(
+        text=f"AI spend {label}: {fmt.usd(totals.cost_microdollars)}, "
+        f"{totals.successful_requests:,} successful requests",
+        blocks=blocks,
+    )
+
+
+def usage_models(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:
+    lines = [
+        f"*{index}. `{m.model}`* ({m.provider})\n"
+        f"{m.requests:,} requests · {fmt.usd(m.cost_microdollars)} ({fmt.percent(m.cost_share)} of spend) · "
+        f"errors {fmt.percent(m.error_rate)} · median {m.median_latency_ms:,} ms"
+        if m.median_latency_ms is not None
+        else f"*{index}. `{m.model}`* ({m.provider})\n{m.requests:,} requests · {fmt.usd(m.cost_microdollars)}"
+        for index, m in enumerate(summary.models[:TOP_MODELS], start=1)
+    ]
+    providers = " · ".join(f"{p.provider} {fmt.percent(p.request_share)}" for p in summary.providers)
+    blocks = [
+        header("Models by requests"),
+        context(_period_line(label, summary.start, summary.end)),
+        *(text_sections(lines) if lines else [section("No requests in this period.")]),
+    ]
+    if len(summary.models) > TOP_MODELS:
+        blocks.append(context(f"…and {len(summary.models) - TOP_MODELS} more models."))
+    if providers:
+        blocks += [divider(), section(f"*Providers (share of requests):* {providers}")]
+    if shared_by:
+        blocks.append(context(f"Shared by {shared_by}"))
+    top = summary.models[0].model if summary.models else "none"
+    return Message(text=f"Most-used model {label}: {top}", blocks=blocks)
+
+
+def usage_by_member(page: schemas.MemberUsagePageOut, label: str) -> Message:
+    total = sum(m.cost_microdollars for m in page.members)
+    lines = [
+        f"*{index}. {m.name}* ({m.role.value}) — {fmt.usd(m.cost_microdollars)} · {m.requests:,} requests · "
+        f"{m.active_days} active days" + _limit_note(m)
+        for index, m in enumerate(page.top_members, start=1)
+    ]
+    distribution = page.distribution
+    blocks = [
+        header("Top users by spend"),
+        context(_period_line(label, page.start, page.end), "Owners and Admins only"),
+        *(text_sections(lines) if lines else [section("Nobody used Kilo in this period.")]),
+        divider(),
+        section(
+            fields=[
+                f"*Active members*\n{distribution.active_members:,}",
+                f"*Team spend*\n{fmt.usd(total)}",
+                f"*Median per member*\n{fmt.usd(distribution.median_cost_microdollars)}",
+                f"*90th percentile*\n{fmt.usd(distribution.p90_cost_microdollars)}",
+                f"*Top 5 share of spend*\n{fmt.percent(distribution.top5_share)}",
+            ]
+        ),
+    ]
+    return Message(text=f"Top users {label}", blocks=blocks)
+
+
+def _limit_note(member: schemas.MemberUsageOut) -> str:
+    if member.daily_limit_microdollars is None:
+        return ""
+    over = member.spend_today_microdollars >= member.daily_limit_microdollars
+    return (
+        f" · today {fmt.usd(member.spend_today_microdollars)} of {fmt.usd(member.daily_limit_microdollars)} limit"
+        + (" ⚠️" if over else "")
+    )
+
+
+def my_usage(mine: schemas.MyUsageOut, label: str) -> Message:
+    me = mine.member
+    share = me.cost_microdollars / mine.team_cost_microdollars if mine.team_cost_microdollars else 0.0
+    blocks = [
+        header(f"Your Kilo usage: {fmt.usd(me.cost_microdollars)}"),
+        context(_period_line(label, mine.start, mine.end)),
+        section(
+            fields=[
+                f"*Your spend*\n{fmt.usd(me.cost_microdollars)} ({fmt.percent(share)} of the team's)",
+                f"*Your requests*\n{me.requests:,} ({me.errors:,} errors)",
+                f"*Input tokens*\n{fmt.compact(me.input_tokens)}",
+                f"*Output tokens*\n{fmt.compact(me.output_tokens)}",
+                f"*Active days*\n{me.active_days}",
+                f"*Today*\n{fmt.usd(me.spend_today_microdollars)}"
+                + (f" of {fmt.usd(me.daily_limit_microdollars)} daily limit" if me.daily_limit_microdollars else ""),
+            ]
+        ),
+        section(f"*Daily spend* `{fmt.sparkline([d.cost_microdollars for d in mine.daily])}`"),
+        context(f"Team total: {fmt.usd(mine.team_cost_microdollars)} · {mine.team_requests:,} requests"),
+    ]
+    return Message(text=f"Your Kilo usage {label}: {fmt.usd(me.cost_microdollars)}", blocks=blocks)
+
+
+def usage_trend(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:
+    daily = summary.daily
+    peak = max(daily, key=lambda d: d.cost_microdollars) if daily else None
+    months = summary.months
+    month_lines = [
+        f"`{m.month}` {fmt.usd(m.cost_microdollars)} · {m.requests:,} requests"
+        + (f" ({fmt.change(m.cost_microdollars, months[i - 1].cost_microdollars)})" if i else "")
+        for i, m in enumerate(months)
+    ]
+    weekday_lines = [
+        f"`{w.name}` {fmt.bar(w.cost_microdollars / max(1, max(x.cost_microdollars for x in summary.weekdays)))} "
+        f"{fmt.usd(w.cost_microdollars)}"
+        for w in summary.weekdays
+    ]
+    blocks = [
+        header("Spend trend"),
+        context(_period_line(label, summary.start, summary.end)),
+        section(
+            f"*Daily spend* `{fmt.sparkline([d.cost_microdollars for d in daily])}`\n"
+            + (f"Peak {fmt.usd(peak.cost_microdollars)} on {peak.date:%a %b} {peak.date.day}" if peak else "")
+        ),
+        section("*By weekday*\n" + "\n".join(weekday_lines)),
+        section("*Month over month*\n" + "\n".join(month_lines)),
+    ]
+    if shared_by:
+        blocks.append(context(f"Shared by {shared_by}"))
+    return Message(text=f"Spend trend {label}", blocks=blocks)
