@@ -13,6 +13,7 @@ from bot.answers import answer
 from bot.commands import CommandError, Members
 from bot.dashboard import Dashboard
 from bot.ids import ActionId
+from handlers.errors import replies_on_failure
 from kilo_api.enums import Role
 
 
@@ -30,6 +31,7 @@ def members_page_request(value: str) -> Members:
     return Members(role=role, query=query, offset=offset)
 
 
+@replies_on_failure
 async def members_page(
     ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:

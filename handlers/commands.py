@@ -10,8 +10,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.answers import answer
 from bot.commands import parse
 from bot.dashboard import Dashboard
+from handlers.errors import replies_on_failure
 
 
+@replies_on_failure
 async def kilo(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:

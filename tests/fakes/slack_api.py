@@ -1,0 +1,324 @@
+"""A strict stand-in for Slack's Web API on loopback, for tests and the demo.
+
+It checks tokens and required arguments, parses every blocks payload with slack_sdk.models and refuses
+what Slack would refuse (invalid_blocks), serves response_url and file upload URLs, records every call,
+and can answer 429 ratelimited with Retry-After.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_MESSAGE_TEXT = 40_000
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "auth.test": (),
+    "chat.postMessage": ("channel",),
+    "chat.postEphemeral": ("channel", "user"),
+    "chat.update": ("channel", "ts"),
+    "views.open": ("trigger_id", "view"),
+    "views.push": ("trigger_id", "view"),
+    "views.update": ("view",),
+    "views.publish": ("user_id", "view"),
+    "users.info": ("user",),
+    "conversations.info": ("channel",),
+    "files.getUploadURLExternal": ("filename", "length"),
+    "files.completeUploadExternal": ("files",),
+}
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    id: str
+    email: str | None
+    name: str
+    tz: str = "Europe/Berlin"
+    team_id: str = "T0000TEST"
+    is_bot: bool = False
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+
+
+@dataclass
+class FakeSlackState:
+    token: str
+    base_url: str = ""
+    users: dict[str, SlackUser] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    rate_limits: dict[str, list[int]] = field(default_factory=dict)
+    counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    lock: threading.Condition = field(default_factory=threading.Condition)
+
+
+class FakeSlack:
+    """The state and the ASGI app; serve `app` with BackgroundServer and set SLACK_API_URL to `api_url`."""
+
+    def __init__(self, token: str = "xoxb-test-token") -> None:
+        self.state = FakeSlackState(token=token)
+        self.app = Starlette(
+            routes=[
+                Route("/api/{method}", self._api, methods=["GET", "POST"]),
+                Route("/response/{key}", self._response_url, methods=["POST"]),
+                Route("/upload/{file_id}", self._upload, methods=["POST"]),
+            ]
+        )
+
+    # --- set-up and inspection used by tests -------------------------------------------------
+
+    def bind(self, base_url: str) -> None:
+        self.state.base_url = base_url.rstrip("/")
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.state.base_url}/api/"
+
+    def add_user(self, user: SlackUser) -> SlackUser:
+        self.state.users[user.id] = user
+        return user
+
+    def response_url(self, key: str) -> str:
+        return f"{self.state.base_url}/response/{key}"
+
+    def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
+        self.state.rate_limits[method] = [times, retry_after]
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self.state.lock:
+            return [call for call in self.state.calls if call.method == method]
+
+    def wait_for_call(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        with self.state.lock:
+            while len([c for c in self.state.calls if c.method == method]) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"Slack's {method} was not called {count} time(s) within {timeout}s")
+                self.state.lock.wait(remaining)
+            return [c for c in self.state.calls if c.method == method]
+
+    def wait_for_response(self, key: str, count: int = 1, timeout: float = 10.0) -> dict[str, Any]:
+        """The `count`-th message posted to the response_url `key`."""
+        deadline = time.monotonic() + timeout
+        with self.state.lock:
+            while len(self.state.responses[key]) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"nothing was posted to response_url {key} within {timeout}s")
+                self.state.lock.wait(remaining)
+            return self.state.responses[key][count - 1]
+
+    def responses_to(self, key: str) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return list(self.state.responses[key])
+
+    # --- the Web API ---------------------------------------------------------------------------
+
+    async def _api(self, request: Request) -> Response:
+        method = request.path_params["method"]
+        args = await _arguments(request)
+        token = _token(request, args)
+        limit = self.state.rate_limits.get(method)
+        if limit and limit[0] > 0:
+            limit[0] -= 1
+            self._record(method, args)
+            return JSONResponse(
+                {"ok": False, "error": "ratelimited"}, status_code=429, headers={"Retry-After": str(limit[1])}
+            )
+        if token is None:
+            return _fail("not_authed")
+        if token != self.state.token:
+            return _fail("invalid_auth")
+        if method not in REQUIRED:
+            return _fail("unknown_method")
+        missing = [name for name in REQUIRED[method] if args.get(name) in (None, "")]
+        if missing:
+            return _fail("invalid_arguments", detail=f"missing required arguments: {', '.join(missing)}")
+        problem = _validate(method, args)
+        if problem:
+            return _fail(*problem)
+        self._record(method, args)
+        return JSONResponse(self._answer(method, args))
+
+    def _record(self, method: str, args: dict[str, Any]) -> None:
+        with self.state.lock:
+            self.state.calls.append(Call(method, args))
+            self.state.lock.notify_all()
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        serial = next(self.state.counter)
+        ts = f"{int(time.time())}.{serial:06d}"
+        match method:
+            case "auth.test":
+                return {
+                    "ok": True,
+                    "url": "https://kilo-test.slack.com/",
+                    "team": "Kilo Test",
+                    "user": "kilo",
+                    "team_id": "T0000TEST",
+                    "user_id": "U0KILOBOT",
+                    "bot_id": "B0KILOBOT",
+                }
+            case "users.info":
+                user = self.state.users.get(args["user"])
+                if user is None:
+                    return {"ok": False, "error": "user_not_found"}
+                profile: dict[str, Any] = {"real_name": user.name, "display_name": user.name.split()[0]}
+                if user.email:
+                    profile["email"] = user.email
+                return {
+                    "ok": True,
+                    "user": {
+                        "id": user.id,
+                        "team_id": user.team_id,
+                        "name": user.name.lower(),
+                        "real_name": user.name,
+                        "tz": user.tz,
+                        "is_bot": user.is_bot,
+                        "profile": profile,
+                    },
+                }
+            case "conversations.info":
+                name = self.state.channels.get(args["channel"], args["channel"].lower())
+                return {"ok": True, "channel": {"id": args["channel"], "name": name, "is_channel": True}}
+            case "chat.postMessage" | "chat.update":
+                return {
+                    "ok": True,
+                    "channel": args["channel"],
+                    "ts": args.get("ts", ts),
+                    "message": {"text": args.get("text", ""), "blocks": _blocks(args)},
+                }
+            case "chat.postEphemeral":
+                return {"ok": True, "message_ts": ts}
+            case "views.open" | "views.push" | "views.update" | "views.publish":
+                view = _json(args["view"])
+                return {"ok": True, "view": {**view, "id": f"V{serial:08d}"}}
+            case "files.getUploadURLExternal":
+                file_id = f"F{serial:08d}"
+                return {"ok": True, "file_id": file_id, "upload_url": f"{self.state.base_url}/upload/{file_id}"}
+            case "files.completeUploadExternal":
+                files = _json(args["files"])
+                missing = [f["id"] for f in files if f["id"] not in self.state.uploads]
+                if missing:
+                    return {"ok": False, "error": "file_not_found"}
+                return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+        raise AssertionError(method)
+
+    async def _response_url(self, request: Request) -> Response:
+        body = json.loads(await request.body())
+        problem = _message_problem(body)
+        if problem:
+            return PlainTextResponse(problem[0], status_code=400)
+        with self.state.lock:
+            self.state.responses[request.path_params["key"]].append(body)
+            self.state.lock.notify_all()
+        return PlainTextResponse("ok")
+
+    async def _upload(self, request: Request) -> Response:
+        self.state.uploads[request.path_params["file_id"]] = await request.body()
+        return PlainTextResponse("OK - 200")
+
+
+async def _arguments(request: Request) -> dict[str, Any]:
+    args: dict[str, Any] = dict(request.query_params)
+    body = await request.body()
+    if body:
+        if request.headers.get("content-type", "").startswith("application/json"):
+            args.update(json.loads(body))
+        else:
+            args.update(dict(parse_qsl(body.decode(), keep_blank_values=True)))
+    return args
+
+
+def _token(request: Request, args: dict[str, Any]) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:]
+    token = args.pop("token", None)
+    return str(token) if token else None
+
+
+def _fail(error: str, detail: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"ok": False, "error": error}
+    if detail:
+        body["response_metadata"] = {"messages": [f"[ERROR] {detail}"]}
+    return JSONResponse(body)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _blocks(args: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(_json(args.get("blocks") or []))
+
+
+def _block_problems(blocks: list[dict[str, Any]], limit: int) -> str | None:
+    if len(blocks) > limit:
+        return f"no more than {limit} items allowed [json-pointer:/blocks]"
+    seen_ids: set[str] = set()
+    for index, raw in enumerate(blocks):
+        parsed = Block.parse(raw)
+        if parsed is None:
+            return f"unsupported block type [json-pointer:/blocks/{index}]"
+        try:
+            parsed.to_dict()
+        except SlackObjectFormationError as exc:
+            return f"{exc} [json-pointer:/blocks/{index}]"
+        block_id = raw.get("block_id")
+        if block_id:
+            if block_id in seen_ids:
+                return f"duplicate block_id {block_id} [json-pointer:/blocks/{index}]"
+            seen_ids.add(block_id)
+    return None
+
+
+def _message_problem(args: dict[str, Any]) -> tuple[str, str] | None:
+    text = args.get("text")
+    blocks = _blocks(args)
+    if not text and not blocks:
+        return ("no_text", "a message needs text or blocks")
+    if text and len(text) > MAX_MESSAGE_TEXT:
+        return ("msg_too_long", "text is longer than 40,000 characters")
+    problem = _block_problems(blocks, MAX_MESSAGE_BLOCKS)
+    return ("invalid_blocks", problem) if problem else None
+
+
+def _validate(method: str, args: dict[str, Any]) -> tuple[str, str] | None:
+    if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+        return _message_problem(args)
+    if method.startswith("views."):
+        view = _json(args["view"])
+        if view.get("type") not in ("home", "modal"):
+            return ("invalid_arguments", "view.type must be home or modal")
+        problem = _block_problems(list(view.get("blocks") or []), MAX_VIEW_BLOCKS)
+        if problem:
+            return ("invalid_blocks", problem)
+        try:
+            View(**view).to_dict()
+        except (SlackObjectFormationError, TypeError) as exc:
+            return ("invalid_arguments", str(exc))
+    return None

@@ -1,0 +1,243 @@
+"""The bot served over HTTP, a strict fake of Slack's Web API, and workspaces whose people are members."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from slack_sdk.signature import SignatureVerifier
+
+from backend.timeutil import utcnow
+from bot.app import create_bolt_app, create_web_app
+from bot.migrate import upgrade as upgrade_bot
+from bot.serving import BackgroundServer
+from bot.settings import Settings
+from bot.store import BotStore, Connection
+from tests.factories import OrganizationFactory, TestOrg
+from tests.fakes.slack_api import FakeSlack, SlackUser
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+
+# Slack tests need one database only (the backend's own suite covers PostgreSQL); each module sets
+# `pytestmark = SQLITE_ONLY`.
+SQLITE_ONLY = pytest.mark.parametrize("backend_db_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack(token=BOT_TOKEN)
+    with BackgroundServer(fake.app) as server:
+        fake.bind(server.url)
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def bot_store(tmp_path_factory: pytest.TempPathFactory) -> BotStore:
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('bot')) / 'bot.sqlite3'}"
+    upgrade_bot(url)
+    return BotStore(url)
+
+
+@pytest.fixture(scope="session")
+def bot_settings(fake_slack: FakeSlack, bot_store: BotStore) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=SecretStr(BOT_TOKEN),
+        slack_signing_secret=SecretStr(SIGNING_SECRET),
+        slack_api_url=fake_slack.api_url,
+        database_url=str(bot_store.engine.url),
+        kilo_api_timeout_seconds=2.0,
+    )
+
+
+@pytest.fixture(scope="session")
+def bot_url(bot_settings: Settings, bot_store: BotStore) -> Iterator[str]:
+    bolt = create_bolt_app(bot_settings, bot_store, clock=utcnow)
+    with BackgroundServer(create_web_app(bolt)) as server:
+        yield server.url
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    stamp = str(timestamp or int(time.time()))
+    return {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body),
+    }
+
+
+@dataclass
+class Reply:
+    http: httpx.Response
+    response_key: str
+
+
+@dataclass
+class Workspace:
+    """A Slack workspace connected to one Kilo organization, with an Owner, Admin, Member and a stranger."""
+
+    team_id: str
+    org: TestOrg
+    org_name: str
+    owner: SlackUser
+    admin: SlackUser
+    member: SlackUser
+    stranger: SlackUser
+    slack: FakeSlack
+    bot_url: str
+
+    def post(
+        self, body: str, content_type: str = "application/x-www-form-urlencoded", headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        all_headers = {"Content-Type": content_type, **sign(body), **(headers or {})}
+        return httpx.post(f"{self.bot_url}/slack/events", content=body, headers=all_headers, timeout=10)
+
+    def command(self, who: SlackUser, text: str) -> Reply:
+        key = secrets.token_hex(6)
+        body = urlencode(
+            {
+                "token": "verification-token-unused",
+                "team_id": self.team_id,
+                "team_domain": "kilo-test",
+                "channel_id": "C0GENERAL",
+                "channel_name": "general",
+                "user_id": who.id,
+                "user_name": who.name.split()[0].lower(),
+                "command": "/kilo",
+                "text": text,
+                "api_app_id": "A0KILO",
+                "is_enterprise_install": "false",
+                "response_url": self.slack.response_url(key),
+                "trigger_id": f"{secrets.randbelow(10**10)}.{secrets.randbelow(10**10)}",
+            }
+        )
+        return Reply(self.post(body), key)
+
+    def ask(self, who: SlackUser, text: str) -> dict[str, Any]:
+        """Run /kilo TEXT as `who` and return what reached Slack's response_url."""
+        reply = self.command(who, text)
+        assert reply.http.status_code == 200, reply.http.text
+        return self.slack.wait_for_response(reply.response_key)
+
+    def click(self, who: SlackUser, action: dict[str, Any], response_key: str) -> httpx.Response:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.team_id, "domain": "kilo-test"},
+            "user": {"id": who.id, "team_id": self.team_id, "username": who.name.split()[0].lower()},
+            "api_app_id": "A0KILO",
+            "token": "verification-token-unused",
+            "container": {"type": "message", "channel_id": "C0GENERAL", "is_ephemeral": True},
+            "trigger_id": "1.2",
+            "channel": {"id": "C0GENERAL", "name": "general"},
+            "response_url": self.slack.response_url(response_key),
+            "actions": [{**action, "type": "button", "action_ts": str(time.time())}],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}))
+
+    def open_home(self, who: SlackUser) -> httpx.Response:
+        envelope = {
+            "token": "verification-token-unused",
+            "team_id": self.team_id,
+            "api_app_id": "A0KILO",
+            "event": {
+                "type": "app_home_opened",
+                "user": who.id,
+                "channel": "D0HOME",
+                "tab": "home",
+                "event_ts": str(time.time()),
+            },
+            "type": "event_callback",
+            "event_id": f"Ev{secrets.token_hex(5)}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": self.team_id, "user_id": "U0KILOBOT", "is_bot": True}],
+        }
+        return self.post(json.dumps(envelope), "application/json")
+
+
+@dataclass
+class WorkspaceFactory:
+    orgs: OrganizationFactory
+    backend_url: str
+    bot_store: BotStore
+    slack: FakeSlack
+    bot_url: str
+
+    def create(self, *, seats: int = 10, members: int = 5) -> Workspace:
+        """A new organization, connected to a new Slack workspace whose four people are registered in Slack."""
+        name = f"Org {secrets.token_hex(2)}"
+        org = self.orgs.create(seats=seats, members=members, name=name)
+        team_id = f"T{secrets.token_hex(4).upper()}"
+        self.bot_store.save_connection(
+            Connection(team_id, org.id, self.backend_url, org.api_key), connected_by=None, now=datetime.now(UTC)
+        )
+
+        def user(label: str, email: str | None, person: str, tz: str = "Europe/Berlin") -> SlackUser:
+            return self.slack.add_user(SlackUser(f"U{label}{team_id[1:7]}", email, person, tz, team_id))
+
+        return Workspace(
+            team_id=team_id,
+            org=org,
+            org_name=name,
+            owner=user("OWN", org.owner.email, org.owner.name, "America/New_York"),
+            admin=user("ADM", org.admin.email, org.admin.name),
+            member=user("MEM", org.member.email, org.member.name, "Asia/Tokyo"),
+            stranger=user("STR", f"stranger-{team_id}@elsewhere.dev", "Sam Stranger"),
+            slack=self.slack,
+            bot_url=self.bot_url,
+        )
+
+
+@pytest.fixture
+def workspaces(
+    orgs: OrganizationFactory,
+    backend_server: BackgroundServer,
+    bot_store: BotStore,
+    fake_slack: FakeSlack,
+    bot_url: str,
+) -> WorkspaceFactory:
+    return WorkspaceFactory(orgs, backend_server.url, bot_store, fake_slack, bot_url)
+
+
+@pytest.fixture
+def workspace(workspaces: WorkspaceFactory) -> Workspace:
+    return workspaces.create()
+
+
+def texts(message: dict[str, Any]) -> str:
+    """Every piece of text a person would read in a message or view, in order."""
+    parts: list[str] = [message.get("text", "")] if "blocks" not in message else []
+    for block in message.get("blocks", []):
+        for key in ("text",):
+            if isinstance(block.get(key), dict):
+                parts.append(block[key]["text"])
+        for item in block.get("fields", []) or []:
+            parts.append(item["text"])
+        for element in block.get("elements", []) or []:
+            if isinstance(element.get("text"), dict):
+                parts.append(element["text"]["text"])
+            elif isinstance(element.get("text"), str):
+                parts.append(element["text"])
+        accessory = block.get("accessory")
+        if accessory and isinstance(accessory.get("text"), dict):
+            parts.append(accessory["text"]["text"])
+    return "\n".join(parts)
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for block in message.get("blocks", []):
+        if block.get("type") == "actions":
+            found += block["elements"]
+        if block.get("accessory", {}).get("type") == "button":
+            found.append(block["accessory"])
+    return found

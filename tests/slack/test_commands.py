@@ -1,0 +1,302 @@
+"""Every /kilo subcommand through signed HTTP requests, as an Owner, an Admin, a Member and a stranger.
+
+What reached Slack's response_url is compared with the backend's own figures.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from bot import formatting as fmt
+from tests.factories import usage_events
+from tests.slack.conftest import SQLITE_ONLY, Workspace, WorkspaceFactory, buttons, texts
+
+pytestmark = SQLITE_ONLY
+
+
+@pytest.fixture
+def busy(workspace: Workspace, http: httpx.Client) -> Workspace:
+    """The workspace's organization with two weeks of usage by everyone."""
+    events = usage_events(workspace.org, 400, start=datetime(2026, 3, 1, tzinfo=UTC), span=timedelta(days=14))
+    response = http.post(workspace.org.path("/usage/events"), json={"events": events}, headers=workspace.org.headers())
+    assert response.json()["accepted"] == 400
+    return workspace
+
+
+def backend(http: httpx.Client, ws: Workspace, path: str, actor: Any = None, **params: Any) -> Any:
+    response = http.get(ws.org.path(path), params=params, headers=ws.org.headers(actor))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("role", ["owner", "admin", "member"])
+def test_usage_shows_the_backends_figures(busy: Workspace, http: httpx.Client, role: str):
+    message = busy.ask(getattr(busy, role), "usage")
+    summary = backend(http, busy, "/usage/summary")
+    totals = summary["totals"]
+    shown = texts(message)
+    assert message["response_type"] == "ephemeral"
+    assert f"AI spend: {fmt.usd(totals['cost_microdollars'])}" in shown
+    assert f"*Successful requests*\n{totals['successful_requests']:,}" in shown
+    assert f"*Average cost per request*\n{fmt.usd_fine(totals['average_cost_per_request_microdollars'])}" in shown
+    assert f"*Active users (last 7 days)*\n{summary['active_users_7d']}" in shown
+    assert f"*Input tokens*\n{fmt.compact(totals['input_tokens'])}" in shown
+    assert "this billing period · Mar 1 – Mar 31, 2026" in shown
+
+
+def test_usage_for_a_named_period_and_a_range(busy: Workspace, http: httpx.Client):
+    week = texts(busy.ask(busy.admin, "usage 7d"))
+    expected = backend(http, busy, "/usage/summary", period="7d")["totals"]["cost_microdollars"]
+    assert f"AI spend: {fmt.usd(expected)}" in week and "the last 7 days" in week
+    ranged = texts(busy.ask(busy.admin, "usage 2026-03-02..2026-03-04"))
+    expected = backend(http, busy, "/usage/summary", start="2026-03-02", end="2026-03-05")["totals"]
+    assert f"AI spend: {fmt.usd(expected['cost_microdollars'])}" in ranged
+    assert "Mar 2 – Mar 4, 2026" in ranged
+
+
+def test_usage_public_is_posted_in_the_channel(busy: Workspace):
+    message = busy.ask(busy.member, "usage public")
+    assert message["response_type"] == "in_channel"
+    assert f"Shared by <@{busy.member.id}>" in texts(message)
+
+
+def test_usage_models_lists_cost_share_errors_and_latency(busy: Workspace, http: httpx.Client):
+    shown = texts(busy.ask(busy.member, "usage models"))
+    summary = backend(http, busy, "/usage/summary")
+    for model in summary["models"]:
+        assert (
+            f"{model['requests']:,} requests · {fmt.usd(model['cost_microdollars'])} "
+            f"({fmt.percent(model['cost_share'])} of spend) · errors {fmt.percent(model['error_rate'])} · "
+            f"median {model['median_latency_ms']:,} ms"
+        ) in shown
+    assert "*Providers (share of requests):*" in shown
+
+
+@pytest.mark.parametrize("role", ["owner", "admin"])
+def test_usage_users_shows_top_users_to_managers(busy: Workspace, http: httpx.Client, role: str):
+    shown = texts(busy.ask(getattr(busy, role), "usage users"))
+    page = backend(http, busy, "/usage/members", actor=busy.org.admin)
+    top = page["top_members"][0]
+    assert f"*1. {top['name']}* ({top['role']}) — {fmt.usd(top['cost_microdollars'])}" in shown
+    assert f"*Active members*\n{page['distribution']['active_members']}" in shown
+    assert "Owners and Admins only" in shown
+
+
+def test_usage_users_is_refused_to_members_with_who_can_help(busy: Workspace):
+    shown = texts(busy.ask(busy.member, "usage users"))
+    assert "Only Owners and Admins can see usage per person." in shown
+    assert busy.org.owner.name in shown and busy.org.admin.name in shown
+    assert "/kilo usage me" in shown
+
+
+def test_usage_me_shows_the_callers_own_figures(busy: Workspace, http: httpx.Client):
+    shown = texts(busy.ask(busy.member, "usage me"))
+    mine = backend(http, busy, f"/usage/members/{busy.org.member.id}", actor=busy.org.member)
+    assert f"Your Kilo usage: {fmt.usd(mine['member']['cost_microdollars'])}" in shown
+    assert f"*Your requests*\n{mine['member']['requests']:,}" in shown
+    assert f"Team total: {fmt.usd(mine['team_cost_microdollars'])}" in shown
+
+
+def test_usage_trend_shows_daily_weekday_and_months(busy: Workspace, http: httpx.Client):
+    shown = texts(busy.ask(busy.owner, "usage trend"))
+    summary = backend(http, busy, "/usage/summary")
+    assert f"`{fmt.sparkline([d['cost_microdollars'] for d in summary['daily']])}`" in shown
+    march = next(m for m in summary["months"] if m["month"] == "2026-03")
+    assert f"`2026-03` {fmt.usd(march['cost_microdollars'])} · {march['requests']:,} requests" in shown
+    assert "`Mon`" in shown and "`Sun`" in shown
+
+
+@pytest.mark.parametrize("role", ["owner", "member"])
+def test_org_shows_seats_roles_and_policies(workspace: Workspace, role: str):
+    shown = texts(workspace.ask(getattr(workspace, role), "org"))
+    assert "7 of 10 seats used (3 available)" in shown
+    assert "1 owners · 1 admins · 5 members" in shown
+    assert "Code is *not* used to train models" in shown
+
+
+@pytest.fixture
+def busy_directory(workspaces: WorkspaceFactory) -> Workspace:
+    return workspaces.create(seats=40, members=30)
+
+
+def test_members_next_page_replaces_the_message(busy_directory: Workspace):
+    ws = busy_directory
+    reply = ws.command(ws.owner, "members")
+    first = ws.slack.wait_for_response(reply.response_key)
+    assert "Members (32)" in texts(first) and "Showing 1–20 of 32" in texts(first)
+    next_button = buttons(first)[0]
+    assert next_button["text"]["text"] == "Next →"
+    click = ws.click(
+        ws.owner,
+        {"action_id": next_button["action_id"], "block_id": "kilo_members_pager", "value": next_button["value"]},
+        reply.response_key,
+    )
+    assert click.status_code == 200
+    second = ws.slack.wait_for_response(reply.response_key, count=2)
+    assert second["replace_original"] is True
+    assert "Showing 21–32 of 32" in texts(second)
+    assert [b["text"]["text"] for b in buttons(second)] == ["← Previous"]
+
+
+def test_members_filter_by_role_and_activity_only_for_managers(busy: Workspace):
+    admins = texts(busy.ask(busy.owner, "members admin"))
+    assert "Admins (1)" in admins and busy.org.admin.email in admins and "active " in admins
+    as_member = texts(busy.ask(busy.member, "members"))
+    assert busy.org.owner.email in as_member and "active " not in as_member
+
+
+def test_members_payload_word_is_a_filter_not_an_empty_request(workspace: Workspace):
+    shown = texts(workspace.ask(workspace.owner, "members payload"))
+    assert "Members matching “payload” (0)" in shown and "Nobody matches that." in shown
+
+
+@pytest.mark.parametrize("role", ["owner", "admin"])
+def test_billing_shows_credits_invoices_card_and_history(workspace: Workspace, http: httpx.Client, role: str):
+    purchase = {"amount_microdollars": 150_000_000, "idempotency_key": f"buy-{role}"}
+    http.post(
+        workspace.org.path("/credits/purchases"), json=purchase, headers=workspace.org.headers(workspace.org.owner)
+    )
+    message = workspace.ask(getattr(workspace, role), "billing")
+    shown = texts(message)
+    assert "Credits left: $150.00" in shown
+    assert "Visa •••• 4242, expires 12/2030" in shown
+    invoices = backend(http, workspace, "/invoices")
+    assert f"*{invoices[0]['number']}* · $150.00 · ✅ paid" in shown
+    downloads = [b for b in buttons(message) if b["text"]["text"] == "Download PDF"]
+    assert len(downloads) == len(invoices)
+    pdf = httpx.get(downloads[0]["url"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    buy = next(b for b in buttons(message) if b["text"]["text"] == "Buy credits")
+    assert buy["url"].startswith("https://")
+    assert "Credit purchase · $150.00" in shown
+
+
+def test_billing_is_refused_to_members(workspace: Workspace):
+    shown = texts(workspace.ask(workspace.member, "billing"))
+    assert "Only Owners and Admins can see billing." in shown
+    assert "Credits left" not in shown
+
+
+@pytest.mark.parametrize("word", ["subscription", "seats"])
+def test_subscription_shows_price_cycle_next_charge_and_seats(workspace: Workspace, word: str):
+    message = workspace.ask(workspace.owner, word)
+    shown = texts(message)
+    assert "*Price*\n$29.00 per seat per month" in shown
+    assert "7 of 10 seats used (3 free)" in shown
+    assert "*Next charge*\n$290.00 on Mar 31, 2026" in shown  # Apr 1 00:00 UTC is Mar 31 in New York
+    assert "Active, renews automatically" in shown
+    assert message["blocks"][0]["text"]["text"] == (
+        "7 of 10 seats used" if word == "seats" else "Kilo for Teams subscription"
+    )
+
+
+def test_subscription_shows_seat_history_after_a_change(workspace: Workspace, http: httpx.Client, clock):
+    clock.now = datetime(2026, 3, 16, 10, tzinfo=UTC)
+    http.post(
+        workspace.org.path("/subscription/seats"),
+        json={"seats": 12, "idempotency_key": "s1"},
+        headers=workspace.org.headers(workspace.org.admin),
+    )
+    shown = texts(workspace.ask(workspace.admin, "seats"))
+    assert "+2 seats → 12 · $29.94 pro-rated" in shown  # 2 × $29 × 16/31
+
+
+def test_subscription_is_refused_to_members(workspace: Workspace):
+    assert "Only Owners and Admins can see the subscription and seats." in texts(
+        workspace.ask(workspace.member, "subscription")
+    )
+
+
+@pytest.mark.parametrize("text", ["usage", "org", "help", "billing"])
+def test_a_stranger_is_told_they_are_not_a_member(workspace: Workspace, text: str):
+    shown = texts(workspace.ask(workspace.stranger, text))
+    assert f"You're not a member of *{workspace.org_name}* on Kilo" in shown
+    assert workspace.stranger.email in shown
+    assert workspace.org.owner.name in shown
+
+
+def test_help_is_tailored_to_the_role(workspace: Workspace):
+    owner = texts(workspace.ask(workspace.owner, ""))
+    member = texts(workspace.ask(workspace.member, "help"))
+    assert "`/kilo billing`" in owner and "`/kilo billing`" not in member
+    assert "You are *member*" in member
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("usgae", "I don't know `/kilo usgae`. Did you mean `/kilo usage`?"),
+        ("frobnicate", "I don't know `/kilo frobnicate`. Type `/kilo help`"),
+        ("usage 13x", "`13x` is not a period I know."),
+        ("usage 2026-02-30..2026-03-02", "has a date that does not exist"),
+        ("usage 2026-03-10..2026-03-01", "The range ends before it starts"),
+        ("usage users public", "is personal data"),
+        ("org everything", "`/kilo org` takes no options"),
+    ],
+)
+def test_bad_input_gets_a_friendly_message_and_changes_nothing(
+    workspace: Workspace, http: httpx.Client, text: str, expected: str
+):
+    before = backend(http, workspace, "/audit-log", actor=workspace.org.owner)
+    message = workspace.ask(workspace.admin, text)
+    assert expected in texts(message)
+    assert message["response_type"] == "ephemeral"
+    assert backend(http, workspace, "/audit-log", actor=workspace.org.owner) == before
+
+
+def test_backend_down_gives_a_retry_hint(workspace: Workspace, bot_store):
+    from bot.store import Connection
+
+    bot_store.save_connection(
+        Connection(workspace.team_id, workspace.org.id, "http://127.0.0.1:9", "kilo_sk_x"),
+        connected_by=None,
+        now=datetime.now(UTC),
+    )
+    shown = texts(workspace.ask(workspace.owner, "usage"))
+    assert "Kilo isn't answering right now" in shown
+    assert "Nothing was changed. Try again in a minute" in shown
+
+
+def test_slack_rate_limit_is_waited_out(workspace: Workspace):
+    workspace.slack.rate_limit("users.info", times=1, retry_after=1)
+    started = datetime.now(UTC)
+    shown = texts(workspace.ask(workspace.admin, "org"))
+    assert "7 of 10 seats used" in shown
+    assert (datetime.now(UTC) - started).total_seconds() >= 1
+    assert len([c for c in workspace.slack.calls_to("users.info") if c.args.get("user") == workspace.admin.id]) == 2
+
+
+def test_a_request_with_a_bad_signature_is_refused(workspace: Workspace):
+    body = f"command=/kilo&text=usage&team_id={workspace.team_id}&user_id={workspace.owner.id}"
+    response = httpx.post(
+        f"{workspace.bot_url}/slack/events",
+        content=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": str(int(datetime.now(UTC).timestamp())),
+            "X-Slack-Signature": "v0=" + "0" * 64,
+        },
+    )
+    assert response.status_code == 401
+
+
+def test_a_user_without_an_email_is_told_why(workspace: Workspace):
+    from tests.fakes.slack_api import SlackUser
+
+    guest = workspace.slack.add_user(
+        SlackUser(f"UGST{workspace.team_id[1:7]}", None, "Guest User", team_id=workspace.team_id)
+    )
+    shown = texts(workspace.ask(guest, "usage"))
+    assert "I can't see the email address on your Slack profile" in shown
+
+
+def test_acknowledged_within_three_seconds_even_when_the_backend_is_slow(workspace: Workspace):
+    reply = workspace.command(workspace.owner, "usage")
+    assert reply.http.status_code == 200
+    assert reply.http.elapsed.total_seconds() < 3
+    assert re.search(r"AI spend", texts(workspace.slack.wait_for_response(reply.response_key)))
