@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot handlers reports backend kilo_api kilo_db
+	$(BIN)/mypy bot handlers backend kilo_api kilo_db tests bench
 
 pytest: $(STAMP)
 	$(BIN)/pytest

@@ -130,10 +130,11 @@ class Message:
 
     text: str
     blocks: list[Block] = field(default_factory=list)
+    footer: list[Block] = field(default_factory=list)  # always kept (pagers, buttons) when the body is cut
     more: str = "More than fits in one message: narrow it down or open the Kilo dashboard."
 
     def payload(self) -> dict[str, Any]:
-        blocks = fit(self.blocks, MAX_MESSAGE_BLOCKS, self.more)
+        blocks = [*fit(self.blocks, MAX_MESSAGE_BLOCKS - len(self.footer), self.more), *self.footer]
         return {"text": clip(self.text, MAX_FALLBACK_TEXT), "blocks": [block.to_dict() for block in blocks]}
 
 

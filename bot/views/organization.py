@@ -6,6 +6,8 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from slack_sdk.models.blocks import Block
+
 from bot import formatting as fmt
 from bot.ids import ActionId, BlockId
 from bot.views.blocks import Message, actions, button, context, header, section, text_sections
@@ -60,8 +62,9 @@ def members_page(
         header(f"{title} ({page.total})"),
         *(text_sections(lines) if lines else [section("Nobody matches that.")]),
     ]
+    footer: list[Block] = []
     if page.total:
-        blocks.append(context(f"Showing {first}–{last} of {page.total}"))
+        footer.append(context(f"Showing {first}–{last} of {page.total}"))
     pager = []
     filters = {"role": role.value if role else None, "q": query}
     if page.offset > 0:
@@ -70,8 +73,8 @@ def members_page(
     if last < page.total:
         pager.append(button("Next →", f"{ActionId.MEMBERS_PAGE}:next", value=json.dumps({**filters, "offset": last})))
     if pager:
-        blocks.append(actions(*pager, block_id=BlockId.MEMBERS_PAGER))
-    return Message(text=f"{title}: {page.total}", blocks=blocks)
+        footer.append(actions(*pager, block_id=BlockId.MEMBERS_PAGER))
+    return Message(text=f"{title}: {page.total}", blocks=blocks, footer=footer)
 
 
 def _member_line(member: schemas.MemberOut, now: datetime, show_activity: bool) -> str:

@@ -18,7 +18,7 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
     return response.json()
 
 
-def ingest(http: httpx.Client, org: TestOrg, events: list[dict[str, Any]]) -> dict[str, Any]:
+def ingest(http: httpx.Client, org: TestOrg, events: list[dict[str, Any]]) -> Any:
     return ok(http.post(org.path("/usage/events"), json={"events": events}, headers=org.headers()))
 
 

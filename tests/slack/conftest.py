@@ -52,7 +52,7 @@ def bot_store(tmp_path_factory: pytest.TempPathFactory) -> BotStore:
 @pytest.fixture(scope="session")
 def bot_settings(fake_slack: FakeSlack, bot_store: BotStore) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         slack_bot_token=SecretStr(BOT_TOKEN),
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_api_url=fake_slack.api_url,
@@ -72,7 +72,7 @@ def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) 
     stamp = str(timestamp or int(time.time()))
     return {
         "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body),
+        "X-Slack-Signature": str(SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)),
     }
 
 

@@ -216,7 +216,7 @@ def test_subscription_is_refused_to_members(workspace: Workspace):
 def test_a_stranger_is_told_they_are_not_a_member(workspace: Workspace, text: str):
     shown = texts(workspace.ask(workspace.stranger, text))
     assert f"You're not a member of *{workspace.org_name}* on Kilo" in shown
-    assert workspace.stranger.email in shown
+    assert f"I looked for {workspace.stranger.email}" in shown
     assert workspace.org.owner.name in shown
 
 
