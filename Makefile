@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot handlers backend kilo_api kilo_db tests bench
+	$(BIN)/mypy bot handlers backend kilo_api kilo_db tests bench scripts
 
 pytest: $(STAMP)
 	$(BIN)/pytest
@@ -32,7 +32,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 demo: $(STAMP)
-	$(BIN)/python -m bot.demo_site out/demo
+	$(BIN)/python scripts/demo_site.py out/demo
 
 bench: $(STAMP)
 	$(BIN)/python bench/usage_summary.py

@@ -62,8 +62,7 @@ def env_connection(settings: Settings) -> Connection | None:
 def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], datetime] = utcnow) -> AsyncApp:
     client = slack_web_client(settings)
     app = AsyncApp(
-        client=client,
-        token=client.token,
+        client=client,  # carries the bot token
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
         process_before_response=False,
         ignoring_self_events_enabled=True,

@@ -117,6 +117,7 @@ def _usage(words: list[str]) -> Command:
     view: str | None = None
     period = BILLING_PERIOD
     public = False
+    period_given = False
     for word in words:
         lowered = word.lower()
         if lowered in USAGE_VIEWS and view is None:
@@ -126,6 +127,7 @@ def _usage(words: list[str]) -> Command:
         elif is_period_word(lowered) or lowered[:1].isdigit():
             try:
                 period = parse_period(lowered)
+                period_given = True
             except PeriodError as exc:
                 raise CommandError(str(exc)) from exc
         else:
@@ -140,7 +142,8 @@ def _usage(words: list[str]) -> Command:
     if view == "models":
         return UsageModels(period, public)
     if view == "trend":
-        return UsageTrend(period, public)
+        # A trend needs more than the few days of a billing period that just started.
+        return UsageTrend(period if period_given else PeriodChoice(name="30d"), public)
     return Usage(period, public)
 
 

@@ -231,6 +231,10 @@ class UsageTotalsOut(Out):
 class UsageSummaryOut(Out):
     start: date
     end: date = Field(description="exclusive")
+    elapsed_end: date = Field(
+        description="exclusive end of the part that has happened: daily, weekday, months "
+        "and the previous-period comparison cover [start, elapsed_end)"
+    )
     totals: UsageTotalsOut
     active_users_7d: int
     models: list[ModelUsageOut]

@@ -301,6 +301,10 @@ class Period:
     def previous(self) -> Period:
         return Period(self.start - timedelta(days=self.days), self.start)
 
+    def elapsed(self, today: date) -> Period:
+        """The part of the period up to and including today: series and comparisons stop there."""
+        return Period(self.start, max(self.start, min(self.end, today + timedelta(days=1))))
+
 
 def check_period(period: Period) -> Period:
     if period.days <= 0:
@@ -348,21 +352,22 @@ def summary(session: Session, organization_id: str, period: Period, today: date)
         .where(UsageDailyModel.organization_id == organization_id, _in_period(UsageDailyModel.day, period))
         .group_by(UsageDailyModel.model, UsageDailyModel.provider)
     ).all()
-    daily = daily_series(session, organization_id, period)
-    previous = period.previous()
+    elapsed = period.elapsed(today)
     return compose_summary(
         period,
+        elapsed,
         [ModelTotals(model, provider, *(int(v or 0) for v in sums)) for model, provider, *sums in rows],
         medians=median_latencies(session, organization_id, period),
-        daily=daily,
-        previous_daily=daily_series(session, organization_id, previous),
-        active_users_7d=active_users(session, organization_id, min(period.end - timedelta(days=1), today)),
-        months=monthly_series(session, organization_id, period.end - timedelta(days=1)),
+        daily=daily_series(session, organization_id, elapsed),
+        previous_daily=daily_series(session, organization_id, elapsed.previous()),
+        active_users_7d=active_users(session, organization_id, elapsed.end - timedelta(days=1)),
+        months=monthly_series(session, organization_id, elapsed.end - timedelta(days=1)),
     )
 
 
 def compose_summary(
     period: Period,
+    elapsed: Period,
     rows: Sequence[ModelTotals],
     *,
     medians: dict[str, int],
@@ -417,10 +422,11 @@ def compose_summary(
         ),
         key=lambda p: (-p.requests, p.provider),
     )
-    previous = period.previous()
+    previous = elapsed.previous()
     return UsageSummaryOut(
         start=period.start,
         end=period.end,
+        elapsed_end=elapsed.end,
         totals=totals,
         active_users_7d=active_users_7d,
         models=models,

@@ -64,7 +64,8 @@ def summary_by_scan(session: Session, organization_id: str, period: Period, toda
         .group_by(UsageEvent.model, UsageEvent.latency_ms)
     ):
         histograms[model][latency_bucket(latency)] += count
-    last_day = min(period.end - timedelta(days=1), today)
+    elapsed = period.elapsed(today)
+    last_day = elapsed.end - timedelta(days=1)
     active = (
         session.scalar(
             select(func.count(func.distinct(UsageEvent.member_id))).where(
@@ -75,12 +76,13 @@ def summary_by_scan(session: Session, organization_id: str, period: Period, toda
     )
     return compose_summary(
         period,
+        elapsed,
         [ModelTotals(model, provider, *(int(v or 0) for v in sums)) for model, provider, *sums in rows],
         medians={model: bucket_center(lower_median(h.items())) for model, h in histograms.items()},
-        daily=_daily(session, organization_id, period),
-        previous_daily=_daily(session, organization_id, period.previous()),
+        daily=_daily(session, organization_id, elapsed),
+        previous_daily=_daily(session, organization_id, elapsed.previous()),
         active_users_7d=int(active),
-        months=_months(session, organization_id, period.end - timedelta(days=1)),
+        months=_months(session, organization_id, last_day),
     )
 
 

@@ -19,13 +19,14 @@ def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: s
     totals = summary.totals
     previous = summary.previous_period
     error_rate = totals.errors / totals.requests if totals.requests else 0.0
+    compared = f"{(previous.end - previous.start).days} days before"
     blocks = [
         header(f"AI spend: {fmt.usd(totals.cost_microdollars)}"),
         context(_period_line(label, summary.start, summary.end)),
         *field_sections(
             [
                 f"*Spend*\n{fmt.usd(totals.cost_microdollars)}  "
-                f"({fmt.change(totals.cost_microdollars, previous.cost_microdollars)} vs previous)",
+                f"({fmt.change(totals.cost_microdollars, previous.cost_microdollars)} vs the {compared})",
                 f"*Successful requests*\n{totals.successful_requests:,}  "
                 f"({fmt.change(totals.successful_requests, previous.successful_requests)})",
                 f"*Average cost per request*\n{fmt.usd_fine(totals.average_cost_per_request_microdollars)}",
@@ -33,7 +34,7 @@ def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: s
                 f"*Input tokens*\n{fmt.compact(totals.input_tokens)}",
                 f"*Output tokens*\n{fmt.compact(totals.output_tokens)}",
                 f"*Errors*\n{totals.errors:,} ({fmt.percent(error_rate)})",
-                f"*Previous period*\n{fmt.usd(previous.cost_microdollars)} · {previous.requests:,} requests",
+                f"*The {compared}*\n{fmt.usd(previous.cost_microdollars)} · {previous.requests:,} requests",
             ]
         ),
     ]

@@ -68,6 +68,7 @@ class FakeSlackState:
     channels: dict[str, str] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    response_times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     uploads: dict[str, bytes] = field(default_factory=dict)
     rate_limits: dict[str, list[int]] = field(default_factory=dict)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -130,6 +131,12 @@ class FakeSlack:
                     raise AssertionError(f"nothing was posted to response_url {key} within {timeout}s")
                 self.state.lock.wait(remaining)
             return self.state.responses[key][count - 1]
+
+    def first_response_time(self, key: str) -> float | None:
+        """time.monotonic() when the first message reached response_url `key`."""
+        with self.state.lock:
+            times = self.state.response_times.get(key)
+            return times[0] if times else None
 
     def responses_to(self, key: str) -> list[dict[str, Any]]:
         with self.state.lock:
@@ -234,6 +241,7 @@ class FakeSlack:
             return PlainTextResponse(problem[0], status_code=400)
         with self.state.lock:
             self.state.responses[request.path_params["key"]].append(body)
+            self.state.response_times[request.path_params["key"]].append(time.monotonic())
             self.state.lock.notify_all()
         return PlainTextResponse("ok")
 

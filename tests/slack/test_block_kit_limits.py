@@ -73,6 +73,7 @@ def huge_summary(models: int = 500, days: int = 400) -> schemas.UsageSummaryOut:
     return schemas.UsageSummaryOut(
         start=start,
         end=start + timedelta(days=days),
+        elapsed_end=start + timedelta(days=days),
         totals=schemas.UsageTotalsOut(
             cost_microdollars=10**16,
             requests=10**10,

@@ -104,7 +104,8 @@ def test_usage_me_shows_the_callers_own_figures(busy: Workspace, http: httpx.Cli
 
 def test_usage_trend_shows_daily_weekday_and_months(busy: Workspace, http: httpx.Client):
     shown = texts(busy.ask(busy.owner, "usage trend"))
-    summary = backend(http, busy, "/usage/summary")
+    assert "the last 30 days" in shown  # a trend defaults to 30 days, not a billing period just begun
+    summary = backend(http, busy, "/usage/summary", period="30d")
     assert f"`{fmt.sparkline([d['cost_microdollars'] for d in summary['daily']])}`" in shown
     march = next(m for m in summary["months"] if m["month"] == "2026-03")
     assert f"`2026-03` {fmt.usd(march['cost_microdollars'])} · {march['requests']:,} requests" in shown

@@ -1,0 +1,265 @@
+"""`make demo`: every /kilo answer and the App Home, rendered to out/demo/index.html from the Block Kit
+the bot really produced (demo organization, embedded backend, signed requests, fake Slack on loopback).
+
+    .venv/bin/python scripts/demo_site.py [out/demo]
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import secrets
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from slack_sdk.signature import SignatureVerifier
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from backend.api import create_app as create_backend_app
+from backend.db import make_engine, make_session_factory
+from backend.demo import DemoSpec, seed_demo
+from backend.migrate import upgrade as upgrade_backend
+from bot.app import create_bolt_app, create_web_app
+from bot.migrate import upgrade as upgrade_bot
+from bot.serving import BackgroundServer
+from bot.settings import Settings
+from bot.store import BotStore, Connection
+from tests.fakes.slack_api import FakeSlack, SlackUser
+
+SECRET = "demo-signing-secret"
+TOKEN = "xoxb-demo"
+TEAM = "TDEMO"
+
+COMMANDS: list[tuple[str, str]] = [
+    ("owner", "help"),
+    ("member", "help"),
+    ("owner", "usage"),
+    ("admin", "usage 7d"),
+    ("member", "usage public"),
+    ("owner", "usage models"),
+    ("admin", "usage users"),
+    ("member", "usage users"),
+    ("member", "usage me"),
+    ("owner", "usage trend"),
+    ("owner", "org"),
+    ("owner", "members"),
+    ("member", "members admin"),
+    ("owner", "billing"),
+    ("member", "billing"),
+    ("owner", "subscription"),
+    ("admin", "seats"),
+    ("stranger", "usage"),
+    ("owner", "usgae"),
+    ("owner", "usage 2026-02-30..2026-03-01"),
+]
+
+
+@dataclass
+class Shot:
+    title: str
+    who: str
+    payload: dict[str, Any]
+    kind: str = "message"
+
+
+def collect(seed_events: int) -> list[Shot]:
+    shots: list[Shot] = []
+    with tempfile.TemporaryDirectory() as directory:
+        backend_url = f"sqlite:///{directory}/backend.sqlite3"
+        upgrade_backend(backend_url)
+        engine = make_engine(backend_url)
+        sessions = make_session_factory(engine)
+        demo = seed_demo(sessions, DemoSpec(events=seed_events), datetime.now(UTC))
+        bot_db = f"sqlite:///{directory}/bot.sqlite3"
+        upgrade_bot(bot_db)
+        store = BotStore(bot_db)
+        fake = FakeSlack(token=TOKEN)
+        with BackgroundServer(create_backend_app(sessions)) as backend, BackgroundServer(fake.app) as slack:
+            fake.bind(slack.url)
+            store.save_connection(
+                Connection(TEAM, demo.organization_id, backend.url, demo.api_key),
+                connected_by=None,
+                now=datetime.now(UTC),
+            )
+            people = {
+                "owner": fake.add_user(SlackUser("UOWNER", demo.owner_email, "Owner", "Europe/Berlin", TEAM)),
+                "admin": fake.add_user(SlackUser("UADMIN", demo.admin_email, "Admin", "America/Chicago", TEAM)),
+                "member": fake.add_user(SlackUser("UMEMBER", demo.member_email, "Member", "Asia/Tokyo", TEAM)),
+                "stranger": fake.add_user(SlackUser("USTRANGE", "someone@elsewhere.dev", "Stranger", "UTC", TEAM)),
+            }
+            settings = Settings(
+                _env_file=None,
+                slack_bot_token=TOKEN,
+                slack_signing_secret=SECRET,
+                slack_api_url=fake.api_url,
+                database_url=bot_db,
+            )
+            with BackgroundServer(create_web_app(create_bolt_app(settings, store))) as bot:
+                for who, text in COMMANDS:
+                    key = secrets.token_hex(6)
+                    body = urlencode(
+                        {
+                            "team_id": TEAM,
+                            "user_id": people[who].id,
+                            "command": "/kilo",
+                            "text": text,
+                            "channel_id": "CDEMO",
+                            "response_url": fake.response_url(key),
+                            "trigger_id": "1.2",
+                            "api_app_id": "ADEMO",
+                        }
+                    )
+                    _post(bot.url, body, "application/x-www-form-urlencoded")
+                    shots.append(Shot(f"/kilo {text}".strip(), who, fake.wait_for_response(key)))
+                for who in ("owner", "member"):
+                    published = len(fake.calls_to("views.publish"))
+                    event = {
+                        "type": "event_callback",
+                        "team_id": TEAM,
+                        "api_app_id": "ADEMO",
+                        "event_id": f"Ev{secrets.token_hex(4)}",
+                        "event_time": int(time.time()),
+                        "event": {
+                            "type": "app_home_opened",
+                            "user": people[who].id,
+                            "tab": "home",
+                            "channel": "DHOME",
+                            "event_ts": str(time.time()),
+                        },
+                    }
+                    _post(bot.url, json.dumps(event), "application/json")
+                    view = fake.wait_for_call("views.publish", count=published + 1)[-1].args["view"]
+                    shots.append(Shot("App Home", who, view, kind="home"))
+        store.engine.dispose()
+        engine.dispose()
+    return shots
+
+
+def _post(base: str, body: str, content_type: str) -> None:
+    stamp = str(int(time.time()))
+    signature = str(SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body))
+    response = httpx.post(
+        f"{base}/slack/events",
+        content=body,
+        timeout=10,
+        headers={"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature},
+    )
+    response.raise_for_status()
+
+
+# --- a small Block Kit renderer ------------------------------------------------------------------
+
+EMOJI = {":warning:": "⚠️"}
+
+
+def mrkdwn(text: str) -> str:
+    """Slack's mrkdwn subset the bot uses: *bold*, _italic_, `code`, <url|label>, <@user>, newlines."""
+    out = html.escape(text, quote=False)
+    for code, char in EMOJI.items():
+        out = out.replace(code, char)
+    out = re.sub(r"&lt;(https?://[^|&]+)\|([^&]+)&gt;", r'<a href="\1">\2</a>', out)
+    out = re.sub(r"&lt;@(\w+)&gt;", r'<span class="mention">@\1</span>', out)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    out = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"<b>\1</b>", out)
+    out = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"<i>\1</i>", out)
+    return out.replace("\n", "<br>")
+
+
+def text_of(obj: dict[str, Any] | None) -> str:
+    if not obj:
+        return ""
+    return mrkdwn(obj["text"]) if obj.get("type") == "mrkdwn" else html.escape(obj["text"])
+
+
+def render_button(element: dict[str, Any]) -> str:
+    style = f" {element['style']}" if element.get("style") else ""
+    label = html.escape(element["text"]["text"])
+    if element.get("url"):
+        return f'<a class="button{style}" href="{html.escape(element["url"])}">{label} ↗</a>'
+    return f'<span class="button{style}" title="{html.escape(element.get("action_id", ""))}">{label}</span>'
+
+
+def render_block(block: dict[str, Any]) -> str:
+    kind = block["type"]
+    if kind == "header":
+        return f"<h3>{text_of(block['text'])}</h3>"
+    if kind == "divider":
+        return "<hr>"
+    if kind == "context":
+        return '<div class="context">' + " · ".join(text_of(e) for e in block["elements"]) + "</div>"
+    if kind == "image":
+        return f'<img src="{html.escape(block["image_url"])}" alt="{html.escape(block["alt_text"])}">'
+    if kind == "actions":
+        return '<div class="actions">' + "".join(render_button(e) for e in block["elements"]) + "</div>"
+    if kind == "section":
+        parts = [f'<div class="text">{text_of(block.get("text"))}</div>'] if block.get("text") else []
+        if block.get("fields"):
+            parts.append(
+                '<div class="fields">' + "".join(f"<div>{text_of(f)}</div>" for f in block["fields"]) + "</div>"
+            )
+        accessory = block.get("accessory")
+        if accessory and accessory.get("type") == "button":
+            parts.append(f'<div class="accessory">{render_button(accessory)}</div>')
+        return '<div class="section">' + "".join(parts) + "</div>"
+    return f"<pre>{html.escape(json.dumps(block))}</pre>"
+
+
+def render(shots: list[Shot]) -> str:
+    cards = []
+    for shot in shots:
+        visibility = {"in_channel": "posted in the channel", "ephemeral": "only visible to you"}.get(
+            shot.payload.get("response_type", ""), "Home tab"
+        )
+        blocks = "".join(render_block(b) for b in shot.payload.get("blocks", []))
+        cards.append(
+            f'<section class="card"><div class="meta"><code>{html.escape(shot.title)}</code> as '
+            f'<b>{shot.who}</b> · {visibility}</div><div class="message">{blocks}</div></section>'
+        )
+    return PAGE.replace("{cards}", "\n".join(cards)).replace("{count}", str(len(shots)))
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>kilo-bot: what it says in Slack</title>
+<style>
+body{font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;background:#f4f4f6;margin:0;
+padding:24px;color:#1d1c1d}
+h1{font-size:22px}.intro{color:#555;max-width:760px}
+.card{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);margin:18px 0;max-width:760px;
+padding:14px 18px}
+.meta{font-size:12px;color:#616061;margin-bottom:8px}.message h3{font-size:18px;margin:6px 0}
+.section{margin:8px 0;display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start}.section .text{flex:1 1 60%}
+.fields{display:grid;grid-template-columns:1fr 1fr;gap:8px 24px;flex:1 1 100%}
+.context{font-size:12px;color:#616061;margin:6px 0}hr{border:0;border-top:1px solid #ddd}
+code{background:#f0f0f0;border-radius:3px;padding:0 3px;font-size:12px;color:#c01343}
+.button{display:inline-block;border:1px solid #bbb;border-radius:4px;padding:4px 12px;margin:4px 6px 0 0;font-size:13px;
+font-weight:600;color:#1d1c1d;text-decoration:none}.button.primary{background:#007a5a;border-color:#007a5a;color:#fff}
+.mention{background:#e8f5fa;color:#1264a3;border-radius:3px;padding:0 2px}
+</style></head><body>
+<h1>kilo-bot — {count} answers, as Slack would show them</h1>
+<p class="intro">Rendered from the Block Kit the bot sent to a local stand-in for Slack, for the demo organization
+(embedded backend, signed requests). Buttons with ↗ open links; the others are interactive in Slack.</p>
+{cards}
+</body></html>
+"""
+
+
+def main() -> None:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "out/demo")
+    out.mkdir(parents=True, exist_ok=True)
+    shots = collect(seed_events=60_000)
+    (out / "index.html").write_text(render(shots), encoding="utf-8")
+    (out / "messages.json").write_text(json.dumps([s.__dict__ for s in shots], indent=1), encoding="utf-8")
+    print(f"wrote {out / 'index.html'} ({len(shots)} answers)")
+
+
+if __name__ == "__main__":
+    main()
