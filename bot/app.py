@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl
+from weakref import WeakKeyDictionary
 
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncBoltRequest
@@ -25,7 +27,9 @@ from starlette.routing import Route
 
 import handlers
 from backend.timeutil import utcnow
+from bot.acks_first import AcksFirst
 from bot.identity import ClientPool, IdentityResolver
+from bot.replies import Replies
 from bot.settings import Settings
 from bot.store import DEFAULT_TEAM, BotStore, Connection
 
@@ -40,6 +44,8 @@ class BotServices:
     store: BotStore
     identity: IdentityResolver
     clock: Callable[[], datetime]
+    acks_first: AcksFirst
+    replies: Replies
 
 
 def slack_web_client(settings: Settings) -> AsyncWebClient:
@@ -59,6 +65,13 @@ def env_connection(settings: Settings) -> Connection | None:
     return None
 
 
+_SERVICES: WeakKeyDictionary[AsyncApp, BotServices] = WeakKeyDictionary()
+
+
+def services_of(app: AsyncApp) -> BotServices:
+    return _SERVICES[app]
+
+
 def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], datetime] = utcnow) -> AsyncApp:
     client = slack_web_client(settings)
     app = AsyncApp(
@@ -67,8 +80,10 @@ def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], 
         process_before_response=False,
         ignoring_self_events_enabled=True,
     )
-    pool = ClientPool(settings.kilo_api_timeout_seconds)
-    services = BotServices(settings, store, IdentityResolver(store, pool, env_connection(settings)), clock)
+    pool = ClientPool(settings.kilo_api_timeout_seconds, settings.kilo_read_cache_seconds)
+    identity = IdentityResolver(store, pool, env_connection(settings))
+    services = BotServices(settings, store, identity, clock, AcksFirst(), Replies())
+    _SERVICES[app] = services
 
     @app.middleware
     async def provide_services(
@@ -95,19 +110,31 @@ def _with_form_body(request: AsyncBoltRequest) -> AsyncBoltRequest:
 
 
 def create_web_app(bolt: AsyncApp) -> Starlette:
+    """POST /slack/events and GET /healthz."""
+    services = services_of(bolt)
+    acks_first = services.acks_first
+
     async def slack_events(request: Request) -> Response:
-        raw = (await request.body()).decode("utf-8")
-        bolt_request = _with_form_body(
-            AsyncBoltRequest(body=raw, query=request.query_params, headers=request.headers)  # type: ignore[arg-type]
-        )
-        return to_starlette_response(await bolt.async_dispatch(bolt_request))
+        with acks_first.request():
+            raw = (await request.body()).decode("utf-8")
+            bolt_request = _with_form_body(
+                AsyncBoltRequest(body=raw, query=request.query_params, headers=request.headers)  # type: ignore[arg-type]
+            )
+            return to_starlette_response(await bolt.async_dispatch(bolt_request))
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await services.replies.aclose()
+        await services.identity.pool.aclose()
 
     return Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
-        ]
+        ],
+        lifespan=lifespan,
     )

@@ -19,6 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = commands.add_parser("run", help="run the Slack app (Socket Mode when SLACK_APP_TOKEN is set)")
     run.add_argument("--http", action="store_true", help="serve Slack's requests at POST /slack/events")
     run.add_argument("--port", type=int, default=3000, help="HTTP port for --http (default 3000)")
+    run.add_argument("--workers", type=int, default=1, help="HTTP worker processes (default 1)")
 
     backend = commands.add_parser("backend", help="serve the reference backend API")
     backend.add_argument("--host", default="127.0.0.1")
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         from bot.runner import run_app
 
-        run_app(settings, http=args.http, port=args.port)
+        run_app(settings, http=args.http, port=args.port, workers=max(1, args.workers))
     elif args.command == "backend":
         from bot.runner import serve_backend
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cachetools import TTLCache
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.kilo_client import KiloClient
@@ -15,6 +16,8 @@ from kilo_api.enums import Role
 from kilo_api.schemas import MemberOut
 
 PROFILE_TTL = timedelta(hours=1)
+PROFILE_MEMORY_SECONDS = 300
+CONNECTION_TTL_SECONDS = 30
 UTC_ZONE = ZoneInfo("UTC")
 
 
@@ -53,14 +56,20 @@ class Caller:
 class ClientPool:
     """One backend client (and its connection pool) per connected organization."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, read_cache_seconds: float) -> None:
         self._clients: dict[tuple[str, str], KiloClient] = {}
         self._timeout = timeout
+        self._read_cache_seconds = read_cache_seconds
 
     def client(self, connection: Connection) -> KiloClient:
         key = (connection.api_url, connection.api_key)
         if key not in self._clients:
-            self._clients[key] = KiloClient(connection.api_url, connection.api_key, timeout=self._timeout)
+            self._clients[key] = KiloClient(
+                connection.api_url,
+                connection.api_key,
+                timeout=self._timeout,
+                read_cache_seconds=self._read_cache_seconds,
+            )
         return self._clients[key]
 
     async def aclose(self) -> None:
@@ -68,20 +77,35 @@ class ClientPool:
 
 
 class IdentityResolver:
+    """Slack user → Kilo member. Connections and profiles are also kept in memory for a short while, so
+    a busy workspace does not query the bot's database (nor Slack) on every command."""
+
     def __init__(self, store: BotStore, pool: ClientPool, default: Connection | None = None) -> None:
         self.store = store
         self.pool = pool
         self.default = default
+        self._connections: TTLCache[str, Connection | None] = TTLCache(maxsize=10_000, ttl=CONNECTION_TTL_SECONDS)
+        self._profiles: TTLCache[tuple[str, str], Profile] = TTLCache(maxsize=100_000, ttl=PROFILE_MEMORY_SECONDS)
 
-    def connection(self, team_id: str | None) -> Connection:
-        found = self.store.connection(team_id) or self.default
+    async def connection(self, team_id: str | None) -> Connection:
+        key = team_id or ""
+        if key not in self._connections:
+            self._connections[key] = await asyncio.to_thread(self.store.connection, team_id)
+        found = self._connections[key] or self.default
         if found is None:
             raise NotConnected
         return found
 
+    def forget_connection(self, team_id: str) -> None:
+        self._connections.pop(team_id, None)
+
     async def profile(self, slack: AsyncWebClient, team_id: str, user_id: str, now: datetime) -> Profile:
+        remembered = self._profiles.get((team_id, user_id))
+        if remembered is not None:
+            return remembered
         cached = await asyncio.to_thread(self.store.cached_profile, team_id, user_id, now - PROFILE_TTL)
         if cached is not None:
+            self._profiles[(team_id, user_id)] = cached
             return cached
         response = await slack.users_info(user=user_id)
         user = response["user"]
@@ -91,12 +115,13 @@ class IdentityResolver:
             real_name=user.get("real_name") or user.get("name") or user_id,
         )
         await asyncio.to_thread(self.store.save_profile, team_id, user_id, profile, now)
+        self._profiles[(team_id, user_id)] = profile
         return profile
 
     async def resolve(
         self, slack: AsyncWebClient, team_id: str, user_id: str, now: datetime
     ) -> tuple[Caller, KiloClient]:
-        client = self.pool.client(self.connection(team_id))
+        client = self.pool.client(await self.connection(team_id))
         profile = await self.profile(slack, team_id, user_id, now)
         if not profile.email:
             raise NoEmail

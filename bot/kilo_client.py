@@ -2,15 +2,19 @@
 
 Retries with exponential backoff only where a retry cannot double an effect: a connection that
 never reached the server, or a 5xx / timeout on a read or on a write that carries an idempotency key.
+
+Reads are coalesced and kept for a few seconds (`read_cache_seconds`): when fifty people of one team
+ask at once they share one backend request. Any write through the client empties that cache.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any, TypeVar, cast
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -19,6 +23,9 @@ from kilo_api import schemas
 from kilo_api.enums import BillingCycle, CreditKind, MemberStatus, Role
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+T = TypeVar("T")
+ReadKey = tuple[str, str | None, tuple[tuple[str, str], ...], Callable[[bytes], object]]
+MAX_CACHED_READS = 1_000
 
 
 class KiloError(Exception):
@@ -71,6 +78,7 @@ class KiloClient:
         timeout: float = 5.0,
         max_attempts: int = 3,
         backoff_seconds: float = 0.2,
+        read_cache_seconds: float = 5.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._http = httpx.AsyncClient(
@@ -82,6 +90,9 @@ class KiloClient:
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
         self._organization_id: str | None = None
+        self._read_ttl = read_cache_seconds
+        self._reads: dict[ReadKey, tuple[float, object]] = {}
+        self._reads_in_flight: dict[ReadKey, asyncio.Future[object]] = {}
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -140,25 +151,54 @@ class KiloClient:
         error_type = _ERRORS_BY_STATUS.get(response.status_code, ValidationFailed)
         raise error_type(message, status_code=response.status_code, code=code)
 
+    async def _read(
+        self,
+        path: str,
+        parse: Callable[[bytes], T],
+        actor: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> T:
+        """GET and parse, shared with identical reads in flight and reused for read_cache_seconds.
+
+        The parsed value itself is shared: callers treat answers as read-only."""
+        query = tuple(sorted((k, str(v)) for k, v in (params or {}).items() if v is not None))
+        key: ReadKey = (path, actor, query, parse)
+        loop = asyncio.get_running_loop()
+        cached = self._reads.get(key)
+        if cached is not None and cached[0] > loop.time():
+            return cast(T, cached[1])
+        if key in self._reads_in_flight:
+            return cast(T, await asyncio.shield(self._reads_in_flight[key]))
+        future: asyncio.Future[object] = loop.create_future()
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())  # no "never retrieved"
+        self._reads_in_flight[key] = future
+        try:
+            value = parse((await self._request("GET", path, actor=actor, params=params)).content)
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        finally:
+            del self._reads_in_flight[key]
+        if self._read_ttl > 0:
+            if len(self._reads) >= MAX_CACHED_READS:
+                self._reads = {k: v for k, v in self._reads.items() if v[0] > loop.time()}
+            self._reads[key] = (loop.time() + self._read_ttl, value)
+        future.set_result(value)
+        return value
+
     async def _get(self, model: type[ModelT], path: str, **kwargs: Any) -> ModelT:
-        return self._parse(model, await self._request("GET", await self._org_path(path), **kwargs))
+        return await self._read(await self._org_path(path), _parser(model), **kwargs)
 
     async def _list(self, model: type[ModelT], path: str, **kwargs: Any) -> list[ModelT]:
-        response = await self._request("GET", await self._org_path(path), **kwargs)
-        try:
-            return TypeAdapter(list[model]).validate_json(response.content)  # type: ignore[valid-type]
-        except ValidationError as exc:
-            raise BackendUnavailable("The Kilo backend sent an answer this bot does not understand.") from exc
+        return await self._read(await self._org_path(path), _list_parser(model), **kwargs)
 
     async def _send(self, model: type[ModelT], method: str, path: str, **kwargs: Any) -> ModelT:
-        return self._parse(model, await self._request(method, await self._org_path(path), **kwargs))
-
-    @staticmethod
-    def _parse(model: type[ModelT], response: httpx.Response) -> ModelT:
         try:
-            return model.model_validate_json(response.content)
-        except ValidationError as exc:
-            raise BackendUnavailable("The Kilo backend sent an answer this bot does not understand.") from exc
+            response = await self._request(method, await self._org_path(path), **kwargs)
+        finally:
+            self._reads.clear()  # whatever was read before may have changed now
+        parse: Callable[[bytes], ModelT] = _parser(model)
+        return parse(response.content)
 
     async def _org_path(self, path: str) -> str:
         return f"/api/v1/organizations/{await self.organization_id()}{path}"
@@ -167,7 +207,7 @@ class KiloClient:
 
     async def organization_id(self) -> str:
         if self._organization_id is None:
-            whoami = self._parse(schemas.WhoAmIOut, await self._request("GET", "/api/v1/whoami"))
+            whoami = await self._read("/api/v1/whoami", _parser(schemas.WhoAmIOut))
             self._organization_id = whoami.organization_id
         return self._organization_id
 
@@ -301,3 +341,29 @@ class KiloClient:
             return await self._get(schemas.PaymentMethodOut, "/payment-method")
         except NotFound:
             return None
+
+
+@cache
+def _parser(model: type[ModelT]) -> Callable[[bytes], ModelT]:
+    """One parse function per model, so it can be part of a cache key."""
+
+    def parse(content: bytes) -> ModelT:
+        try:
+            return model.model_validate_json(content)
+        except ValidationError as exc:
+            raise BackendUnavailable("The Kilo backend sent an answer this bot does not understand.") from exc
+
+    return parse
+
+
+@cache
+def _list_parser(model: type[ModelT]) -> Callable[[bytes], list[ModelT]]:
+    adapter = TypeAdapter(list[model])  # type: ignore[valid-type]
+
+    def parse(content: bytes) -> list[ModelT]:
+        try:
+            return cast(list[ModelT], adapter.validate_json(content))
+        except ValidationError as exc:
+            raise BackendUnavailable("The Kilo backend sent an answer this bot does not understand.") from exc
+
+    return parse

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp
 
 class BackgroundServer:
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning") -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="off")
+        config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="auto")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"uvicorn-{port}", daemon=True)
 

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import answer
@@ -32,15 +32,14 @@ def members_page_request(value: str) -> Members:
 
 
 @replies_on_failure
-async def members_page(
-    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
+async def members_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
     await ack()
     services = context["kilo"]
+    await services.acks_first.after_pending_acks()
     request = members_page_request(body["actions"][0].get("value", ""))
     caller, backend = await services.identity.resolve(client, body["team"]["id"], body["user"]["id"], services.clock())
     reply = await answer(request, Dashboard(backend, caller), services.clock())
-    await respond(replace_original=True, **reply.message.payload())
+    await services.replies.send(body["response_url"], reply.message, replace_original=True)
 
 
 async def link_opened(ack: AsyncAck) -> None:

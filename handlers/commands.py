@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import answer
@@ -14,15 +14,14 @@ from handlers.errors import replies_on_failure
 
 
 @replies_on_failure
-async def kilo(
-    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
+async def kilo(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
     await ack()
     services = context["kilo"]
-    request = parse(command.get("text", ""))
-    caller, backend = await services.identity.resolve(client, command["team_id"], command["user_id"], services.clock())
+    await services.acks_first.after_pending_acks()
+    request = parse(body.get("text", ""))
+    caller, backend = await services.identity.resolve(client, body["team_id"], body["user_id"], services.clock())
     reply = await answer(request, Dashboard(backend, caller), services.clock())
-    await respond(response_type="in_channel" if reply.public else "ephemeral", **reply.message.payload())
+    await services.replies.send(body["response_url"], reply.message, public=reply.public)
 
 
 def register(app: AsyncApp) -> None:

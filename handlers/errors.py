@@ -21,32 +21,36 @@ logger = logging.getLogger(__name__)
 Listener = Callable[..., Awaitable[None]]
 
 
-async def tell(respond: AsyncRespond | None, error: Exception) -> None:
-    message = explain(error)
-    if respond is None:
-        logger.warning("could not tell the user about %r", error)
-        return
-    try:
-        await respond(response_type="ephemeral", replace_original=False, **message.payload())
-    except Exception:  # Slack itself is unreachable: nothing more can be shown
-        logger.exception("could not deliver an error message")
-
-
 def replies_on_failure(listener: Listener) -> Listener:
-    """Run the listener; whatever it raises is explained to the person through `respond`."""
+    """Run the listener (which takes `body` and `context`); whatever it raises is explained to the person."""
 
     @functools.wraps(listener)
     async def guarded(**kwargs: Any) -> None:
         try:
             await listener(**kwargs)
         except Exception as error:
-            await tell(kwargs.get("respond"), error)
+            response_url = kwargs["body"].get("response_url")
+            if not response_url:
+                logger.warning("could not tell the user about %r", error)
+                return
+            try:
+                await kwargs["context"]["kilo"].replies.send(response_url, explain(error))
+            except Exception:  # Slack itself is unreachable: nothing more can be shown
+                logger.exception("could not deliver an error message")
 
     return guarded
 
 
 async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:
-    await tell(respond if body.get("response_url") else None, error)
+    """Anything that failed outside a guarded listener (middleware, Bolt itself)."""
+    message = explain(error)
+    if respond is None or not body.get("response_url"):
+        logger.warning("could not tell the user about %r", error)
+        return
+    try:
+        await respond(response_type="ephemeral", replace_original=False, **message.payload())
+    except Exception:
+        logger.exception("could not deliver an error message")
 
 
 def register(app: AsyncApp) -> None:

@@ -9,10 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.models import BillingCycle, Member, MemberStatus, PaymentMethod, Role
 from backend.services import billing, organizations
+
+# For tests that need the backend on one database only (the backend's own suite covers PostgreSQL).
+SQLITE_ONLY = pytest.mark.parametrize("backend_db_url", ["sqlite"], indirect=True)
 
 MODELS = (
     ("anthropic/claude-sonnet-4.5", "anthropic"),

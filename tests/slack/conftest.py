@@ -23,7 +23,7 @@ from bot.migrate import upgrade as upgrade_bot
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
-from tests.factories import OrganizationFactory, TestOrg
+from tests.factories import SQLITE_ONLY, OrganizationFactory, TestOrg
 from tests.fakes.slack_api import FakeSlack, SlackUser
 
 SIGNING_SECRET = "test-signing-secret"
@@ -31,7 +31,7 @@ BOT_TOKEN = "xoxb-test-token"
 
 # Slack tests need one database only (the backend's own suite covers PostgreSQL); each module sets
 # `pytestmark = SQLITE_ONLY`.
-SQLITE_ONLY = pytest.mark.parametrize("backend_db_url", ["sqlite"], indirect=True)
+__all__ = ["SQLITE_ONLY"]
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +58,7 @@ def bot_settings(fake_slack: FakeSlack, bot_store: BotStore) -> Settings:
         slack_api_url=fake_slack.api_url,
         database_url=str(bot_store.engine.url),
         kilo_api_timeout_seconds=2.0,
+        kilo_read_cache_seconds=0,  # tests change data between commands; the cache has its own tests
     )
 
 
