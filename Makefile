@@ -37,6 +37,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/usage_summary.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/slack_ack.py
 
 clean:
 	rm -rf $(VENV) var out .mypy_cache .pytest_cache .ruff_cache
