@@ -58,4 +58,6 @@ async def answer(command: cmd.Command, dashboard: Dashboard, now: datetime) -> A
             return Answer(
                 billing_views.subscription(await dashboard.subscription(), caller.zone, seats_first=seats_first)
             )
+        case cmd.Connect():
+            raise AssertionError("/kilo connect opens a modal; handlers/commands.py handles it")
     raise AssertionError(f"unhandled command {command!r}")

@@ -68,9 +68,16 @@ class Subscription:
     seats_first: bool = False
 
 
-Command = Help | Usage | UsageModels | UsageUsers | UsageMe | UsageTrend | Org | Members | Billing | Subscription
+@dataclass(frozen=True)
+class Connect:
+    pass
 
-SUBCOMMANDS = ("help", "usage", "org", "members", "billing", "subscription", "seats")
+
+Command = (
+    Connect | Help | Usage | UsageModels | UsageUsers | UsageMe | UsageTrend | Org | Members | Billing | Subscription
+)
+
+SUBCOMMANDS = ("help", "usage", "org", "members", "billing", "subscription", "seats", "connect")
 USAGE_VIEWS = ("models", "users", "me", "trend")
 ROLE_WORDS = {
     "owner": Role.OWNER,
@@ -100,6 +107,9 @@ def parse(text: str) -> Command:
     if head in ("billing", "invoices", "credits"):
         _no_arguments(head, rest)
         return Billing()
+    if head == "connect":
+        _no_arguments(head, rest)
+        return Connect()
     if head in ("subscription", "plan", "seats"):
         _no_arguments(head, rest)
         return Subscription(seats_first=head == "seats")

@@ -18,11 +18,11 @@ MEMBERS_PAGE_SIZE = 20
 
 
 class AccessDenied(Exception):
-    """The caller's role does not allow this; says what and who can help."""
+    """The caller's role does not allow this; says who may, and who can help."""
 
-    def __init__(self, what: str, helpers: list[str]) -> None:
-        super().__init__(what)
-        self.what, self.helpers = what, helpers
+    def __init__(self, action: str, helpers: list[str], who: str = "Owners and Admins") -> None:
+        super().__init__(f"Only {who} can {action}.")
+        self.sentence, self.helpers = f"Only {who} can {action}.", helpers
 
 
 @dataclass(frozen=True)
@@ -60,15 +60,15 @@ class Dashboard:
         )
         return [m.name for m in owners.members + admins.members]
 
-    async def require_manager(self, what: str) -> None:
+    async def require_manager(self, action: str) -> None:
         if not self.caller.is_manager:
-            raise AccessDenied(what, await self._managers())
+            raise AccessDenied(action, await self._managers())
 
     async def usage(self, period: PeriodChoice) -> schemas.UsageSummaryOut:
         return await self.client.usage_summary(period=period.name, start=period.start, end=period.end)
 
     async def usage_by_member(self, period: PeriodChoice) -> schemas.MemberUsagePageOut:
-        await self.require_manager("usage per person")
+        await self.require_manager("see usage per person")
         return await self.client.usage_by_member(
             self.caller.actor, period=period.name, start=period.start, end=period.end
         )
@@ -89,7 +89,7 @@ class Dashboard:
         return await self.client.members(role=role, query=query, limit=MEMBERS_PAGE_SIZE, offset=offset)
 
     async def billing(self) -> BillingOverview:
-        await self.require_manager("billing")
+        await self.require_manager("see billing")
         credits, invoices, method, history, organization = await asyncio.gather(
             self.client.credits(limit=5),
             self.client.invoices(limit=5),
@@ -100,7 +100,7 @@ class Dashboard:
         return BillingOverview(credits, invoices, method, history, organization.purchase_url)
 
     async def subscription(self) -> schemas.SubscriptionOut:
-        await self.require_manager("the subscription and seats")
+        await self.require_manager("see the subscription and seats")
         return await self.client.subscription()
 
     async def home(self) -> HomeData:

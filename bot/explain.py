@@ -22,9 +22,9 @@ def explain(error: Exception) -> Message:
     match error:
         case CommandError():
             return problem(str(error), "Type `/kilo help` for everything I can do.")
-        case AccessDenied(what=what, helpers=helpers):
+        case AccessDenied(sentence=sentence, helpers=helpers):
             return problem(
-                f"Only Owners and Admins can see {what}.",
+                sentence,
                 f"Ask {names(helpers)} if you need it. You can always see your own usage with `/kilo usage me`.",
             )
         case NotAMember(email=email, organization_name=organization, owners=owners):

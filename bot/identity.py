@@ -96,8 +96,9 @@ class IdentityResolver:
             raise NotConnected
         return found
 
-    def forget_connection(self, team_id: str) -> None:
-        self._connections.pop(team_id, None)
+    async def save_connection(self, connection: Connection, connected_by: str, now: datetime) -> None:
+        await asyncio.to_thread(self.store.save_connection, connection, connected_by=connected_by, now=now)
+        self._connections.pop(connection.team_id, None)
 
     async def profile(self, slack: AsyncWebClient, team_id: str, user_id: str, now: datetime) -> Profile:
         remembered = self._profiles.get((team_id, user_id))

@@ -9,9 +9,16 @@ class ActionId(enum.StrEnum):
     MEMBERS_PAGE = "kilo_members_page"
     INVOICE_DOWNLOAD = "kilo_invoice_download"
     BUY_CREDITS = "kilo_buy_credits"
-    OPEN_DASHBOARD = "kilo_open_dashboard"
+    CONNECT_URL = "kilo_connect_url"
+    CONNECT_KEY = "kilo_connect_key"
 
 
 class BlockId(enum.StrEnum):
     MEMBERS_PAGER = "kilo_members_pager"
     QUICK_ACTIONS = "kilo_quick_actions"
+    CONNECT_URL = "kilo_connect_url_block"
+    CONNECT_KEY = "kilo_connect_key_block"
+
+
+class ViewId(enum.StrEnum):
+    CONNECT = "kilo_connect"

@@ -8,8 +8,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import answer
-from bot.commands import parse
+from bot.commands import Connect, parse
+from bot.connect import check_may_connect
 from bot.dashboard import Dashboard
+from bot.views.connect import connect_modal
 from handlers.errors import replies_on_failure
 
 
@@ -19,6 +21,12 @@ async def kilo(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, cont
     services = context["kilo"]
     await services.acks_first.after_pending_acks()
     request = parse(body.get("text", ""))
+    if isinstance(request, Connect):
+        current = await check_may_connect(services.identity, client, body["team_id"], body["user_id"], services.clock())
+        await client.views_open(
+            trigger_id=body["trigger_id"], view=connect_modal(current.api_url, current.organization_name)
+        )
+        return
     caller, backend = await services.identity.resolve(client, body["team_id"], body["user_id"], services.clock())
     reply = await answer(request, Dashboard(backend, caller), services.clock())
     await services.replies.send(body["response_url"], reply.message, public=reply.public)

@@ -68,13 +68,18 @@ class OrganizationFactory:
         start: datetime | None = None,
         card: bool = True,
         name: str = "Test Org",
+        owner_email: str | None = None,
     ) -> TestOrg:
         """An Owner, an Admin and `members` Members, all active, subscribed since `start` (default: the 1st)."""
         now = start or self.clock().replace(day=1, hour=9, minute=0, second=0, microsecond=0)
         tag = secrets.token_hex(3)
         with self.sessions.begin() as session:
             org, owner, key = organizations.create_organization(
-                session, name=name, owner_name="Olivia Owner", owner_email=f"owner-{tag}@example.com", now=now
+                session,
+                name=name,
+                owner_name="Olivia Owner",
+                owner_email=owner_email or f"owner-{tag}@example.com",
+                now=now,
             )
             if card:
                 session.add(

@@ -40,6 +40,7 @@ def help_message(caller: Caller) -> Message:
         "`/kilo usage users` — top users and how spend is spread",
         "`/kilo billing` — credits, invoices, payment method, purchase history",
         "`/kilo subscription` or `/kilo seats` — plan, price per seat, cycle, next charge, seat history",
+        "`/kilo connect` — connect this workspace to a Kilo organization (Owners)",
     ]
     role = caller.member.role.value
     blocks = [
@@ -125,5 +126,5 @@ def problem(text: str, hint: str | None = None) -> Message:
 
 def names(people: list[str]) -> str:
     if not people:
-        return "an Owner of your organization"
+        return "an admin of your workspace"
     return people[0] if len(people) == 1 else ", ".join(people[:-1]) + f" or {people[-1]}"

@@ -52,6 +52,7 @@ class SlackUser:
     tz: str = "Europe/Berlin"
     team_id: str = "T0000TEST"
     is_bot: bool = False
+    is_admin: bool = False
 
 
 @dataclass
@@ -205,6 +206,8 @@ class FakeSlack:
                         "real_name": user.name,
                         "tz": user.tz,
                         "is_bot": user.is_bot,
+                        "is_admin": user.is_admin,
+                        "is_owner": False,
                         "profile": profile,
                     },
                 }

@@ -145,6 +145,24 @@ class Workspace:
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
+    def submit_view(self, who: SlackUser, view: dict[str, Any], values: dict[str, dict[str, str]]) -> httpx.Response:
+        """Submit a modal as `who`, with {block_id: {action_id: typed value}}."""
+        state = {
+            block: {action: {"type": "plain_text_input", "value": value} for action, value in actions.items()}
+            for block, actions in values.items()
+        }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": "kilo-test"},
+            "user": {"id": who.id, "username": who.name.split()[0].lower(), "team_id": self.team_id},
+            "api_app_id": "A0KILO",
+            "token": "verification-token-unused",
+            "trigger_id": "3.4",
+            "view": {**view, "id": "V0MODAL", "team_id": self.team_id, "state": {"values": state}},
+            "response_urls": [],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}))
+
     def open_home(self, who: SlackUser) -> httpx.Response:
         envelope = {
             "token": "verification-token-unused",

@@ -1,0 +1,68 @@
+"""The /kilo connect modal and its confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, PlainTextObject
+from slack_sdk.models.views import View
+
+from bot.ids import ActionId, BlockId, ViewId
+from bot.views.blocks import context, section
+
+TITLE = "Connect Kilo"  # modal titles are limited to 24 characters
+
+
+def connect_modal(current_url: str | None, current_organization: str | None) -> dict[str, Any]:
+    intro = (
+        f"This workspace is connected to *{current_organization}*. Connecting another organization replaces it."
+        if current_organization
+        else "Connect this Slack workspace to your Kilo for Teams organization."
+    )
+    view = View(
+        type="modal",
+        callback_id=ViewId.CONNECT,
+        title=PlainTextObject(text=TITLE),
+        submit=PlainTextObject(text="Connect"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            section(intro),
+            InputBlock(
+                block_id=BlockId.CONNECT_URL,
+                label=PlainTextObject(text="Backend address"),
+                element=PlainTextInputElement(
+                    action_id=ActionId.CONNECT_URL,
+                    initial_value=current_url or None,
+                    placeholder=PlainTextObject(text="https://kilo.example.com"),
+                    max_length=500,
+                ),
+            ),
+            InputBlock(
+                block_id=BlockId.CONNECT_KEY,
+                label=PlainTextObject(text="Organization API key"),
+                element=PlainTextInputElement(
+                    action_id=ActionId.CONNECT_KEY, placeholder=PlainTextObject(text="kilo_sk_…"), max_length=200
+                ),
+            ),
+            context("Only an Owner of the organization can connect it. The key is kept in kilo-bot's database."),
+        ],
+    )
+    return view.to_dict()
+
+
+def connected_modal(organization: str) -> dict[str, Any]:
+    view = View(
+        type="modal",
+        callback_id=ViewId.CONNECT,
+        title=PlainTextObject(text=TITLE),
+        close=PlainTextObject(text="Done"),
+        blocks=[section(f"✅ This workspace now shows *{organization}*. Try `/kilo usage`.")],
+    )
+    return view.to_dict()
+
+
+def submitted_values(view: dict[str, Any]) -> tuple[str, str]:
+    values = view.get("state", {}).get("values", {})
+    url = values.get(BlockId.CONNECT_URL, {}).get(ActionId.CONNECT_URL, {}).get("value") or ""
+    key = values.get(BlockId.CONNECT_KEY, {}).get(ActionId.CONNECT_KEY, {}).get("value") or ""
+    return str(url), str(key)
