@@ -10,7 +10,7 @@ from datetime import datetime
 from urllib.parse import parse_qsl
 from weakref import WeakKeyDictionary
 
-from slack_bolt.adapter.starlette.async_handler import to_starlette_response
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler, to_starlette_response
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_bolt.context.async_context import AsyncBoltContext as _Context
 from slack_bolt.request.async_internals import build_async_context
@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,11 +30,16 @@ import handlers
 from backend.timeutil import utcnow
 from bot.acks_first import AcksFirst
 from bot.identity import ClientPool, IdentityResolver
+from bot.oauth import oauth_settings
 from bot.replies import Replies
 from bot.settings import Settings
 from bot.store import DEFAULT_TEAM, BotStore, Connection
 
 logger = logging.getLogger(__name__)
+NOT_INSTALLED = (
+    ":warning: Kilo for Teams is not installed in this workspace (or its installation was removed). "
+    "A workspace admin can install it from the app's /slack/install page, then run `/kilo connect`."
+)
 
 
 @dataclass(frozen=True)
@@ -46,11 +52,18 @@ class BotServices:
     clock: Callable[[], datetime]
     acks_first: AcksFirst
     replies: Replies
+    oauth_engine: AsyncEngine | None = None
 
 
-def slack_web_client(settings: Settings) -> AsyncWebClient:
-    # Without a token (local HTTP testing) Slack answers invalid_auth, which the user is told about.
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else "xoxb-not-configured"
+def slack_web_client(settings: Settings, *, multi_workspace: bool) -> AsyncWebClient:
+    # OAuth installs give each request its workspace's token. Without any token (local HTTP testing)
+    # Slack answers invalid_auth, which the user is told about.
+    if multi_workspace:
+        token = None
+    elif settings.slack_bot_token:
+        token = settings.slack_bot_token.get_secret_value()
+    else:
+        token = "xoxb-not-configured"
     return AsyncWebClient(
         token=token,
         base_url=settings.slack_api_base,
@@ -73,16 +86,18 @@ def services_of(app: AsyncApp) -> BotServices:
 
 
 def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], datetime] = utcnow) -> AsyncApp:
-    client = slack_web_client(settings)
+    oauth = oauth_settings(settings)
     app = AsyncApp(
-        client=client,  # carries the bot token
+        client=slack_web_client(settings, multi_workspace=oauth is not None),
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
+        oauth_settings=oauth[0] if oauth else None,
         process_before_response=False,
         ignoring_self_events_enabled=True,
+        user_facing_authorize_error_message=NOT_INSTALLED,
     )
     pool = ClientPool(settings.kilo_api_timeout_seconds, settings.kilo_read_cache_seconds)
     identity = IdentityResolver(store, pool, env_connection(settings))
-    services = BotServices(settings, store, identity, clock, AcksFirst(), Replies())
+    services = BotServices(settings, store, identity, clock, AcksFirst(), Replies(), oauth[1] if oauth else None)
     _SERVICES[app] = services
 
     @app.middleware
@@ -125,16 +140,26 @@ def create_web_app(bolt: AsyncApp) -> Starlette:
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    oauth_pages = AsyncSlackRequestHandler(bolt)
+
+    async def oauth_flow(request: Request) -> Response:
+        """GET /slack/install and /slack/oauth_redirect, when SLACK_CLIENT_ID is set."""
+        return await oauth_pages.handle(request)
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
         await services.replies.aclose()
         await services.identity.pool.aclose()
+        if services.oauth_engine is not None:
+            await services.oauth_engine.dispose()
 
     return Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/slack/install", oauth_flow, methods=["GET"]),
+            Route("/slack/oauth_redirect", oauth_flow, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -16,6 +18,12 @@ DEFAULT_TEAM = "*"  # single-workspace installs (a plain bot token) use this row
 
 class BotBase(DeclarativeBase):
     pass
+
+
+# Slack's OAuth tables, defined by slack_sdk, migrated with the bot's own (multi-workspace installs).
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(BotBase.metadata, "slack_installations")
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(BotBase.metadata, "slack_bots")
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(BotBase.metadata, "slack_oauth_states")
 
 
 class WorkspaceConnection(BotBase):

@@ -7,6 +7,7 @@ and can answer 429 ratelimited with Retry-After.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -41,7 +42,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "conversations.info": ("channel",),
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
+    "oauth.v2.access": ("code",),
 }
+CLIENT_AUTHENTICATED = frozenset({"oauth.v2.access"})
 
 
 @dataclass(frozen=True)
@@ -59,12 +62,16 @@ class SlackUser:
 class Call:
     method: str
     args: dict[str, Any]
+    token: str | None = None
 
 
 @dataclass
 class FakeSlackState:
     token: str
     base_url: str = ""
+    tokens: dict[str, str] = field(default_factory=dict)  # bot token → team id
+    apps: dict[str, str] = field(default_factory=dict)  # OAuth client id → secret
+    codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # OAuth code → (team id, installer)
     users: dict[str, SlackUser] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
@@ -80,7 +87,7 @@ class FakeSlack:
     """The state and the ASGI app; serve `app` with BackgroundServer and set SLACK_API_URL to `api_url`."""
 
     def __init__(self, token: str = "xoxb-test-token") -> None:
-        self.state = FakeSlackState(token=token)
+        self.state = FakeSlackState(token=token, tokens={token: "T0000TEST"})
         self.app = Starlette(
             routes=[
                 Route("/api/{method}", self._api, methods=["GET", "POST"]),
@@ -104,6 +111,15 @@ class FakeSlack:
 
     def response_url(self, key: str) -> str:
         return f"{self.state.base_url}/response/{key}"
+
+    def register_app(self, client_id: str, client_secret: str) -> None:
+        self.state.apps[client_id] = client_secret
+
+    def authorization_code(self, team_id: str, installer: str) -> str:
+        """What Slack hands the redirect URL after someone approves the install in `team_id`."""
+        code = f"code-{next(self.state.counter)}"
+        self.state.codes[code] = (team_id, installer)
+        return code
 
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         self.state.rate_limits[method] = [times, retry_after]
@@ -156,9 +172,13 @@ class FakeSlack:
             return JSONResponse(
                 {"ok": False, "error": "ratelimited"}, status_code=429, headers={"Retry-After": str(limit[1])}
             )
-        if token is None:
+        if method in CLIENT_AUTHENTICATED:
+            client_id, secret = _client_credentials(request, args)
+            if self.state.apps.get(client_id or "") != secret or secret is None:
+                return _fail("invalid_client_id")
+        elif token is None:
             return _fail("not_authed")
-        if token != self.state.token:
+        elif token not in self.state.tokens:
             return _fail("invalid_auth")
         if method not in REQUIRED:
             return _fail("unknown_method")
@@ -168,25 +188,43 @@ class FakeSlack:
         problem = _validate(method, args)
         if problem:
             return _fail(*problem)
-        self._record(method, args)
-        return JSONResponse(self._answer(method, args))
+        self._record(method, args, token)
+        return JSONResponse(self._answer(method, args, token))
 
-    def _record(self, method: str, args: dict[str, Any]) -> None:
+    def _record(self, method: str, args: dict[str, Any], token: str | None = None) -> None:
         with self.state.lock:
-            self.state.calls.append(Call(method, args))
+            self.state.calls.append(Call(method, args, token))
             self.state.lock.notify_all()
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         serial = next(self.state.counter)
         ts = f"{int(time.time())}.{serial:06d}"
         match method:
+            case "oauth.v2.access":
+                if args["code"] not in self.state.codes:
+                    return {"ok": False, "error": "invalid_code"}
+                team_id, installer = self.state.codes.pop(args["code"])
+                issued = f"xoxb-{team_id}-{serial}"
+                self.state.tokens[issued] = team_id
+                return {
+                    "ok": True,
+                    "access_token": issued,
+                    "token_type": "bot",
+                    "scope": "commands,chat:write,users:read,users:read.email",
+                    "bot_user_id": f"UBOT{team_id}",
+                    "app_id": "A0KILO",
+                    "team": {"id": team_id, "name": f"Team {team_id}"},
+                    "enterprise": None,
+                    "is_enterprise_install": False,
+                    "authed_user": {"id": installer},
+                }
             case "auth.test":
                 return {
                     "ok": True,
                     "url": "https://kilo-test.slack.com/",
                     "team": "Kilo Test",
                     "user": "kilo",
-                    "team_id": "T0000TEST",
+                    "team_id": self.state.tokens.get(token or "", "T0000TEST"),
                     "user_id": "U0KILOBOT",
                     "bot_id": "B0KILOBOT",
                 }
@@ -266,10 +304,20 @@ async def _arguments(request: Request) -> dict[str, Any]:
 
 def _token(request: Request, args: dict[str, Any]) -> str | None:
     header = request.headers.get("authorization", "")
+    if header.lower().startswith("basic "):
+        return None
     if header.lower().startswith("bearer "):
         return header[7:]
     token = args.pop("token", None)
     return str(token) if token else None
+
+
+def _client_credentials(request: Request, args: dict[str, Any]) -> tuple[str | None, str | None]:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("basic "):
+        client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+        return client_id, secret
+    return args.get("client_id"), args.get("client_secret")
 
 
 def _fail(error: str, detail: str | None = None) -> JSONResponse:
