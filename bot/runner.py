@@ -107,10 +107,16 @@ def _run_socket_mode(settings: Settings, store: BotStore) -> None:
     from bot.app import create_bolt_app
 
     assert settings.slack_app_token is not None
-    bolt = create_bolt_app(settings, store)
-    handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
-    logger.info("Connecting to Slack in Socket Mode…")
-    asyncio.run(handler.start_async())  # type: ignore[no-untyped-call]
+    app_token = settings.slack_app_token.get_secret_value()
+
+    async def connect() -> None:
+        # The handler's aiohttp session needs the running loop, so it is made inside it.
+        handler = AsyncSocketModeHandler(create_bolt_app(settings, store), app_token)
+        gc.freeze()
+        logger.info("Connecting to Slack in Socket Mode…")
+        await handler.start_async()  # type: ignore[no-untyped-call]
+
+    asyncio.run(connect())
 
 
 def _missing_slack_settings(port: int) -> str:

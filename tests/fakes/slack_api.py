@@ -43,8 +43,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
     "oauth.v2.access": ("code",),
+    "apps.connections.open": (),
 }
 CLIENT_AUTHENTICATED = frozenset({"oauth.v2.access"})
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class FakeSlackState:
     tokens: dict[str, str] = field(default_factory=dict)  # bot token → team id
     apps: dict[str, str] = field(default_factory=dict)  # OAuth client id → secret
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # OAuth code → (team id, installer)
+    app_tokens: dict[str, str] = field(default_factory=dict)  # xapp- token → Socket Mode URL
     users: dict[str, SlackUser] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
@@ -111,6 +114,9 @@ class FakeSlack:
 
     def response_url(self, key: str) -> str:
         return f"{self.state.base_url}/response/{key}"
+
+    def enable_socket_mode(self, app_token: str, websocket_url: str) -> None:
+        self.state.app_tokens[app_token] = websocket_url
 
     def register_app(self, client_id: str, client_secret: str) -> None:
         self.state.apps[client_id] = client_secret
@@ -178,6 +184,9 @@ class FakeSlack:
                 return _fail("invalid_client_id")
         elif token is None:
             return _fail("not_authed")
+        elif method in APP_TOKEN_METHODS:
+            if token not in self.state.app_tokens:
+                return _fail("invalid_auth" if token.startswith("xapp-") else "not_allowed_token_type")
         elif token not in self.state.tokens:
             return _fail("invalid_auth")
         if method not in REQUIRED:
@@ -200,6 +209,8 @@ class FakeSlack:
         serial = next(self.state.counter)
         ts = f"{int(time.time())}.{serial:06d}"
         match method:
+            case "apps.connections.open":
+                return {"ok": True, "url": self.state.app_tokens[token or ""]}
             case "oauth.v2.access":
                 if args["code"] not in self.state.codes:
                     return {"ok": False, "error": "invalid_code"}
