@@ -383,8 +383,7 @@ def purchase_credits(ctx: Ctx, body: schemas.CreditPurchaseIn) -> schemas.Credit
 @router.get("/billing/history", response_model=list[schemas.HistoryEntryOut])
 def purchase_history(ctx: Ctx, limit: Limit = 20) -> list[schemas.HistoryEntryOut]:
     with ctx.transaction() as session:
-        entries = billing.purchase_history(session, ctx.organization_id, limit=limit)
-        return [schemas.HistoryEntryOut.model_validate(e) for e in entries]
+        return billing.purchase_history(session, ctx.organization_id, limit=limit)
 
 
 @router.get("/subscription", response_model=schemas.SubscriptionOut)
@@ -407,8 +406,7 @@ def change_subscription(ctx: Ctx, body: schemas.SubscriptionPatchIn) -> schemas.
 def preview_seats(ctx: Ctx, body: schemas.SeatPreviewIn) -> schemas.SeatQuoteOut:
     with ctx.transaction() as session:
         access.require_manager(ctx.actor(session))
-        quote = billing.quote_seat_change(session, _required_subscription(session, ctx), body.seats, ctx.now)
-        return schemas.SeatQuoteOut.model_validate(quote)
+        return billing.quote_seat_change(session, _required_subscription(session, ctx), body.seats, ctx.now)
 
 
 @router.post("/subscription/seats", response_model=schemas.SeatChangeOut)

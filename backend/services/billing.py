@@ -32,6 +32,7 @@ from backend.services.errors import Conflict, Invalid, NotFound
 from backend.services.organizations import seats_used
 from backend.timeutil import add_months, start_of_day
 from kilo_api.money import dollars, prorate_to_cent
+from kilo_api.schemas import HistoryEntryOut, SeatQuoteOut
 
 MAX_SEATS = 10_000
 MIN_CREDIT_PURCHASE = dollars(10)
@@ -182,21 +183,7 @@ def next_charge(session: Session, subscription: Subscription) -> NextCharge:
     )
 
 
-@dataclass(frozen=True)
-class SeatQuote:
-    """The exact pro-rated amount of a seat change, before anything changes."""
-
-    current_seats: int
-    new_seats: int
-    delta: int
-    price_per_seat_microdollars: int
-    cycle_days: int
-    remaining_days: int
-    prorated_amount_microdollars: int
-    seats_used: int
-
-
-def quote_seat_change(session: Session, subscription: Subscription, new_seats: int, now: datetime) -> SeatQuote:
+def quote_seat_change(session: Session, subscription: Subscription, new_seats: int, now: datetime) -> SeatQuoteOut:
     """Pro-rate by the share of whole UTC days left in the cycle, the change day included, to the cent."""
     _check_seat_count(new_seats)
     if subscription.status is SubscriptionStatus.ENDED:
@@ -214,7 +201,7 @@ def quote_seat_change(session: Session, subscription: Subscription, new_seats: i
     elapsed_days = (now.date() - start).days
     remaining_days = min(cycle_days, max(0, cycle_days - elapsed_days))
     amount = prorate_to_cent(delta * subscription.price_per_seat_microdollars, remaining_days, cycle_days)
-    return SeatQuote(
+    return SeatQuoteOut(
         current_seats=subscription.seat_count,
         new_seats=new_seats,
         delta=delta,
@@ -584,20 +571,9 @@ def ledger(
     )
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One line of the purchase history: credit purchases, promotions, refunds and seat changes."""
-
-    kind: str
-    amount_microdollars: int
-    description: str
-    created_at: datetime
-    reference: str
-
-
-def purchase_history(session: Session, organization_id: str, *, limit: int) -> list[HistoryEntry]:
+def purchase_history(session: Session, organization_id: str, *, limit: int) -> list[HistoryEntryOut]:
     entries = [
-        HistoryEntry(
+        HistoryEntryOut(
             kind=tx.kind.value,
             amount_microdollars=tx.amount_microdollars,
             description=tx.description,
@@ -613,7 +589,7 @@ def purchase_history(session: Session, organization_id: str, *, limit: int) -> l
         )
     ]
     entries += [
-        HistoryEntry(
+        HistoryEntryOut(
             kind="seats_added" if change.delta > 0 else "seats_removed",
             amount_microdollars=change.prorated_amount_microdollars,
             description=f"{abs(change.delta)} seat(s) {'added' if change.delta > 0 else 'removed'}, "

@@ -13,6 +13,7 @@ from backend.models import BillingCycle, CreditKind, Member, MemberStatus, Role,
 from backend.services import billing, members
 from backend.services.errors import Conflict, Invalid, SeatLimitReached
 from kilo_api.money import divide_round_half_up, dollars, format_usd, prorate_to_cent
+from kilo_api.schemas import SeatQuoteOut
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory, TestOrg
 
@@ -26,7 +27,7 @@ def factory(sqlite_sessions: sessionmaker[Session]) -> OrganizationFactory:
     return OrganizationFactory(sqlite_sessions, Clock())
 
 
-def quote(sessions: sessionmaker[Session], org: TestOrg, seats: int, now: datetime) -> billing.SeatQuote:
+def quote(sessions: sessionmaker[Session], org: TestOrg, seats: int, now: datetime) -> SeatQuoteOut:
     with sessions() as session:
         subscription = billing.get_subscription(session, org.id)
         return billing.quote_seat_change(session, subscription, seats, now)

@@ -5,6 +5,7 @@ What reached Slack's response_url is compared with the backend's own figures.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -301,3 +302,29 @@ def test_acknowledged_within_three_seconds_even_when_the_backend_is_slow(workspa
     assert reply.http.status_code == 200
     assert reply.http.elapsed.total_seconds() < 3
     assert re.search(r"AI spend", texts(workspace.slack.wait_for_response(reply.response_key)))
+
+
+def test_a_slow_backend_gets_a_friendly_timeout_message(workspace: Workspace, bot_store):
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from bot.serving import BackgroundServer
+    from bot.store import Connection
+
+    async def stall(_request: Request) -> JSONResponse:
+        await asyncio.sleep(5)
+        return JSONResponse({})
+
+    slow = Starlette(routes=[Route("/{path:path}", stall, methods=["GET", "POST"])])
+    with BackgroundServer(slow) as server:
+        bot_store.save_connection(
+            Connection(workspace.team_id, workspace.org.id, server.url, "kilo_sk_x"),
+            connected_by=None,
+            now=datetime.now(UTC),
+        )
+        reply = workspace.command(workspace.owner, "usage")
+        assert reply.http.status_code == 200 and reply.http.elapsed.total_seconds() < 3
+        shown = texts(workspace.slack.wait_for_response(reply.response_key, timeout=20))
+    assert "Kilo isn't answering right now (The Kilo backend did not answer in time.)" in shown
