@@ -314,7 +314,7 @@ def test_a_slow_backend_gets_a_friendly_timeout_message(workspace: Workspace, bo
     from bot.store import Connection
 
     async def stall(_request: Request) -> JSONResponse:
-        await asyncio.sleep(5)
+        await asyncio.sleep(2.5)  # longer than the bot waits (2 s in these tests)
         return JSONResponse({})
 
     slow = Starlette(routes=[Route("/{path:path}", stall, methods=["GET", "POST"])])
