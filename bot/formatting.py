@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kilo_api.money import MICRODOLLARS_PER_CENT, divide_round_half_up
@@ -57,6 +57,13 @@ def local_datetime(moment: datetime, zone: ZoneInfo) -> str:
 def local_date(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     return f"{local:%b} {local.day}, {local:%Y}"
+
+
+def billing_day(moment: datetime) -> str:
+    """A cycle boundary as the UTC calendar day the billing system counts in (Dec 24, 2026).
+
+    Cycles start and end at midnight UTC; shown in a reader's zone west of UTC they would look a day early."""
+    return f"{moment.astimezone(UTC):%b} {moment.astimezone(UTC).day}, {moment.astimezone(UTC):%Y}"
 
 
 def day_range(start: date, end_exclusive: date) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot import formatting as fmt
@@ -10,6 +11,7 @@ from bot.ids import ActionId, BlockId
 from bot.views.blocks import Message, actions, button, context, divider, header, section, text_sections
 from kilo_api import schemas
 
+ONE_DAY = timedelta(days=1)
 STATUS_MARK = {"paid": "✅ paid", "open": "🕒 open", "failed": "❌ failed", "void": "➖ void"}
 HISTORY_LABEL = {
     "purchase": "Credit purchase",
@@ -64,13 +66,13 @@ def subscription(sub: schemas.SubscriptionOut, zone: ZoneInfo, *, seats_first: b
     seats = f"{sub.seats_used} of {sub.seat_count} seats used"
     status = {
         "active": "Active, renews automatically" if sub.auto_renew else "Active, does not renew",
-        "pending_cancel": f"Cancels on {fmt.local_date(sub.cancel_effective_at, zone)}"
+        "pending_cancel": f"Cancels at the end of {fmt.billing_day(sub.cancel_effective_at - ONE_DAY)}"
         if sub.cancel_effective_at
         else "Cancelling",
         "ended": "Ended",
     }.get(sub.status, sub.status)
     next_charge = (
-        f"{fmt.usd(sub.next_charge_microdollars)} on {fmt.local_date(sub.next_charge_at, zone)}"
+        f"{fmt.usd(sub.next_charge_microdollars)} on {fmt.billing_day(sub.next_charge_at)}"
         if sub.next_charge_at
         else "None"
     )
@@ -78,8 +80,7 @@ def subscription(sub: schemas.SubscriptionOut, zone: ZoneInfo, *, seats_first: b
         f"*Seats*\n{seats} ({max(0, sub.seat_count - sub.seats_used)} free)",
         f"*Price*\n{fmt.usd(sub.price_per_seat_microdollars)} per seat per {cycle}",
         f"*Plan*\nKilo for Teams, billed {sub.billing_cycle}",
-        f"*Current cycle*\n{fmt.local_date(sub.current_period_start, zone)} – "
-        f"{fmt.local_date(sub.current_period_end, zone)}",
+        f"*Current cycle*\n{fmt.day_range(sub.current_period_start.date(), sub.current_period_end.date())} (UTC)",
         f"*Next charge*\n{next_charge}",
         f"*Status*\n{status}",
     ]

@@ -89,7 +89,7 @@ def home(data: HomeData, caller: Caller, now: datetime) -> dict[str, Any]:
     if data.credits is not None and data.subscription is not None:
         sub = data.subscription
         next_charge = (
-            f"{fmt.usd(sub.next_charge_microdollars)} on {fmt.local_date(sub.next_charge_at, caller.zone)}"
+            f"{fmt.usd(sub.next_charge_microdollars)} on {fmt.billing_day(sub.next_charge_at)}"
             if sub.next_charge_at
             else "none scheduled"
         )

@@ -190,7 +190,9 @@ def test_subscription_shows_price_cycle_next_charge_and_seats(workspace: Workspa
     shown = texts(message)
     assert "*Price*\n$29.00 per seat per month" in shown
     assert "7 of 10 seats used (3 free)" in shown
-    assert "*Next charge*\n$290.00 on Mar 31, 2026" in shown  # Apr 1 00:00 UTC is Mar 31 in New York
+    # cycles are UTC days: the owner in New York sees the same dates as everyone else
+    assert "*Next charge*\n$290.00 on Apr 1, 2026" in shown
+    assert "*Current cycle*\nMar 1 – Mar 31, 2026 (UTC)" in shown
     assert "Active, renews automatically" in shown
     assert message["blocks"][0]["text"]["text"] == (
         "7 of 10 seats used" if word == "seats" else "Kilo for Teams subscription"
