@@ -1,0 +1,90 @@
+"""The fake Slack Web API refuses what Slack refuses, so tests against it mean something."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.serving import BackgroundServer
+from tests.fakes.slack_api import FakeSlack
+
+TOKEN = "xoxb-fake-tests"
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeSlack]:
+    slack = FakeSlack(token=TOKEN)
+    with BackgroundServer(slack.app) as server:
+        slack.bind(server.url)
+        yield slack
+
+
+def client(fake: FakeSlack, token: str = TOKEN) -> WebClient:
+    return WebClient(token=token, base_url=fake.api_url)
+
+
+def test_wrong_or_missing_token_is_refused(fake: FakeSlack):
+    with pytest.raises(SlackApiError, match="invalid_auth"):
+        client(fake, "xoxb-wrong").auth_test()
+    with pytest.raises(SlackApiError, match="not_authed"):
+        WebClient(base_url=fake.api_url).auth_test()
+
+
+def test_missing_arguments_are_refused(fake: FakeSlack):
+    with pytest.raises(SlackApiError, match="invalid_arguments"):
+        client(fake).api_call("chat.postMessage", json={"text": "no channel"})
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+        [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
+        [{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}],
+        [{"type": "divider"}] * 51,
+        [{"type": "no_such_block"}],
+        [{"type": "divider", "block_id": "same"}, {"type": "divider", "block_id": "same"}],
+    ],
+    ids=["section text", "header text", "eleven fields", "51 blocks", "unknown type", "duplicate block_id"],
+)
+def test_blocks_slack_would_reject_are_rejected(fake: FakeSlack, blocks: list[dict[str, object]]):
+    with pytest.raises(SlackApiError, match="invalid_blocks"):
+        client(fake).chat_postMessage(channel="C1", text="fallback", blocks=blocks)
+
+
+def test_a_valid_message_is_recorded(fake: FakeSlack):
+    client(fake).chat_postMessage(channel="C1", text="hello", blocks=[{"type": "divider"}])
+    assert fake.calls_to("chat.postMessage")[-1].args["channel"] == "C1"
+
+
+def test_rate_limit_answers_429_with_retry_after_and_the_sdk_waits(fake: FakeSlack):
+    fake.rate_limit("auth.test", times=1, retry_after=1)
+    with pytest.raises(SlackApiError, match="ratelimited"):
+        client(fake).auth_test()
+    fake.rate_limit("auth.test", times=1, retry_after=1)
+    patient = client(fake)
+    patient.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
+    assert patient.auth_test()["ok"] is True
+
+
+def test_files_upload_v2_round_trip_serves_the_upload_url(fake: FakeSlack):
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+    response = client(fake).files_upload_v2(channel="C1", content=png, filename="spend.png", title="Spend")
+    assert response["ok"] is True
+    files = fake.calls_to("files.completeUploadExternal")[-1].args["files"]
+    (uploaded,) = json.loads(files) if isinstance(files, str) else files
+    assert uploaded["title"] == "Spend"
+    assert fake.state.uploads[uploaded["id"]] == png
+
+
+def test_views_must_be_home_or_modal_and_fit(fake: FakeSlack):
+    with pytest.raises(SlackApiError, match="invalid_arguments"):
+        client(fake).views_publish(user_id="U1", view={"type": "popup", "blocks": []})
+    with pytest.raises(SlackApiError, match="invalid_blocks"):
+        client(fake).views_publish(user_id="U1", view={"type": "home", "blocks": [{"type": "divider"}] * 101})
+    assert client(fake).views_publish(user_id="U1", view={"type": "home", "blocks": [{"type": "divider"}] * 100})["ok"]
