@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import math
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -93,16 +93,16 @@ class IngestResult:
 
 
 def _fingerprint(member_id: str, model: str, cost: int, occurred_at: datetime, tokens: int) -> tuple[Any, ...]:
-    return (member_id, model, cost, occurred_at.replace(tzinfo=None, microsecond=0), tokens)
+    """What must match for a resent event id to count as the same event (the instant, in any zone)."""
+    return (member_id, model, cost, as_utc(occurred_at), tokens)
 
 
 def ingest(session: Session, organization_id: str, events: Sequence[UsageEventIn], now: datetime) -> IngestResult:
     """Store new events and fold them into the rollups; resent event ids are skipped, not doubled."""
     ids = [event.event_id for event in events]
-    if len(set(ids)) != len(ids):
-        seen: set[str] = set()
-        repeated = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
-        raise Invalid(f"event_id {repeated!r} appears more than once in this batch.")
+    repeated = [event_id for event_id, count in Counter(ids).items() if count > 1]
+    if repeated:
+        raise Invalid(f"event_id {repeated[0]!r} appears more than once in this batch.")
     for event in events:
         if not now - EARLIEST_EVENT_AGE <= event.occurred_at <= now + LATEST_EVENT_SKEW:
             raise Invalid(f"event {event.event_id!r}: occurred_at must be within the last 400 days.")

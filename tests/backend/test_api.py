@@ -192,6 +192,18 @@ def test_resending_a_batch_is_idempotent(http: httpx.Client, orgs: OrganizationF
     assert credits_after == credits_before - new_cost
 
 
+def test_the_same_instant_in_another_time_zone_is_the_same_event(http: httpx.Client, orgs: OrganizationFactory):
+    org = orgs.create()
+    (event,) = usage_events(org, 1, start=datetime(2026, 3, 10, 12, tzinfo=UTC), span=timedelta(0))
+    ingest(http, org, [event])
+    berlin = dict(event, occurred_at="2026-03-10T13:00:00+01:00")
+    assert ingest(http, org, [berlin]) == {"accepted": 0, "duplicates": 1}
+    an_hour_later = dict(event, occurred_at="2026-03-10T13:00:00+00:00")
+    assert (
+        http.post(org.path("/usage/events"), json={"events": [an_hour_later]}, headers=org.headers()).status_code == 409
+    )
+
+
 def test_same_event_id_with_other_content_is_a_conflict(http: httpx.Client, orgs: OrganizationFactory):
     org = orgs.create()
     events = usage_events(org, 3, start=datetime(2026, 3, 10, tzinfo=UTC))
