@@ -22,19 +22,29 @@ def upgrade(url: str, directory: Path, revision: str = "head") -> None:
     command.upgrade(alembic_config(url, directory), revision)
 
 
-def run_environment(metadata: MetaData) -> None:
-    """The body of each env.py: migrate the database named by sqlalchemy.url."""
+def run_environment(metadata: MetaData, version_table: str) -> None:
+    """The body of each env.py: migrate the database named by sqlalchemy.url.
+
+    Each schema keeps its own version table, so the bot and the backend may share one database."""
     url = context.config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("sqlalchemy.url must be set (kilo-bot db upgrade sets it)")
     if context.is_offline_mode():
-        context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
+        context.configure(
+            url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True, version_table=version_table
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = make_engine(url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=True,
+            version_table=version_table,
+            include_name=lambda name, kind, _parent: kind != "table" or name in metadata.tables,
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -3,4 +3,4 @@
 from bot.store import BotBase
 from kilo_db.migrations import run_environment
 
-run_environment(BotBase.metadata)
+run_environment(BotBase.metadata, version_table="bot_alembic_version")

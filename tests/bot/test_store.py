@@ -69,3 +69,19 @@ def test_slack_installations_are_kept_through_the_async_driver(bot_db_url: str):
         return bot.bot_token if bot else None
 
     assert asyncio.run(scenario()) == "xoxb-installed"
+
+
+def test_bot_and_backend_can_share_one_database(tmp_path):
+    from sqlalchemy import inspect
+
+    from backend.migrate import upgrade as upgrade_backend
+    from kilo_db.engine import make_engine
+
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    upgrade_backend(url)
+    upgrade(url)
+    engine = make_engine(url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"organizations", "usage_events", "workspace_connections", "slack_installations"} <= tables
+    assert {"backend_alembic_version", "bot_alembic_version"} <= tables
