@@ -5,13 +5,9 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, date, datetime, time, timedelta
 
-from kilo_db.types import as_utc
+from kilo_db.types import as_utc, utcnow
 
 __all__ = ["add_months", "as_utc", "days_between", "start_of_day", "utcnow"]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def start_of_day(day: date) -> datetime:

@@ -27,13 +27,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import handlers
-from backend.timeutil import utcnow
 from bot.acks_first import AcksFirst
 from bot.identity import ClientPool, IdentityResolver
 from bot.oauth import oauth_settings
 from bot.replies import Replies
 from bot.settings import Settings
 from bot.store import DEFAULT_TEAM, BotStore, Connection
+from kilo_db.types import utcnow
 
 logger = logging.getLogger(__name__)
 NOT_INSTALLED = (

@@ -9,6 +9,10 @@ from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 def as_utc(value: datetime) -> datetime:
     """Naive datetimes are taken to be UTC already (that is how they are stored)."""
     if value.tzinfo is None:

@@ -17,12 +17,12 @@ import pytest
 from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 
-from backend.timeutil import utcnow
 from bot.app import create_bolt_app, create_web_app
 from bot.migrate import upgrade as upgrade_bot
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
+from kilo_db.types import utcnow
 from tests.factories import SQLITE_ONLY, OrganizationFactory, TestOrg
 from tests.fakes.slack_api import FakeSlack, SlackUser
 
