@@ -70,11 +70,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=2_000)
     parser.add_argument("--clients", type=int, default=1)
+    parser.add_argument("--database-url", help="an empty database to use instead of a fresh SQLite file")
     args = parser.parse_args()
 
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as directory:
-        url = f"sqlite:///{directory}/ingest.sqlite3"
+        url = args.database_url or f"sqlite:///{directory}/ingest.sqlite3"
         upgrade(url)
         engine = make_engine(url)
         sessions = make_session_factory(engine)
