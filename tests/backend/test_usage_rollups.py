@@ -34,3 +34,29 @@ def test_rollups_match_a_raw_scan_over_many_batches(
             from_scan = summary_by_scan(session, org.id, period, today)
             assert from_rollups.totals.requests > 0
             assert from_rollups == from_scan
+
+
+def test_concurrent_overlapping_batches_count_each_event_once(
+    backend_server, orgs: OrganizationFactory, backend_sessions: sessionmaker[Session]
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    org = orgs.create(members=6)
+    events = usage_events(org, 1_200, start=datetime(2026, 2, 1, tzinfo=UTC), span=timedelta(days=20), seed=11)
+    batches = [events[0:600], events[300:900], events[600:1200], events[0:1200:2]]
+
+    def send(batch: list[dict[str, object]]) -> dict[str, int]:
+        with httpx.Client(base_url=backend_server.url, timeout=30) as client:
+            response = client.post(org.path("/usage/events"), json={"events": batch}, headers=org.headers())
+            assert response.status_code == 200, response.text
+            return dict(response.json())
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(send, batches))
+    assert sum(r["accepted"] for r in results) == 1_200
+    assert sum(r["duplicates"] for r in results) == sum(len(b) for b in batches) - 1_200
+    with backend_sessions() as session:
+        period = Period(date(2026, 2, 1), date(2026, 2, 22))
+        rolled = summary(session, org.id, period, date(2026, 3, 15))
+        assert rolled == summary_by_scan(session, org.id, period, date(2026, 3, 15))
+        assert rolled.totals.requests == 1_200
