@@ -21,6 +21,7 @@ from backend.services import access, audit, billing, invoice_pdf, members, organ
 from backend.services.errors import DomainError, Forbidden, Invalid, NotFound
 from backend.timeutil import utcnow
 from kilo_api import schemas
+from kilo_db.engine import writing
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -64,12 +65,14 @@ class Context:
         self.request = request
         self.organization_id = organization_id
         self.actor_ref = actor
-        self.sessions: sessionmaker[Session] = request.app.state.sessions
+        self.readers: sessionmaker[Session] = request.app.state.sessions
+        self.writers: sessionmaker[Session] = request.app.state.writer_sessions
         self.now: datetime = request.app.state.clock()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        with self.sessions.begin() as session:
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """write=False for pure reads, which then never wait for a writer (SQLite WAL)."""
+        with (self.writers if write else self.readers).begin() as session:
             yield session
 
     def actor(self, session: Session) -> Member | None:
@@ -109,7 +112,7 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 def _organization_out(session: Session, ctx: Context) -> schemas.OrganizationOut:
     organization = organizations.get_organization(session, ctx.organization_id)
-    subscription = _subscription(session, ctx)
+    subscription = _subscription(session, ctx, renew=False)  # a renewal keeps the seat count
     used = organizations.seats_used(session, ctx.organization_id, ctx.now)
     total = subscription.seat_count if subscription else 0
     return schemas.OrganizationOut(
@@ -127,12 +130,13 @@ def _organization_out(session: Session, ctx: Context) -> schemas.OrganizationOut
     )
 
 
-def _subscription(session: Session, ctx: Context) -> Subscription | None:
+def _subscription(session: Session, ctx: Context, *, renew: bool = True) -> Subscription | None:
+    """The subscription, renewed up to now (which writes: only in a write transaction)."""
     try:
         subscription = billing.get_subscription(session, ctx.organization_id)
     except NotFound:
         return None
-    return billing.roll_forward(session, subscription, ctx.now)
+    return billing.roll_forward(session, subscription, ctx.now) if renew else subscription
 
 
 def _required_subscription(session: Session, ctx: Context) -> Subscription:
@@ -195,7 +199,7 @@ def _period(
     if period == "last-month":
         first = today.replace(day=1)
         return usage.Period((first - timedelta(days=1)).replace(day=1), first)
-    period_start, period_end = billing.billing_period(_subscription(session, ctx), ctx.now)
+    period_start, period_end = billing.billing_period(_subscription(session, ctx, renew=False), ctx.now)
     return usage.Period(period_start.date(), period_end.date())
 
 
@@ -206,7 +210,7 @@ router = APIRouter(prefix="/api/v1/organizations/{organization_id}")
 
 @router.get("", response_model=schemas.OrganizationOut)
 def get_organization(ctx: Ctx) -> schemas.OrganizationOut:
-    with ctx.transaction() as session:
+    with ctx.transaction(write=False) as session:
         return _organization_out(session, ctx)
 
 
@@ -226,7 +230,7 @@ def change_policies(ctx: Ctx, body: schemas.PolicyPatchIn) -> schemas.PoliciesOu
 
 @router.get("/audit-log", response_model=list[schemas.AuditEntryOut])
 def audit_log(ctx: Ctx, limit: Limit = 50, offset: Offset = 0) -> list[schemas.AuditEntryOut]:
-    with ctx.transaction() as session:
+    with ctx.transaction(write=False) as session:
         access.require_manager(ctx.actor(session))
         entries = audit.list_entries(session, ctx.organization_id, limit=limit, offset=offset)
         return [schemas.AuditEntryOut.model_validate(entry) for entry in entries]
@@ -242,7 +246,7 @@ def list_members(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> schemas.MemberPageOut:
-    with ctx.transaction() as session:
+    with ctx.transaction(write=False) as session:
         page = members.list_members(
             session,
             ctx.organization_id,
@@ -280,7 +284,7 @@ def invite_member(ctx: Ctx, body: schemas.InviteIn) -> schemas.MemberOut:
 
 @router.get("/members/{member_id}", response_model=schemas.MemberOut)
 def get_member(ctx: Ctx, member_id: str) -> schemas.MemberOut:
-    with ctx.transaction() as session:
+    with ctx.transaction(write=False) as session:
         return schemas.MemberOut.model_validate(members.get_member(session, ctx.organization_id, member_id))
 
 
@@ -317,7 +321,7 @@ def ingest_usage(ctx: Ctx, body: schemas.UsageBatchIn) -> schemas.IngestOut:
 def usage_summary(
     ctx: Ctx, period: PeriodName | None = None, start: date | None = None, end: date | None = None
 ) -> schemas.UsageSummaryOut:
-    with ctx.transaction() as session:
+    with ctx.transaction(write=False) as session:
         return usage.summary(session, ctx.organization_id, _period(session, ctx, period, start, end), ctx.now.date())
 
 
@@ -325,7 +329,7 @@ def usage_summary(
 def usage_by_member(
     ctx: Ctx, period: PeriodName | None = None, start: date | None = None, end: date | None = None
 ) -> schemas.MemberUsagePageOut:
-    with ctx.transaction() as session:
+    with ctx.transaction(write=False) as session:
         access.require_manager(ctx.actor(session))
         chosen = _period(session, ctx, period, start, end)
         return usage.member_usage(session, ctx.organization_id, chosen, ctx.now.date())
@@ -339,7 +343,7 @@ def usage_of_member(
     start: date | None = None,
     end: date | None = None,
 ) -> schemas.MyUsageOut:
-    with ctx.transaction() as session:
+    with ctx.transaction(write=False) as session:
         actor = access.require_actor(ctx.actor(session))
         member = members.get_member(session, ctx.organization_id, member_id)
         if member.id != actor.id and actor.role not in access.MANAGER_ROLES:
@@ -350,7 +354,7 @@ def usage_of_member(
 
 @router.get("/credits", response_model=schemas.CreditsOut)
 def credits(ctx: Ctx, kind: CreditKind | None = None, limit: Limit = 50, offset: Offset = 0) -> schemas.CreditsOut:
-    with ctx.transaction() as session:
+    with ctx.transaction(write=False) as session:
         entries = billing.ledger(
             session, ctx.organization_id, kinds=[kind] if kind else None, limit=limit, offset=offset
         )
@@ -376,7 +380,7 @@ def purchase_credits(ctx: Ctx, body: schemas.CreditPurchaseIn) -> schemas.Credit
 
 @router.get("/billing/history", response_model=list[schemas.HistoryEntryOut])
 def purchase_history(ctx: Ctx, limit: Limit = 20) -> list[schemas.HistoryEntryOut]:
-    with ctx.transaction() as session:
+    with ctx.transaction(write=False) as session:
         return billing.purchase_history(session, ctx.organization_id, limit=limit)
 
 
@@ -448,14 +452,14 @@ def get_invoice(ctx: Ctx, invoice_id: str) -> schemas.InvoiceOut:
 
 @router.get("/payments", response_model=list[schemas.PaymentOut])
 def list_payments(ctx: Ctx, limit: Limit = 20, offset: Offset = 0) -> list[schemas.PaymentOut]:
-    with ctx.transaction() as session:
+    with ctx.transaction(write=False) as session:
         payments = billing.list_payments(session, ctx.organization_id, limit=limit, offset=offset)
         return [schemas.PaymentOut.model_validate(p) for p in payments]
 
 
 @router.get("/payment-method", response_model=schemas.PaymentMethodOut)
 def payment_method(ctx: Ctx) -> schemas.PaymentMethodOut:
-    with ctx.transaction() as session:
+    with ctx.transaction(write=False) as session:
         card = billing.primary_payment_method(session, ctx.organization_id)
         if card is None:
             raise NotFound("No payment method on file.")
@@ -515,6 +519,7 @@ def create_app(sessions: sessionmaker[Session], clock: Clock = utcnow) -> FastAP
         description="Organization, usage, credits, subscription and billing data. Money is integer microdollars.",
     )
     app.state.sessions = sessions
+    app.state.writer_sessions = sessionmaker(writing(sessions.kw["bind"]), expire_on_commit=False)
     app.state.clock = clock
     app.add_middleware(BodySizeLimit)
     app.include_router(router)

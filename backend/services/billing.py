@@ -92,7 +92,10 @@ def create_subscription(
 
 def roll_forward(session: Session, subscription: Subscription, now: datetime) -> Subscription:
     """Renew (or end) every cycle that has finished by `now`; renewals invoice and charge the card."""
-    while subscription.status is not SubscriptionStatus.ENDED and now >= subscription.current_period_end:
+    if not _cycle_finished(subscription, now):
+        return subscription
+    lock(session, subscription)  # a concurrent request may have renewed it meanwhile
+    while _cycle_finished(subscription, now):
         if subscription.status is SubscriptionStatus.PENDING_CANCEL or not subscription.auto_renew:
             subscription.status = SubscriptionStatus.ENDED
             subscription.cancel_effective_at = subscription.current_period_end
@@ -122,6 +125,18 @@ def roll_forward(session: Session, subscription: Subscription, now: datetime) ->
             after={"period_start": subscription.current_period_start.isoformat(), "invoice": invoice.number},
         )
     return subscription
+
+
+def lock(session: Session, subscription: Subscription) -> Subscription:
+    """Serialise changes that count seats (invites, seat changes) per organization (PostgreSQL row lock;
+    SQLite writers already take the database write lock when their transaction begins)."""
+    session.flush()
+    session.refresh(subscription, with_for_update=True)
+    return subscription
+
+
+def _cycle_finished(subscription: Subscription, now: datetime) -> bool:
+    return subscription.status is not SubscriptionStatus.ENDED and now >= subscription.current_period_end
 
 
 def _unbilled_removal_credits(session: Session, subscription: Subscription) -> list[SeatChange]:
@@ -222,6 +237,7 @@ def change_seats(
     now: datetime,
     idempotency_key: str | None,
 ) -> SeatChange:
+    lock(session, subscription)
     if idempotency_key:
         earlier = session.scalar(
             select(SeatChange).where(
@@ -604,8 +620,14 @@ def purchase_history(session: Session, organization_id: str, *, limit: int) -> l
 
 
 def billing_period(subscription: Subscription | None, now: datetime) -> tuple[datetime, datetime]:
-    """The current billing period, or the last 30 UTC days for an organization without one."""
+    """The current billing period (as renewal will make it, without writing), or the last 30 UTC days
+    for an organization without one."""
     if subscription is not None and subscription.current_period_start <= now:
-        return subscription.current_period_start, subscription.current_period_end
+        start, end = subscription.current_period_start, subscription.current_period_end
+        renews = subscription.status is SubscriptionStatus.ACTIVE and subscription.auto_renew
+        cycle = subscription.next_billing_cycle or subscription.billing_cycle
+        while renews and now >= end:
+            start, end = end, cycle_end(end, cycle, subscription.created_at.day)
+        return start, end
     end = start_of_day(now.date()) + timedelta(days=1)
     return end - timedelta(days=30), end

@@ -336,3 +336,41 @@ def test_credit_purchase_adds_to_balance_and_history(http: httpx.Client, orgs: O
         "exp_month": 12,
         "exp_year": 2030,
     }
+
+
+def test_concurrent_reads_at_a_cycle_end_renew_once(backend_server, orgs: OrganizationFactory, clock: Clock):
+    from concurrent.futures import ThreadPoolExecutor
+
+    org = orgs.create(start=datetime(2026, 2, 1, 9, tzinfo=UTC))
+    clock.now = datetime(2026, 3, 1, 0, 0, 5, tzinfo=UTC)
+
+    def read(_: int) -> int:
+        with httpx.Client(base_url=backend_server.url, timeout=30) as client:
+            return client.get(org.path("/subscription"), headers=org.headers()).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(read, range(6)))
+    # SQLite may answer 503 "busy" to a reader that lost the race (the bot's client retries reads on 5xx)
+    assert set(statuses) <= {200, 503} and 200 in statuses
+    with httpx.Client(base_url=backend_server.url) as client:
+        subscription = ok(client.get(org.path("/subscription"), headers=org.headers()))
+        invoices = ok(client.get(org.path("/invoices"), headers=org.headers()))
+    assert subscription["current_period_start"] == "2026-03-01T00:00:00Z"
+    assert [i["period_start"] for i in invoices].count("2026-03-01T00:00:00Z") == 1
+
+
+def test_concurrent_invites_for_the_last_seat_let_exactly_one_in(backend_server, orgs: OrganizationFactory):
+    from concurrent.futures import ThreadPoolExecutor
+
+    org = orgs.create(seats=6, members=3)  # 5 used, 1 free
+
+    def invite(index: int) -> int:
+        with httpx.Client(base_url=backend_server.url, timeout=60) as client:
+            body = {"email": f"racer{index}@example.com"}
+            return client.post(org.path("/members"), json=body, headers=org.headers(org.admin)).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = sorted(pool.map(invite, range(6)))
+    assert statuses == [201, 409, 409, 409, 409, 409]
+    with httpx.Client(base_url=backend_server.url) as client:
+        assert ok(client.get(org.path(), headers=org.headers()))["seats"] == {"used": 6, "total": 6, "available": 0}
