@@ -37,6 +37,7 @@ def seeded_database(events: int, members: int, directory: Path) -> tuple[str, di
     facts_path = path.with_suffix(".json")
     url = f"sqlite:///{path}"
     if path.exists() and facts_path.exists():
+        upgrade(url)  # a file seeded by an older version gets the newer migrations
         return url, json.loads(facts_path.read_text())
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob(f"{path.name}*"):
