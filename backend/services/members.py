@@ -148,18 +148,20 @@ def _owner_count(session: Session, organization_id: str) -> int:
     )
 
 
+def _keep_an_owner(session: Session, member: Member) -> None:
+    """Refuse to take away the organization's last active Owner."""
+    if member.role is Role.OWNER and _owner_count(session, member.organization_id) <= 1:
+        raise Conflict("An organization needs at least one Owner; make someone else Owner first.")
+
+
 def remove_member(session: Session, member: Member, actor: Member | None, now: datetime) -> Member:
     remover = require_manager(actor)
     if member.status is MemberStatus.REMOVED:
         raise Conflict(f"{member.email} was already removed.")
     if member.role is Role.OWNER and remover.role is not Role.OWNER:
         raise Forbidden("Only Owners can remove an Owner.")
-    if (
-        member.role is Role.OWNER
-        and member.status is MemberStatus.ACTIVE
-        and _owner_count(session, member.organization_id) <= 1
-    ):
-        raise Conflict("An organization needs at least one Owner; make someone else Owner first.")
+    if member.status is MemberStatus.ACTIVE:
+        _keep_an_owner(session, member)
     before = {"status": member.status.value}
     member.status = MemberStatus.REMOVED
     member.removed_at = now
@@ -185,8 +187,7 @@ def change_role(session: Session, member: Member, role: Role, actor: Member | No
         raise Forbidden("Only Owners can grant or take away the Owner role.")
     if member.role is role:
         return member
-    if member.role is Role.OWNER and _owner_count(session, member.organization_id) <= 1:
-        raise Conflict("An organization needs at least one Owner; make someone else Owner first.")
+    _keep_an_owner(session, member)
     before = {"role": member.role.value}
     member.role = role
     audit.record(
