@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.models import BillingCycle, CreditKind, Member, MemberStatus, PaymentMethod, Role
-from backend.services import billing, members, organizations, usage
+from backend.services import credits, invoices, members, organizations, subscriptions, usage_ingest
 from backend.timeutil import start_of_day
 from kilo_api.money import dollars
 from kilo_api.schemas import UsageEventIn
@@ -190,7 +190,7 @@ def seed_demo(
         )
         session.flush()
         active = _add_members(session, org.id, owner, roster, created, rng, spec)
-        billing.create_subscription(
+        subscriptions.create_subscription(
             session, organization_id=org.id, seats=len(roster) + 2, cycle=BillingCycle.MONTHLY, start=created
         )
         organization_id = org.id
@@ -201,7 +201,7 @@ def seed_demo(
     ingested = 0
     for batch in _event_batches(rng, spec, created, now, member_ids, weights, favourites):
         with sessions.begin() as session:
-            ingested += usage.ingest(session, organization_id, batch, now).accepted
+            ingested += usage_ingest.ingest(session, organization_id, batch, now).accepted
         if progress:
             progress(ingested)
     with sessions.begin() as session:
@@ -363,9 +363,9 @@ def _billing_history(
     owner_email: str,
 ) -> None:
     """Seat changes, credit purchases (one declined), a promotion and a refund, in time order."""
-    subscription = billing.get_subscription(session, organization_id)
+    subscription = subscriptions.get_subscription(session, organization_id)
     owner = _active_member(session, organization_id, owner_email, now)
-    spent = -billing.credit_balance(session, organization_id)
+    spent = -credits.credit_balance(session, organization_id)
     span = now - created
     unit = max(dollars(50), spent // 4 // dollars(50) * dollars(50))  # whole $50 steps, like the UI offers
 
@@ -377,7 +377,7 @@ def _billing_history(
         (at(0.02), lambda t: _promotion(session, organization_id, t)),
         (
             at(0.30),
-            lambda t: billing.change_seats(
+            lambda t: subscriptions.change_seats(
                 session,
                 subscription,
                 new_seats=subscription.seat_count + 6,
@@ -390,7 +390,7 @@ def _billing_history(
         (at(0.46), lambda t: _purchase(session, organization_id, owner, unit * 2, t, "demo-credit-2")),
         (
             at(0.62),
-            lambda t: billing.change_seats(
+            lambda t: subscriptions.change_seats(
                 session,
                 subscription,
                 new_seats=subscription.seat_count - 2,
@@ -403,9 +403,9 @@ def _billing_history(
         (at(0.80), lambda t: _purchase(session, organization_id, owner, unit, t, "demo-credit-3")),
     ]
     for moment, step in steps:
-        billing.roll_forward(session, subscription, moment)
+        subscriptions.roll_forward(session, subscription, moment)
         step(moment)
-    billing.roll_forward(session, subscription, now)
+    subscriptions.roll_forward(session, subscription, now)
 
 
 def _active_member(session: Session, organization_id: str, email: str, now: datetime) -> Member:
@@ -414,13 +414,13 @@ def _active_member(session: Session, organization_id: str, email: str, now: date
 
 
 def _purchase(session: Session, organization_id: str, actor: Member, amount: int, now: datetime, key: str) -> None:
-    billing.purchase_credits(
+    credits.purchase_credits(
         session, organization_id=organization_id, amount_microdollars=amount, actor=actor, now=now, idempotency_key=key
     )
 
 
 def _promotion(session: Session, organization_id: str, now: datetime) -> None:
-    billing.add_credit_entry(
+    credits.add_credit_entry(
         session,
         organization_id=organization_id,
         kind=CreditKind.PROMOTIONAL,
@@ -431,7 +431,7 @@ def _promotion(session: Session, organization_id: str, now: datetime) -> None:
 
 
 def _refund(session: Session, organization_id: str, now: datetime) -> None:
-    billing.add_credit_entry(
+    credits.add_credit_entry(
         session,
         organization_id=organization_id,
         kind=CreditKind.REFUND,
@@ -442,7 +442,7 @@ def _refund(session: Session, organization_id: str, now: datetime) -> None:
 
 
 def _declined(session: Session, organization_id: str, amount: int, now: datetime) -> None:
-    billing.bill(
+    invoices.bill(
         session,
         organization_id=organization_id,
         period_start=now,

@@ -23,7 +23,7 @@ from backend.api import create_app
 from backend.db import make_engine, make_session_factory
 from backend.migrate import upgrade
 from backend.models import BillingCycle, Member, MemberStatus, Role
-from backend.services import billing, organizations
+from backend.services import organizations, subscriptions
 from bench._common import machine
 from bot.serving import BackgroundServer
 
@@ -96,7 +96,7 @@ def main() -> None:
             ]
             session.add_all(people)
             session.flush()
-            billing.create_subscription(
+            subscriptions.create_subscription(
                 session, organization_id=org.id, seats=250, cycle=BillingCycle.MONTHLY, start=now - timedelta(days=40)
             )
             organization_id, member_ids = org.id, [p.id for p in people]

@@ -25,7 +25,7 @@ from backend.api import create_app
 from backend.db import make_engine, make_session_factory
 from backend.demo import DemoSpec, seed_demo
 from backend.migrate import upgrade
-from backend.services.usage import Period
+from backend.services.usage_queries import Period
 from backend.services.usage_scan import summary_by_scan
 from bench._common import describe_ms, machine
 from bot.serving import BackgroundServer

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from types import ModuleType
 
 from bot.settings import Settings
 
@@ -46,44 +46,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         from bot.runner import run_app
 
-        run_app(settings, http=args.http, port=args.port, workers=max(1, args.workers))
+        embedded = reference_backend().start_embedded if settings.uses_embedded_backend else None
+        run_app(settings, http=args.http, port=args.port, workers=max(1, args.workers), start_backend=embedded)
     elif args.command == "backend":
-        from bot.runner import serve_backend
-
-        serve_backend(settings, host=args.host, port=args.port)
+        reference_backend().serve(settings.backend_database_url, host=args.host, port=args.port)
     elif args.command == "seed":
         return _seed(settings, args)
     elif args.command == "db":
-        from backend.migrate import upgrade as upgrade_backend
         from bot.migrate import upgrade as upgrade_bot
 
         upgrade_bot(settings.database_url)
-        upgrade_backend(settings.backend_database_url)
+        reference_backend().upgrade(settings.backend_database_url)
         print("Databases are at the newest schema.")
     return 0
 
 
-def _seed(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.db import make_engine, make_session_factory
-    from backend.demo import DemoSpec, seed_demo
-    from backend.migrate import upgrade
+def reference_backend() -> ModuleType:
+    """The reference backend's entry points (backend/cli.py), imported only by the commands that use it:
+    the bot itself talks to a backend over HTTP only."""
+    import backend.cli
 
+    return backend.cli
+
+
+def _seed(settings: Settings, args: argparse.Namespace) -> int:
     if not args.demo:
         print("Only --demo seeding exists: kilo-bot seed --demo [--json]", file=sys.stderr)
         return 2
-    if min(args.members, args.days, args.events) < 1 or args.members < 8:
-        print("--members must be at least 8, --days and --events at least 1.", file=sys.stderr)
-        return 2
-    upgrade(settings.backend_database_url)
-    engine = make_engine(settings.backend_database_url)
-    spec = DemoSpec(members=args.members, days=args.days, events=args.events, seed=args.seed, name=args.name)
+    backend = reference_backend()
 
     def progress(done: int) -> None:
         if not args.json:
             print(f"\r{done:,} of ~{args.events:,} usage events", end="", file=sys.stderr)
 
-    demo = seed_demo(make_session_factory(engine), spec, datetime.now(UTC), progress=progress)
-    engine.dispose()
+    try:
+        demo = backend.seed(
+            settings.backend_database_url,
+            members=args.members,
+            days=args.days,
+            events=args.events,
+            random_seed=args.seed,
+            name=args.name,
+            progress=progress,
+        )
+    except backend.SeedRefused as refused:
+        print(refused, file=sys.stderr)
+        return 2
     if args.connect:
         from bot.runner import connect_default
 

@@ -8,26 +8,38 @@ import logging
 import os
 import secrets
 import textwrap
+from typing import Protocol
 
 import uvicorn
 from starlette.applications import Starlette
 
-from backend.api import create_app as create_backend_app
-from backend.db import make_engine, make_session_factory
-from backend.migrate import upgrade as upgrade_backend
-from backend.timeutil import utcnow
 from bot.migrate import upgrade as upgrade_bot
-from bot.serving import BackgroundServer
 from bot.settings import EMBEDDED_BACKEND_HOST, Settings
 from bot.store import DEFAULT_TEAM, BotStore, Connection
+from kilo_db.types import utcnow
 
 logger = logging.getLogger(__name__)
 
 
-def serve_backend(settings: Settings, *, host: str, port: int) -> None:
-    upgrade_backend(settings.backend_database_url)
-    sessions = make_session_factory(make_engine(settings.backend_database_url))
-    uvicorn.run(create_backend_app(sessions), host=host, port=port, log_level="info")
+class DemoLogin(Protocol):
+    @property
+    def organization_id(self) -> str: ...
+    @property
+    def api_key(self) -> str: ...
+    @property
+    def owner_email(self) -> str: ...
+
+
+class RunningBackend(Protocol):
+    """The embedded reference backend as backend/embedded.py hands it over."""
+
+    @property
+    def demo(self) -> DemoLogin | None: ...
+    def stop(self) -> None: ...
+
+
+class StartBackend(Protocol):
+    def __call__(self, database_url: str, *, host: str, port: int, seed_demo_organization: bool) -> RunningBackend: ...
 
 
 def connect_default(settings: Settings, organization_id: str, api_key: str) -> None:
@@ -40,18 +52,18 @@ def connect_default(settings: Settings, organization_id: str, api_key: str) -> N
     store.engine.dispose()
 
 
-def start_embedded_backend(settings: Settings, store: BotStore) -> BackgroundServer:
+def start_embedded_backend(settings: Settings, store: BotStore, start_backend: StartBackend) -> RunningBackend:
     """The reference backend on loopback, seeded with the demo organization on first run."""
-    from backend.demo import DemoSpec, seed_demo
-
-    upgrade_backend(settings.backend_database_url)
-    sessions = make_session_factory(make_engine(settings.backend_database_url))
-    server = BackgroundServer(
-        create_backend_app(sessions), host=EMBEDDED_BACKEND_HOST, port=settings.embedded_backend_port
-    ).start()
-    if store.connection(None) is None:
+    first_run = store.connection(None) is None
+    if first_run:
         logger.info("First run: seeding the demo organization (a few seconds)…")
-        demo = seed_demo(sessions, DemoSpec(), utcnow())
+    server = start_backend(
+        settings.backend_database_url,
+        host=EMBEDDED_BACKEND_HOST,
+        port=settings.embedded_backend_port,
+        seed_demo_organization=first_run,
+    )
+    if (demo := server.demo) is not None:
         store.save_connection(
             Connection(DEFAULT_TEAM, demo.organization_id, settings.backend_url, demo.api_key),
             connected_by=None,
@@ -61,10 +73,13 @@ def start_embedded_backend(settings: Settings, store: BotStore) -> BackgroundSer
     return server
 
 
-def run_app(settings: Settings, *, http: bool, port: int, workers: int = 1) -> None:
+def run_app(
+    settings: Settings, *, http: bool, port: int, workers: int = 1, start_backend: StartBackend | None = None
+) -> None:
+    """Serve the Slack app; with `start_backend` (no KILO_API_URL), the reference backend runs alongside."""
     upgrade_bot(settings.database_url)
     store = BotStore(settings.database_url)
-    backend_server = start_embedded_backend(settings, store) if settings.uses_embedded_backend else None
+    backend_server = start_embedded_backend(settings, store, start_backend) if start_backend else None
     try:
         if settings.socket_mode and not http:
             _run_socket_mode(settings, store)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.models import BillingCycle, Member, MemberStatus, PaymentMethod, Role
-from backend.services import billing, organizations
+from backend.services import organizations, subscriptions
 
 # For tests that need the backend on one database only (the backend's own suite covers PostgreSQL).
 SQLITE_ONLY = pytest.mark.parametrize("backend_db_url", ["sqlite"], indirect=True)
@@ -102,7 +102,7 @@ class OrganizationFactory:
                 session.add(person)
                 session.flush()
                 people.append(Person(person.id, person.email, person.name, role))
-            billing.create_subscription(session, organization_id=org.id, seats=seats, cycle=cycle, start=now)
+            subscriptions.create_subscription(session, organization_id=org.id, seats=seats, cycle=cycle, start=now)
             return TestOrg(org.id, key, people[0], people[1], people[2], people)
 
 

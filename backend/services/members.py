@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.models import AuditAction, Member, MemberStatus, Role, Subscription
-from backend.services import audit, billing
+from backend.services import audit, subscriptions
 from backend.services.access import require_manager
 from backend.services.errors import Conflict, Forbidden, Invalid, NotFound, SeatLimitReached
 from backend.services.organizations import seat_holding_filter, seats_used
@@ -76,7 +76,7 @@ def invite_member(
     inviter = require_manager(actor)
     if role is Role.OWNER and inviter.role is not Role.OWNER:
         raise Forbidden("Only Owners can invite another Owner.")
-    billing.lock(session, subscription)  # two invites for the last seat: one of them waits, then is refused
+    subscriptions.lock(session, subscription)  # two invites for the last seat: one of them waits, then is refused
     email = email.strip().lower()
     existing = session.scalar(select(Member).where(Member.organization_id == organization_id, Member.email == email))
     holds_seat = existing is not None and (

@@ -14,13 +14,12 @@ from sqlalchemy import Date, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from backend.models import UsageEvent
-from backend.services.usage import (
+from backend.services.usage_ingest import bucket_center, latency_bucket
+from backend.services.usage_queries import (
     ModelTotals,
     Period,
-    bucket_center,
     compose_summary,
     fold_months,
-    latency_bucket,
     lower_median,
     trend_months,
     zero_filled_days,

@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from backend.services.usage import bucket_center, latency_bucket, lower_median
+from backend.services.usage_ingest import bucket_center, latency_bucket
+from backend.services.usage_queries import lower_median
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory, TestOrg, usage_events
 

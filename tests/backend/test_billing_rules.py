@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.models import BillingCycle, CreditKind, Member, MemberStatus, Role, SubscriptionStatus
-from backend.services import billing, members
+from backend.services import billing_history, credits, invoices, members, subscriptions
 from backend.services.errors import Conflict, Invalid, SeatLimitReached
 from kilo_api.money import divide_round_half_up, dollars, format_usd, prorate_to_cent
 from kilo_api.schemas import SeatQuoteOut
@@ -29,16 +29,18 @@ def factory(sqlite_sessions: sessionmaker[Session]) -> OrganizationFactory:
 
 def quote(sessions: sessionmaker[Session], org: TestOrg, seats: int, now: datetime) -> SeatQuoteOut:
     with sessions() as session:
-        subscription = billing.get_subscription(session, org.id)
-        return billing.quote_seat_change(session, subscription, seats, now)
+        subscription = subscriptions.get_subscription(session, org.id)
+        return subscriptions.quote_seat_change(session, subscription, seats, now)
 
 
 def change(sessions: sessionmaker[Session], org: TestOrg, seats: int, now: datetime, key: str | None = None):
     with sessions.begin() as session:
-        subscription = billing.roll_forward(session, billing.get_subscription(session, org.id), now)
+        subscription = subscriptions.roll_forward(session, subscriptions.get_subscription(session, org.id), now)
         actor = session.get(Member, org.owner.id)
         assert actor is not None
-        return billing.change_seats(session, subscription, new_seats=seats, actor=actor, now=now, idempotency_key=key)
+        return subscriptions.change_seats(
+            session, subscription, new_seats=seats, actor=actor, now=now, idempotency_key=key
+        )
 
 
 def test_prorated_charge_for_two_seats_on_day_15_of_30(factory, sqlite_sessions):
@@ -86,32 +88,33 @@ def test_seat_addition_is_invoiced_and_charged_once_per_idempotency_key(factory,
     again = change(sqlite_sessions, org, 12, at("2026-04-15"), key="k-1")
     assert again.id == first.id
     with sqlite_sessions() as session:
-        invoices = billing.list_invoices(session, org.id, limit=10, offset=0)
-        assert [i.total_microdollars for i in invoices] == [30_930_000, 290_000_000]
-        assert billing.get_subscription(session, org.id).seat_count == 12
+        found = invoices.list_invoices(session, org.id, limit=10, offset=0)
+        assert [i.total_microdollars for i in found] == [30_930_000, 290_000_000]
+        assert subscriptions.get_subscription(session, org.id).seat_count == 12
 
 
 def test_removal_credit_reduces_the_next_renewal(factory, sqlite_sessions):
     org = factory.create(seats=10, start=at("2026-04-01", 9))
     change(sqlite_sessions, org, 9, at("2026-04-15"))
     with sqlite_sessions() as session:
-        subscription = billing.get_subscription(session, org.id)
-        assert billing.next_charge(session, subscription).amount_microdollars == 9 * 29_000_000 - 15_470_000
+        subscription = subscriptions.get_subscription(session, org.id)
+        assert subscriptions.next_charge(session, subscription).amount_microdollars == 9 * 29_000_000 - 15_470_000
     with sqlite_sessions.begin() as session:
-        subscription = billing.roll_forward(session, billing.get_subscription(session, org.id), at("2026-05-01", 0))
-        renewal = billing.list_invoices(session, org.id, limit=1, offset=0)[0]
+        subscription = subscriptions.get_subscription(session, org.id)
+        subscriptions.roll_forward(session, subscription, at("2026-05-01", 0))
+        renewal = invoices.list_invoices(session, org.id, limit=1, offset=0)[0]
         assert renewal.period_start == at("2026-05-01", 0)
         assert renewal.total_microdollars == 245_530_000
-        assert billing.next_charge(session, subscription).amount_microdollars == 261_000_000
+        assert subscriptions.next_charge(session, subscription).amount_microdollars == 261_000_000
 
 
 def test_monthly_cycles_keep_the_anchor_day_through_short_months(factory, sqlite_sessions):
     org = factory.create(seats=2, start=at("2026-01-31", 9))
     ends = []
     with sqlite_sessions.begin() as session:
-        subscription = billing.get_subscription(session, org.id)
+        subscription = subscriptions.get_subscription(session, org.id)
         for day in ("2026-02-27", "2026-03-01", "2026-04-01", "2026-05-01"):
-            billing.roll_forward(session, subscription, at(day))
+            subscriptions.roll_forward(session, subscription, at(day))
             ends.append(subscription.current_period_end.date().isoformat())
     assert ends == ["2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"]
 
@@ -127,7 +130,7 @@ def test_invite_beyond_the_seat_count_is_refused(factory, sqlite_sessions):
     org = factory.create(seats=6, members=3)
     now = at("2026-03-20")
     with sqlite_sessions.begin() as session:
-        subscription = billing.get_subscription(session, org.id)
+        subscription = subscriptions.get_subscription(session, org.id)
         admin = session.get(Member, org.admin.id)
         members.invite_member(
             session,
@@ -143,7 +146,7 @@ def test_invite_beyond_the_seat_count_is_refused(factory, sqlite_sessions):
         members.invite_member(
             session,
             organization_id=org.id,
-            subscription=billing.get_subscription(session, org.id),
+            subscription=subscriptions.get_subscription(session, org.id),
             email="one-more@example.com",
             name=None,
             role=Role.MEMBER,
@@ -159,7 +162,7 @@ def test_expired_invitation_frees_its_seat(factory, sqlite_sessions):
         invited = members.invite_member(
             session,
             organization_id=org.id,
-            subscription=billing.get_subscription(session, org.id),
+            subscription=subscriptions.get_subscription(session, org.id),
             email="late@example.com",
             name="Late",
             role=Role.MEMBER,
@@ -174,13 +177,13 @@ def test_expired_invitation_frees_its_seat(factory, sqlite_sessions):
 def test_cancel_takes_effect_at_period_end(factory, sqlite_sessions):
     org = factory.create(seats=3, members=1, start=at("2026-04-01", 9))
     with sqlite_sessions.begin() as session:
-        subscription = billing.get_subscription(session, org.id)
-        billing.cancel(session, subscription, session.get(Member, org.owner.id), at("2026-04-10"))
+        subscription = subscriptions.get_subscription(session, org.id)
+        subscriptions.cancel(session, subscription, session.get(Member, org.owner.id), at("2026-04-10"))
         assert subscription.cancel_effective_at == at("2026-05-01", 0)
-        assert billing.next_charge(session, subscription).date is None
-        billing.roll_forward(session, subscription, at("2026-05-01", 0))
+        assert subscriptions.next_charge(session, subscription).date is None
+        subscriptions.roll_forward(session, subscription, at("2026-05-01", 0))
         assert subscription.status is SubscriptionStatus.ENDED
-        assert len(billing.list_invoices(session, org.id, limit=10, offset=0)) == 1
+        assert len(invoices.list_invoices(session, org.id, limit=10, offset=0)) == 1
 
 
 def test_credit_balance_is_the_sum_of_the_ledger(factory, sqlite_sessions):
@@ -189,7 +192,7 @@ def test_credit_balance_is_the_sum_of_the_ledger(factory, sqlite_sessions):
     with sqlite_sessions.begin() as session:
         owner = session.get(Member, org.owner.id)
         assert owner is not None
-        billing.purchase_credits(
+        credits.purchase_credits(
             session,
             organization_id=org.id,
             amount_microdollars=dollars(100),
@@ -197,7 +200,7 @@ def test_credit_balance_is_the_sum_of_the_ledger(factory, sqlite_sessions):
             now=now,
             idempotency_key="buy-1",
         )
-        billing.purchase_credits(  # a retried click: same key, no second purchase
+        credits.purchase_credits(  # a retried click: same key, no second purchase
             session,
             organization_id=org.id,
             amount_microdollars=dollars(100),
@@ -210,12 +213,12 @@ def test_credit_balance_is_the_sum_of_the_ledger(factory, sqlite_sessions):
             (CreditKind.USAGE, -12_345_678),
             (CreditKind.REFUND, -dollars(5)),
         ):
-            billing.add_credit_entry(
+            credits.add_credit_entry(
                 session, organization_id=org.id, kind=kind, amount_microdollars=amount, description=kind.value, now=now
             )
     with sqlite_sessions() as session:
-        assert billing.credit_balance(session, org.id) == 100_000_000 + 20_000_000 - 12_345_678 - 5_000_000
-        history = billing.purchase_history(session, org.id, limit=10)
+        assert credits.credit_balance(session, org.id) == 100_000_000 + 20_000_000 - 12_345_678 - 5_000_000
+        history = billing_history.purchase_history(session, org.id, limit=10)
         assert sorted(h.kind for h in history) == ["promotional", "purchase", "refund"]
 
 
@@ -226,7 +229,7 @@ def test_credit_purchase_needs_a_whole_cent_amount_in_range(factory, sqlite_sess
         assert owner is not None
         for amount in (dollars(5), dollars(100) + 1, dollars(200_000)):
             with pytest.raises(Invalid):
-                billing.purchase_credits(
+                credits.purchase_credits(
                     session,
                     organization_id=org.id,
                     amount_microdollars=amount,

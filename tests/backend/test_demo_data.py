@@ -9,8 +9,8 @@ from backend.db import make_engine, make_session_factory
 from backend.demo import DemoSpec, seed_demo
 from backend.migrate import upgrade
 from backend.models import MemberStatus, Role
-from backend.services import billing, members
-from backend.services.usage import Period, summary
+from backend.services import credits, invoices, members
+from backend.services.usage_queries import Period, summary
 from kilo_api.schemas import UsageSummaryOut
 
 NOW = datetime(2026, 11, 25, 15, tzinfo=UTC)
@@ -26,10 +26,10 @@ def seeded(path: Path) -> tuple[str, UsageSummaryOut, list[tuple[str, str, str]]
         page = members.list_members(session, demo.organization_id, now=NOW, limit=200)
         people = sorted((m.email, m.role.value, m.status.value) for m in page.members)
         figures = summary(session, demo.organization_id, Period(NOW.date().replace(day=1), NOW.date()), NOW.date())
-        invoices = len(billing.list_invoices(session, demo.organization_id, limit=100, offset=0))
-        balance = billing.credit_balance(session, demo.organization_id)
+        invoice_count = len(invoices.list_invoices(session, demo.organization_id, limit=100, offset=0))
+        balance = credits.credit_balance(session, demo.organization_id)
     engine.dispose()
-    return demo.organization_id, figures, people, invoices, balance
+    return demo.organization_id, figures, people, invoice_count, balance
 
 
 def test_same_spec_and_time_give_the_same_organization(tmp_path: Path):

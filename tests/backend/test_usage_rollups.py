@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.services.usage import Period, summary
+from backend.services.usage_queries import Period, summary
 from backend.services.usage_scan import summary_by_scan
 from tests.factories import OrganizationFactory, usage_events
 

@@ -1,4 +1,4 @@
-"""Subscriptions, seats with pro-ration, the credit ledger, invoices and payments."""
+"""Subscriptions and seats: cycles and renewals, pro-rated seat changes, cancel and resume, next charge."""
 
 from __future__ import annotations
 
@@ -6,21 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from backend.models import (
     AuditAction,
     BillingCycle,
-    CreditKind,
-    CreditTransaction,
     Invoice,
-    InvoiceLine,
-    InvoiceStatus,
     Member,
-    Payment,
-    PaymentMethod,
-    PaymentStatus,
     PlanPrice,
     SeatChange,
     SeatChangeStatus,
@@ -29,14 +22,13 @@ from backend.models import (
 )
 from backend.services import audit
 from backend.services.errors import Conflict, Invalid, NotFound
+from backend.services.invoices import bill
 from backend.services.organizations import seats_used
 from backend.timeutil import add_months, start_of_day
-from kilo_api.money import dollars, prorate_to_cent
-from kilo_api.schemas import HistoryEntryOut, SeatQuoteOut
+from kilo_api.money import prorate_to_cent
+from kilo_api.schemas import SeatQuoteOut
 
 MAX_SEATS = 10_000
-MIN_CREDIT_PURCHASE = dollars(10)
-MAX_CREDIT_PURCHASE = dollars(100_000)
 
 
 def price_per_seat(session: Session, plan: str, cycle: BillingCycle) -> int:
@@ -51,11 +43,12 @@ def cycle_end(start: datetime, cycle: BillingCycle, anchor_day: int | None = Non
     return add_months(start, 12 if cycle is BillingCycle.YEARLY else 1, anchor_day=anchor_day)
 
 
-# --- subscription ------------------------------------------------------------------------------
+def find_subscription(session: Session, organization_id: str) -> Subscription | None:
+    return session.scalar(select(Subscription).where(Subscription.organization_id == organization_id))
 
 
 def get_subscription(session: Session, organization_id: str) -> Subscription:
-    subscription = session.scalar(select(Subscription).where(Subscription.organization_id == organization_id))
+    subscription = find_subscription(session, organization_id)
     if subscription is None:
         raise NotFound("This organization has no subscription.")
     return subscription
@@ -370,253 +363,6 @@ def change_billing_cycle(
 def _check_seat_count(seats: int) -> None:
     if not 1 <= seats <= MAX_SEATS:
         raise Invalid(f"Seat count must be between 1 and {MAX_SEATS:,}.")
-
-
-# --- invoices and payments ---------------------------------------------------------------------
-
-
-def primary_payment_method(session: Session, organization_id: str) -> PaymentMethod | None:
-    return session.scalar(
-        select(PaymentMethod).where(
-            PaymentMethod.organization_id == organization_id, PaymentMethod.is_primary.is_(True)
-        )
-    )
-
-
-def _next_invoice_number(session: Session, organization_id: str, now: datetime) -> str:
-    count = session.scalar(select(func.count()).where(Invoice.organization_id == organization_id)) or 0
-    return f"KILO-{now:%Y%m}-{count + 1:05d}"
-
-
-def bill(
-    session: Session,
-    *,
-    organization_id: str,
-    period_start: datetime,
-    period_end: datetime,
-    lines: Sequence[tuple[str, int, int]],
-    now: datetime,
-    description: str,
-    fail_payment: bool = False,
-) -> Invoice:
-    """Invoice (description, quantity, unit amount) lines and charge the primary card at once."""
-    invoice = Invoice(
-        organization_id=organization_id,
-        number=_next_invoice_number(session, organization_id, now),
-        period_start=period_start,
-        period_end=period_end,
-        status=InvoiceStatus.OPEN,
-        total_microdollars=0,
-        created_at=now,
-    )
-    for position, (text, quantity, unit_amount) in enumerate(lines):
-        invoice.lines.append(
-            InvoiceLine(
-                position=position,
-                description=text,
-                quantity=quantity,
-                unit_amount_microdollars=unit_amount,
-                amount_microdollars=quantity * unit_amount,
-            )
-        )
-    invoice.total_microdollars = max(0, sum(line.amount_microdollars for line in invoice.lines))
-    session.add(invoice)
-    session.flush()
-    card = primary_payment_method(session, organization_id)
-    if card is not None and invoice.total_microdollars > 0:
-        succeeded = not fail_payment
-        session.add(
-            Payment(
-                organization_id=organization_id,
-                invoice_id=invoice.id,
-                amount_microdollars=invoice.total_microdollars,
-                status=PaymentStatus.SUCCEEDED if succeeded else PaymentStatus.FAILED,
-                description=f"{description}, invoice {invoice.number}",
-                card_brand=card.brand,
-                card_last4=card.last4,
-                created_at=now,
-            )
-        )
-        invoice.status = InvoiceStatus.PAID if succeeded else InvoiceStatus.FAILED
-        invoice.paid_at = now if succeeded else None
-    elif invoice.total_microdollars == 0:
-        invoice.status = InvoiceStatus.PAID
-        invoice.paid_at = now
-    return invoice
-
-
-def list_invoices(session: Session, organization_id: str, *, limit: int, offset: int) -> list[Invoice]:
-    return list(
-        session.scalars(
-            select(Invoice)
-            .where(Invoice.organization_id == organization_id)
-            .options(selectinload(Invoice.lines))
-            .order_by(Invoice.created_at.desc(), Invoice.number.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-    )
-
-
-def get_invoice(session: Session, organization_id: str, invoice_id: str) -> Invoice:
-    invoice = session.get(Invoice, invoice_id, options=[selectinload(Invoice.lines)])
-    if invoice is None or invoice.organization_id != organization_id:
-        raise NotFound("No such invoice.")
-    return invoice
-
-
-def list_payments(session: Session, organization_id: str, *, limit: int, offset: int) -> list[Payment]:
-    return list(
-        session.scalars(
-            select(Payment)
-            .where(Payment.organization_id == organization_id)
-            .order_by(Payment.created_at.desc(), Payment.id)
-            .limit(limit)
-            .offset(offset)
-        )
-    )
-
-
-# --- credits -----------------------------------------------------------------------------------
-
-
-def credit_balance(session: Session, organization_id: str) -> int:
-    """Balance is the sum of the ledger; nothing is stored twice."""
-    return int(
-        session.scalar(
-            select(func.coalesce(func.sum(CreditTransaction.amount_microdollars), 0)).where(
-                CreditTransaction.organization_id == organization_id
-            )
-        )
-        or 0
-    )
-
-
-def add_credit_entry(
-    session: Session,
-    *,
-    organization_id: str,
-    kind: CreditKind,
-    amount_microdollars: int,
-    description: str,
-    now: datetime,
-    actor: Member | None = None,
-    idempotency_key: str | None = None,
-) -> CreditTransaction:
-    entry = CreditTransaction(
-        organization_id=organization_id,
-        kind=kind,
-        amount_microdollars=amount_microdollars,
-        description=description,
-        actor_member_id=actor.id if actor else None,
-        idempotency_key=idempotency_key,
-        created_at=now,
-    )
-    session.add(entry)
-    return entry
-
-
-def purchase_credits(
-    session: Session,
-    *,
-    organization_id: str,
-    amount_microdollars: int,
-    actor: Member,
-    now: datetime,
-    idempotency_key: str | None,
-) -> CreditTransaction:
-    if idempotency_key:
-        earlier = session.scalar(
-            select(CreditTransaction).where(
-                CreditTransaction.organization_id == organization_id,
-                CreditTransaction.idempotency_key == idempotency_key,
-            )
-        )
-        if earlier is not None:
-            if earlier.amount_microdollars != amount_microdollars:
-                raise Conflict("This idempotency key was already used for a different purchase.")
-            return earlier
-    if not MIN_CREDIT_PURCHASE <= amount_microdollars <= MAX_CREDIT_PURCHASE:
-        raise Invalid("A credit purchase must be between $10.00 and $100,000.00.")
-    if amount_microdollars % 10_000:
-        raise Invalid("A credit purchase must be a whole number of cents.")
-    if primary_payment_method(session, organization_id) is None:
-        raise Conflict("Add a payment method before buying credits.")
-    invoice = bill(
-        session,
-        organization_id=organization_id,
-        period_start=now,
-        period_end=now,
-        lines=[("Kilo credits", 1, amount_microdollars)],
-        now=now,
-        description="Credit purchase",
-    )
-    entry = add_credit_entry(
-        session,
-        organization_id=organization_id,
-        kind=CreditKind.PURCHASE,
-        amount_microdollars=amount_microdollars,
-        description=f"Credit purchase, invoice {invoice.number}",
-        now=now,
-        actor=actor,
-        idempotency_key=idempotency_key,
-    )
-    audit.record(
-        session,
-        organization_id=organization_id,
-        actor=actor,
-        action=AuditAction.CREDITS_PURCHASE,
-        target=invoice.number,
-        now=now,
-        after={"amount_microdollars": amount_microdollars},
-    )
-    session.flush()
-    return entry
-
-
-def ledger(
-    session: Session, organization_id: str, *, kinds: Sequence[CreditKind] | None, limit: int, offset: int
-) -> list[CreditTransaction]:
-    statement = select(CreditTransaction).where(CreditTransaction.organization_id == organization_id)
-    if kinds:
-        statement = statement.where(CreditTransaction.kind.in_(list(kinds)))
-    return list(
-        session.scalars(
-            statement.order_by(CreditTransaction.created_at.desc(), CreditTransaction.id).limit(limit).offset(offset)
-        )
-    )
-
-
-def purchase_history(session: Session, organization_id: str, *, limit: int) -> list[HistoryEntryOut]:
-    entries = [
-        HistoryEntryOut(
-            kind=tx.kind.value,
-            amount_microdollars=tx.amount_microdollars,
-            description=tx.description,
-            created_at=tx.created_at,
-            reference=tx.id,
-        )
-        for tx in ledger(
-            session,
-            organization_id,
-            kinds=[CreditKind.PURCHASE, CreditKind.PROMOTIONAL, CreditKind.REFUND, CreditKind.ADJUSTMENT],
-            limit=limit,
-            offset=0,
-        )
-    ]
-    entries += [
-        HistoryEntryOut(
-            kind="seats_added" if change.delta > 0 else "seats_removed",
-            amount_microdollars=change.prorated_amount_microdollars,
-            description=f"{abs(change.delta)} seat(s) {'added' if change.delta > 0 else 'removed'}, "
-            f"{change.seats_after} in total",
-            created_at=change.created_at,
-            reference=change.id,
-        )
-        for change in seat_history(session, organization_id, limit=limit)
-    ]
-    entries.sort(key=lambda entry: entry.created_at, reverse=True)
-    return entries[:limit]
 
 
 def billing_period(subscription: Subscription | None, now: datetime) -> tuple[datetime, datetime]:

@@ -1,0 +1,5 @@
+"""The backend's JSON API under /api/v1: one router per resource, bearer API keys per organization."""
+
+from backend.api.app import MAX_BODY_BYTES, create_app
+
+__all__ = ["MAX_BODY_BYTES", "create_app"]

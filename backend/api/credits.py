@@ -1,0 +1,45 @@
+"""Credits: the balance and ledger, credit purchases, and the billing history."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from backend.api.deps import ORGANIZATION_PATH, Ctx, Limit, Offset
+from backend.models import CreditKind
+from backend.services import access, billing_history
+from backend.services import credits as credit_ledger
+from kilo_api import schemas
+
+router = APIRouter(prefix=ORGANIZATION_PATH)
+
+
+@router.get("/credits", response_model=schemas.CreditsOut)
+def credits(ctx: Ctx, kind: CreditKind | None = None, limit: Limit = 50, offset: Offset = 0) -> schemas.CreditsOut:
+    with ctx.transaction(write=False) as session:
+        entries = credit_ledger.ledger(
+            session, ctx.organization_id, kinds=[kind] if kind else None, limit=limit, offset=offset
+        )
+        return schemas.CreditsOut(
+            balance_microdollars=credit_ledger.credit_balance(session, ctx.organization_id),
+            entries=[schemas.CreditEntryOut.model_validate(e) for e in entries],
+        )
+
+
+@router.post("/credits/purchases", response_model=schemas.CreditEntryOut, status_code=201)
+def purchase_credits(ctx: Ctx, body: schemas.CreditPurchaseIn) -> schemas.CreditEntryOut:
+    with ctx.transaction() as session:
+        entry = credit_ledger.purchase_credits(
+            session,
+            organization_id=ctx.organization_id,
+            amount_microdollars=body.amount_microdollars,
+            actor=access.require_manager(ctx.actor(session)),
+            now=ctx.now,
+            idempotency_key=body.idempotency_key,
+        )
+        return schemas.CreditEntryOut.model_validate(entry)
+
+
+@router.get("/billing/history", response_model=list[schemas.HistoryEntryOut])
+def purchase_history(ctx: Ctx, limit: Limit = 20) -> list[schemas.HistoryEntryOut]:
+    with ctx.transaction(write=False) as session:
+        return billing_history.purchase_history(session, ctx.organization_id, limit=limit)

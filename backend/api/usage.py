@@ -1,0 +1,59 @@
+"""Usage: event ingest, the team summary, per-member figures (Owners and Admins) and a member's own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+
+from backend.api.deps import ORGANIZATION_PATH, Ctx
+from backend.services import access, members, usage_ingest, usage_queries
+from backend.services.errors import Forbidden
+from backend.services.usage_queries import PeriodName
+from kilo_api import schemas
+
+router = APIRouter(prefix=ORGANIZATION_PATH)
+
+
+@router.post("/usage/events", response_model=schemas.IngestOut)
+def ingest_usage(ctx: Ctx, body: schemas.UsageBatchIn) -> schemas.IngestOut:
+    # Concurrent batches with the same event ids are safe: ON CONFLICT DO NOTHING counts them as resent.
+    with ctx.transaction() as session:
+        result = usage_ingest.ingest(session, ctx.organization_id, body.events, ctx.now)
+    return schemas.IngestOut(accepted=result.accepted, duplicates=result.duplicates)
+
+
+@router.get("/usage/summary", response_model=schemas.UsageSummaryOut)
+def usage_summary(
+    ctx: Ctx, period: PeriodName | None = None, start: date | None = None, end: date | None = None
+) -> schemas.UsageSummaryOut:
+    with ctx.transaction(write=False) as session:
+        chosen = usage_queries.choose_period(session, ctx.organization_id, ctx.now, name=period, start=start, end=end)
+        return usage_queries.summary(session, ctx.organization_id, chosen, ctx.now.date())
+
+
+@router.get("/usage/members", response_model=schemas.MemberUsagePageOut)
+def usage_by_member(
+    ctx: Ctx, period: PeriodName | None = None, start: date | None = None, end: date | None = None
+) -> schemas.MemberUsagePageOut:
+    with ctx.transaction(write=False) as session:
+        access.require_manager(ctx.actor(session))
+        chosen = usage_queries.choose_period(session, ctx.organization_id, ctx.now, name=period, start=start, end=end)
+        return usage_queries.member_usage(session, ctx.organization_id, chosen, ctx.now.date())
+
+
+@router.get("/usage/members/{member_id}", response_model=schemas.MyUsageOut)
+def usage_of_member(
+    ctx: Ctx,
+    member_id: str,
+    period: PeriodName | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> schemas.MyUsageOut:
+    with ctx.transaction(write=False) as session:
+        actor = access.require_actor(ctx.actor(session))
+        member = members.get_member(session, ctx.organization_id, member_id)
+        if member.id != actor.id and actor.role not in access.MANAGER_ROLES:
+            raise Forbidden("Members can see their own usage only; Owners and Admins can see everyone's.")
+        chosen = usage_queries.choose_period(session, ctx.organization_id, ctx.now, name=period, start=start, end=end)
+        return usage_queries.my_usage(session, ctx.organization_id, member.id, chosen, ctx.now.date())
