@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot handlers backend kilo_api kilo_db tests bench scripts
+	$(BIN)/mypy bot handlers backend kilo_api kilo_db local_slack tests bench scripts
 
 pytest: $(STAMP)
 	$(BIN)/pytest

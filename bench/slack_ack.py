@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._common import machine, percentile
 from bench.usage_summary import seeded_database
 from bot.serving import BackgroundServer
-from tests.fakes.slack_api import FakeSlack, SlackUser
+from local_slack import FakeSlack, SlackUser
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"

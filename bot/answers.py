@@ -11,7 +11,7 @@ from bot.views import billing as billing_views
 from bot.views import organization as org_views
 from bot.views import usage as usage_views
 from bot.views.blocks import Message
-from bot.views.common import help_message
+from bot.views.help import help_message
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl
 from weakref import WeakKeyDictionary
@@ -20,7 +19,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,6 +29,7 @@ from bot.acks_first import AcksFirst
 from bot.identity import ClientPool, IdentityResolver
 from bot.oauth import oauth_settings
 from bot.replies import Replies
+from bot.services import CONTEXT_KEY, BotServices
 from bot.settings import Settings
 from bot.store import DEFAULT_TEAM, BotStore, Connection
 from kilo_db.types import utcnow
@@ -40,19 +39,6 @@ NOT_INSTALLED = (
     ":warning: Kilo for Teams is not installed in this workspace (or its installation was removed). "
     "A workspace admin can install it from the app's /slack/install page, then run `/kilo connect`."
 )
-
-
-@dataclass(frozen=True)
-class BotServices:
-    """What every listener needs; put into Bolt's context as context["kilo"]."""
-
-    settings: Settings
-    store: BotStore
-    identity: IdentityResolver
-    clock: Callable[[], datetime]
-    acks_first: AcksFirst
-    replies: Replies
-    oauth_engine: AsyncEngine | None = None
 
 
 def slack_web_client(settings: Settings, *, multi_workspace: bool) -> AsyncWebClient:
@@ -104,7 +90,7 @@ def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], 
     async def provide_services(
         context: AsyncBoltContext, body: dict[str, object], next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
-        context["kilo"] = services
+        context[CONTEXT_KEY] = services
         return await next()
 
     handlers.register(app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -10,6 +9,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import kilo_client
 from bot.dashboard import AccessDenied
 from bot.identity import IdentityResolver, NoEmail, NotConnected
+from bot.interaction import ConnectForm, StaleInteraction
+from bot.payloads import SlackIds
+from bot.shapes import CurrentConnection
 from bot.store import Connection
 from kilo_api.enums import Role
 
@@ -26,49 +28,45 @@ class ConnectRefused(Exception):
         self.field, self.message = field, message
 
 
-@dataclass(frozen=True)
-class CurrentConnection:
-    api_url: str | None
-    organization_name: str | None
-
-
 async def check_may_connect(
-    identity: IdentityResolver, slack: AsyncWebClient, team_id: str, user_id: str, now: datetime
+    identity: IdentityResolver, slack: AsyncWebClient, asker: SlackIds, now: datetime
 ) -> CurrentConnection:
     """An Owner of the connected organization may change it; before the first connection, a Slack admin."""
     try:
-        connection = await identity.connection(team_id)
+        connection = await identity.connection(asker.team_id)
     except NotConnected:
-        user = (await slack.users_info(user=user_id))["user"]
+        user = (await slack.users_info(user=asker.user_id))["user"]
         if not (user.get("is_admin") or user.get("is_owner")):
             raise AccessDenied(
                 "connect this workspace to Kilo the first time", [], who="Slack workspace admins"
             ) from None
-        return CurrentConnection(None, None)
-    caller, client = await identity.resolve(slack, team_id, user_id, now)
+        return CurrentConnection(None, None, None)
+    caller, client = await identity.resolve(slack, asker.team_id, asker.user_id, now)
     if caller.member.role is not Role.OWNER:
         owners = await client.members(role=Role.OWNER, limit=3)
         raise AccessDenied("change this workspace's Kilo connection", [m.name for m in owners.members], who="Owners")
-    return CurrentConnection(connection.api_url, caller.organization_name)
+    return CurrentConnection(connection.organization_id or None, connection.api_url, caller.organization_name)
 
 
 async def connect(
     identity: IdentityResolver,
     slack: AsyncWebClient,
+    asker: SlackIds,
+    form: ConnectForm,
     *,
-    team_id: str,
-    user_id: str,
     api_url: str,
     api_key: str,
     now: datetime,
 ) -> str:
     """Check the backend answers with this key and the person is an Owner there; save; the org's name."""
+    if form.team_id != asker.team_id:
+        raise StaleInteraction(form.noun, form.rerun)
     api_url, api_key = api_url.strip().rstrip("/"), api_key.strip()
     if not api_url.startswith(("https://", "http://")) or len(api_url) > MAX_URL_LENGTH:
         raise ConnectRefused("url", "Give the backend's address, starting with https://")
     if not api_key or len(api_key) > MAX_KEY_LENGTH or any(c.isspace() for c in api_key):
         raise ConnectRefused("key", "Paste the organization's API key (one word, no spaces).")
-    profile = await identity.profile(slack, team_id, user_id, now)
+    profile = await identity.profile(slack, asker.team_id, asker.user_id, now)
     if not profile.email:
         raise NoEmail
     async with kilo_client.KiloClient(
@@ -83,5 +81,5 @@ async def connect(
             raise ConnectRefused("url", "No Kilo backend answered at this address.") from exc
     if member is None or member.role is not Role.OWNER:
         raise ConnectRefused("key", f"Only an Owner of {organization.name} can connect it; {profile.email} is not one.")
-    await identity.save_connection(Connection(team_id, organization.id, api_url, api_key), user_id, now)
+    await identity.save_connection(Connection(asker.team_id, organization.id, api_url, api_key), asker.user_id, now)
     return organization.name

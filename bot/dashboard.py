@@ -6,11 +6,10 @@ Plain data in, plain data out: handlers turn it into Block Kit with bot.views.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
-from bot.identity import Caller
 from bot.kilo_client import KiloClient
 from bot.periods import PeriodChoice
+from bot.shapes import BillingOverview, Caller, HomeData
 from kilo_api import schemas
 from kilo_api.enums import Role
 
@@ -23,30 +22,6 @@ class AccessDenied(Exception):
     def __init__(self, action: str, helpers: list[str], who: str = "Owners and Admins") -> None:
         super().__init__(f"Only {who} can {action}.")
         self.sentence, self.helpers = f"Only {who} can {action}.", helpers
-
-
-@dataclass(frozen=True)
-class OrgOverview:
-    organization: schemas.OrganizationOut
-
-
-@dataclass(frozen=True)
-class BillingOverview:
-    credits: schemas.CreditsOut
-    invoices: list[schemas.InvoiceOut]
-    payment_method: schemas.PaymentMethodOut | None
-    history: list[schemas.HistoryEntryOut]
-    purchase_url: str
-
-
-@dataclass(frozen=True)
-class HomeData:
-    organization: schemas.OrganizationOut
-    summary: schemas.UsageSummaryOut
-    mine: schemas.MyUsageOut
-    credits: schemas.CreditsOut | None
-    subscription: schemas.SubscriptionOut | None
-    top_members: schemas.MemberUsagePageOut | None
 
 
 class Dashboard:

@@ -10,8 +10,9 @@ from bot import kilo_client
 from bot.commands import CommandError
 from bot.dashboard import AccessDenied
 from bot.identity import NoEmail, NotAMember, NotConnected
+from bot.interaction import StaleInteraction
 from bot.views.blocks import Message
-from bot.views.common import names, problem
+from bot.views.problems import names, problem
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ def explain(error: Exception) -> Message:
     match error:
         case CommandError():
             return problem(str(error), "Type `/kilo help` for everything I can do.")
+        case StaleInteraction():
+            return problem(str(error), "Nothing was changed.")
         case AccessDenied(sentence=sentence, helpers=helpers):
             return problem(
                 sentence,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,9 +10,9 @@ from cachetools import TTLCache
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.kilo_client import KiloClient
+from bot.shapes import Caller
 from bot.store import BotStore, Connection, Profile
 from kilo_api.enums import Role
-from kilo_api.schemas import MemberOut
 
 PROFILE_TTL = timedelta(hours=1)
 PROFILE_MEMORY_SECONDS = 300
@@ -33,24 +32,6 @@ class NotAMember(Exception):
     def __init__(self, email: str, organization_name: str, owners: list[str]) -> None:
         super().__init__(f"{email} is not a member of {organization_name}")
         self.email, self.organization_name, self.owners = email, organization_name, owners
-
-
-@dataclass(frozen=True)
-class Caller:
-    team_id: str
-    user_id: str
-    zone: ZoneInfo
-    member: MemberOut
-    organization_name: str
-
-    @property
-    def actor(self) -> str:
-        """How the backend knows this person (X-Kilo-Actor)."""
-        return self.member.email
-
-    @property
-    def is_manager(self) -> bool:
-        return self.member.role in (Role.OWNER, Role.ADMIN)
 
 
 class ClientPool:

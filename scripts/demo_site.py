@@ -33,7 +33,7 @@ from bot.migrate import upgrade as upgrade_bot
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
-from tests.fakes.slack_api import FakeSlack, SlackUser
+from local_slack import FakeSlack, SlackUser
 
 SECRET = "demo-signing-secret"
 TOKEN = "xoxb-demo"

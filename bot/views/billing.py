@@ -6,8 +6,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot import formatting as fmt
-from bot.dashboard import BillingOverview
 from bot.ids import ActionId, BlockId
+from bot.shapes import BillingOverview
 from bot.views.blocks import Message, actions, button, context, divider, header, section, text_sections
 from kilo_api import schemas
 

@@ -8,20 +8,23 @@ from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, PlainText
 from slack_sdk.models.views import View
 
 from bot.ids import ActionId, BlockId, ViewId
+from bot.interaction import ConnectForm, encode
+from bot.shapes import CurrentConnection
 from bot.views.blocks import context, section
 
 TITLE = "Connect Kilo"  # modal titles are limited to 24 characters
 
 
-def connect_modal(current_url: str | None, current_organization: str | None) -> dict[str, Any]:
+def connect_modal(team_id: str, current: CurrentConnection) -> dict[str, Any]:
     intro = (
-        f"This workspace is connected to *{current_organization}*. Connecting another organization replaces it."
-        if current_organization
+        f"This workspace is connected to *{current.organization_name}*. Connecting another organization replaces it."
+        if current.organization_name
         else "Connect this Slack workspace to your Kilo for Teams organization."
     )
     view = View(
         type="modal",
         callback_id=ViewId.CONNECT,
+        private_metadata=encode(ConnectForm(team_id=team_id, organization_id=current.organization_id)),
         title=PlainTextObject(text=TITLE),
         submit=PlainTextObject(text="Connect"),
         close=PlainTextObject(text="Cancel"),
@@ -32,7 +35,7 @@ def connect_modal(current_url: str | None, current_organization: str | None) -> 
                 label=PlainTextObject(text="Backend address"),
                 element=PlainTextInputElement(
                     action_id=ActionId.CONNECT_URL,
-                    initial_value=current_url or None,
+                    initial_value=current.api_url or None,
                     placeholder=PlainTextObject(text="https://kilo.example.com"),
                     max_length=500,
                 ),

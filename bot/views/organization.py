@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,6 +9,7 @@ from slack_sdk.models.blocks import Block
 
 from bot import formatting as fmt
 from bot.ids import ActionId, BlockId
+from bot.interaction import MembersPage, encode
 from bot.views.blocks import Message, actions, button, context, header, section, text_sections
 from kilo_api import schemas
 from kilo_api.enums import MemberStatus, Role
@@ -66,12 +66,12 @@ def members_page(
     if page.total:
         footer.append(context(f"Showing {first}–{last} of {page.total}"))
     pager = []
-    filters = {"role": role.value if role else None, "q": query}
     if page.offset > 0:
-        value = json.dumps({**filters, "offset": max(0, page.offset - page.limit)})
-        pager.append(button("← Previous", f"{ActionId.MEMBERS_PAGE}:prev", value=value))
+        previous = MembersPage(role=role, query=query or None, offset=max(0, page.offset - page.limit))
+        pager.append(button("← Previous", f"{ActionId.MEMBERS_PAGE}:prev", value=encode(previous)))
     if last < page.total:
-        pager.append(button("Next →", f"{ActionId.MEMBERS_PAGE}:next", value=json.dumps({**filters, "offset": last})))
+        following = MembersPage(role=role, query=query or None, offset=last)
+        pager.append(button("Next →", f"{ActionId.MEMBERS_PAGE}:next", value=encode(following)))
     if pager:
         footer.append(actions(*pager, block_id=BlockId.MEMBERS_PAGER))
     return Message(text=f"{title}: {page.total}", blocks=blocks, footer=footer)

@@ -23,8 +23,8 @@ from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
 from kilo_db.types import utcnow
+from local_slack import FakeSlack, SlackUser
 from tests.factories import SQLITE_ONLY, OrganizationFactory, TestOrg
-from tests.fakes.slack_api import FakeSlack, SlackUser
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

@@ -13,16 +13,16 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.dashboard import BillingOverview, HomeData
-from bot.identity import Caller
+from bot.shapes import BillingOverview, Caller, HomeData
 from bot.views import billing as billing_views
 from bot.views import organization as org_views
 from bot.views import usage as usage_views
 from bot.views.blocks import MAX_MESSAGE_BLOCKS, Message, text_sections
-from bot.views.common import help_message, home
+from bot.views.help import help_message
+from bot.views.home import home
 from kilo_api import schemas
 from kilo_api.enums import BillingCycle, CreditKind, MemberStatus, Role
-from tests.fakes.slack_api import _message_problem, _validate
+from local_slack import call_problem, message_problem
 
 NOW = datetime(2026, 3, 15, 12, tzinfo=UTC)
 ZONE = ZoneInfo("Pacific/Auckland")
@@ -31,7 +31,7 @@ LONG = "Ünïcode-名前-" * 40  # 480 characters
 
 def accepted(message: Message) -> dict[str, Any]:
     payload = message.payload()
-    assert _message_problem(payload) is None, _message_problem(payload)
+    assert message_problem(payload) is None, message_problem(payload)
     assert len(payload["blocks"]) <= MAX_MESSAGE_BLOCKS
     return payload
 
@@ -260,7 +260,7 @@ def test_home_of_a_huge_organization_is_a_valid_view():
     data = HomeData(org, huge_summary(), mine, schemas.CreditsOut(balance_microdollars=1, entries=[]), None, page)
     for role in (Role.OWNER, Role.MEMBER):
         view = home(data, caller(role), NOW)
-        assert _validate("views.publish", {"user_id": "U1", "view": view}) is None
+        assert call_problem("views.publish", {"user_id": "U1", "view": view}) is None
     accepted(help_message(caller(Role.ADMIN)))
 
 
@@ -269,4 +269,4 @@ def test_home_of_a_huge_organization_is_a_valid_view():
 def test_any_lines_pack_into_valid_sections(lines: list[str]):
     message = Message(text="t", blocks=list(text_sections(lines)))
     payload = message.payload()
-    assert _message_problem(payload) is None
+    assert message_problem(payload) is None

@@ -145,6 +145,30 @@ def test_members_next_page_replaces_the_message(busy_directory: Workspace):
     assert [b["text"]["text"] for b in buttons(second)] == ["← Previous"]
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        '{"role": null, "q": null, "offset": 20}',  # the shape before buttons carried a kind and version
+        '{"k":"members_page","v":99,"offset":20}',
+        '{"k":"connect_form","v":1,"t":"T1"}',
+        '{"k":"members_page","v":1,"offset":-20}',
+        "not json",
+        "[" * 5000,
+    ],
+)
+def test_members_button_out_of_date_or_forged_is_explained(workspace: Workspace, value: str):
+    reply = workspace.command(workspace.owner, "members")
+    workspace.slack.wait_for_response(reply.response_key)
+    click = workspace.click(
+        workspace.owner,
+        {"action_id": "kilo_members_page:next", "block_id": "kilo_members_pager", "value": value},
+        reply.response_key,
+    )
+    assert click.status_code == 200
+    shown = texts(workspace.slack.wait_for_response(reply.response_key, count=2))
+    assert "That button is out of date; run `/kilo members` again." in shown
+
+
 def test_members_filter_by_role_and_activity_only_for_managers(busy: Workspace):
     admins = texts(busy.ask(busy.owner, "members admin"))
     assert "Admins (1)" in admins and busy.org.admin.email in admins and "active " in admins
@@ -290,7 +314,7 @@ def test_a_request_with_a_bad_signature_is_refused(workspace: Workspace):
 
 
 def test_a_user_without_an_email_is_told_why(workspace: Workspace):
-    from tests.fakes.slack_api import SlackUser
+    from local_slack import SlackUser
 
     guest = workspace.slack.add_user(
         SlackUser(f"UGST{workspace.team_id[1:7]}", None, "Guest User", team_id=workspace.team_id)

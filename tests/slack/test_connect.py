@@ -8,8 +8,8 @@ import httpx
 
 from bot.ids import ActionId, BlockId
 from bot.store import BotStore
+from local_slack import SlackUser
 from tests.factories import OrganizationFactory
-from tests.fakes.slack_api import SlackUser
 from tests.slack.conftest import SQLITE_ONLY, Workspace, WorkspaceFactory, texts
 
 pytestmark = SQLITE_ONLY

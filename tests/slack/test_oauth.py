@@ -19,8 +19,8 @@ from bot.oauth import BOT_SCOPES
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore
+from local_slack import FakeSlack, SlackUser
 from tests.factories import OrganizationFactory
-from tests.fakes.slack_api import FakeSlack, SlackUser
 from tests.slack.conftest import SIGNING_SECRET, SQLITE_ONLY, Workspace, texts
 
 CLIENT_ID, CLIENT_SECRET = "1111.2222", "oauth-client-secret"

@@ -15,8 +15,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.socket_mode import FakeSocketMode
+from local_slack import FakeSlack, FakeSocketMode
 from tests.slack.conftest import BOT_TOKEN, SQLITE_ONLY, Workspace, texts
 
 pytestmark = SQLITE_ONLY

@@ -1,59 +1,15 @@
-"""Help, the App Home dashboard, and every refusal or failure explained to a person."""
+"""The App Home tab: the dashboard of this billing period, with money and people for Owners and Admins."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import Block
-
 from bot import formatting as fmt
-from bot.dashboard import HomeData
-from bot.identity import Caller
 from bot.ids import ActionId, BlockId
-from bot.views.blocks import (
-    Message,
-    actions,
-    button,
-    context,
-    divider,
-    field_sections,
-    header,
-    home_view,
-    section,
-    text_sections,
-)
+from bot.shapes import Caller, HomeData
+from bot.views.blocks import actions, button, context, divider, field_sections, header, home_view, section
 from bot.views.organization import seats_line
-
-
-def help_message(caller: Caller) -> Message:
-    everyone = [
-        "`/kilo usage [7d|30d|90d|this-month|last-month|2026-03-01..2026-03-15]` — team spend, requests, tokens",
-        "`/kilo usage models` — most-used models, cost share, providers, errors and latency",
-        "`/kilo usage me` — your own usage",
-        "`/kilo usage trend` — daily, weekday and month-over-month spend",
-        "`/kilo usage public` — post the answer in the channel instead of only to you",
-        "`/kilo org` — plan, seats used, members by role, data-collection policies",
-        "`/kilo members [owner|admin|member|name]` — the member directory",
-    ]
-    managers = [
-        "`/kilo usage users` — top users and how spend is spread",
-        "`/kilo billing` — credits, invoices, payment method, purchase history",
-        "`/kilo subscription` or `/kilo seats` — plan, price per seat, cycle, next charge, seat history",
-        "`/kilo connect` — connect this workspace to a Kilo organization (Owners)",
-    ]
-    role = caller.member.role.value
-    blocks = [
-        header("Kilo for Teams in Slack"),
-        section(f"You are *{role}* of *{caller.organization_name}*."),
-        *text_sections(everyone),
-    ]
-    if caller.is_manager:
-        blocks += [section("*For Owners and Admins*"), *text_sections(managers)]
-    else:
-        blocks.append(context("Owners and Admins also see per-person usage, billing and the subscription."))
-    blocks.append(context("The Home tab of this app is the dashboard."))
-    return Message(text="Kilo for Teams: what /kilo can do", blocks=blocks)
 
 
 def home(data: HomeData, caller: Caller, now: datetime) -> dict[str, Any]:
@@ -115,16 +71,3 @@ def home(data: HomeData, caller: Caller, now: datetime) -> dict[str, Any]:
         blocks += [divider(), actions(*quick, block_id=BlockId.QUICK_ACTIONS)]
     blocks.append(context("Type `/kilo help` in any channel for every command."))
     return home_view(blocks)
-
-
-def problem(text: str, hint: str | None = None) -> Message:
-    blocks: list[Block] = [section(f":warning: {text}")]
-    if hint:
-        blocks.append(context(hint))
-    return Message(text=text, blocks=blocks)
-
-
-def names(people: list[str]) -> str:
-    if not people:
-        return "an admin of your workspace"
-    return people[0] if len(people) == 1 else ", ".join(people[:-1]) + f" or {people[-1]}"

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.serving import BackgroundServer
-from tests.fakes.slack_api import FakeSlack
+from local_slack import FakeSlack
 
 TOKEN = "xoxb-fake-tests"
 

@@ -1,4 +1,4 @@
-"""Slack's Socket Mode side, for tests: a WebSocket that says hello, pushes envelopes, records acks."""
+"""Slack's Socket Mode side on loopback: a WebSocket that says hello, pushes envelopes, records acks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A strict stand-in for Slack's Web API on loopback, for tests and the demo.
+"""A strict stand-in for Slack's Web API on loopback, for tests, the demo and benchmarks.
 
 It checks tokens and required arguments, parses every blocks payload with slack_sdk.models and refuses
 what Slack would refuse (invalid_blocks), serves response_url and file upload URLs, records every call,
@@ -194,7 +194,7 @@ class FakeSlack:
         missing = [name for name in REQUIRED[method] if args.get(name) in (None, "")]
         if missing:
             return _fail("invalid_arguments", detail=f"missing required arguments: {', '.join(missing)}")
-        problem = _validate(method, args)
+        problem = call_problem(method, args)
         if problem:
             return _fail(*problem)
         self._record(method, args, token)
@@ -288,7 +288,7 @@ class FakeSlack:
 
     async def _response_url(self, request: Request) -> Response:
         body = json.loads(await request.body())
-        problem = _message_problem(body)
+        problem = message_problem(body)
         if problem:
             return PlainTextResponse(problem[0], status_code=400)
         with self.state.lock:
@@ -366,7 +366,7 @@ def _block_problems(blocks: list[dict[str, Any]], limit: int) -> str | None:
     return None
 
 
-def _message_problem(args: dict[str, Any]) -> tuple[str, str] | None:
+def message_problem(args: dict[str, Any]) -> tuple[str, str] | None:
     text = args.get("text")
     blocks = _blocks(args)
     if not text and not blocks:
@@ -377,9 +377,9 @@ def _message_problem(args: dict[str, Any]) -> tuple[str, str] | None:
     return ("invalid_blocks", problem) if problem else None
 
 
-def _validate(method: str, args: dict[str, Any]) -> tuple[str, str] | None:
+def call_problem(method: str, args: dict[str, Any]) -> tuple[str, str] | None:
     if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
-        return _message_problem(args)
+        return message_problem(args)
     if method.startswith("views."):
         view = _json(args["view"])
         if view.get("type") not in ("home", "modal"):

@@ -1,0 +1,83 @@
+"""State Slack carries for us (button values, a view's private_metadata): typed, versioned, ids only.
+
+Slack hands back whatever a button or view carried, and anyone can forge it, so it holds only ids and
+filters, never a price or a role; everything shown is re-read from the backend. To add a kind: a model
+with its own `kind` literal and `version`, appended to `InteractionState`; bump `version` whenever the
+fields change, and buttons already posted with the old shape become "out of date" instead of misread.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from bot.commands import MAX_QUERY_LENGTH
+from kilo_api.enums import Role
+
+MAX_ENCODED_LENGTH = 2000  # Slack's limit for a button value (private_metadata allows 3,000)
+SLACK_ID = r"^[A-Z0-9*]{1,32}$"
+KILO_ID = r"^[A-Za-z0-9_-]{1,40}$"
+
+
+class StaleInteraction(Exception):
+    """A button or form from an older version of the bot, one whose context changed since, or a forgery."""
+
+    def __init__(self, noun: str, rerun: str) -> None:
+        super().__init__(f"That {noun} is out of date; run `{rerun}` again.")
+        self.rerun = rerun
+
+
+class _State(BaseModel):
+    # Short keys keep values small; `k` and `v` are the kind and the version of every state.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, validate_by_name=True, serialize_by_alias=True)
+    noun: ClassVar[str] = "button"
+    rerun: ClassVar[str]  # the command that gives the person a fresh button or form
+
+
+class MembersPage(_State):
+    """A pager button of /kilo members: the filter and where the page starts."""
+
+    rerun: ClassVar[str] = "/kilo members"
+    kind: Literal["members_page"] = Field(default="members_page", alias="k")
+    version: Literal[1] = Field(default=1, alias="v")
+    role: Role | None = None
+    query: str | None = Field(default=None, alias="q", min_length=1, max_length=MAX_QUERY_LENGTH)
+    offset: int = Field(ge=0, le=1_000_000)
+
+
+class ConnectForm(_State):
+    """The /kilo connect modal: the workspace and the organization it was connected to when opened."""
+
+    noun: ClassVar[str] = "form"
+    rerun: ClassVar[str] = "/kilo connect"
+    kind: Literal["connect_form"] = Field(default="connect_form", alias="k")
+    version: Literal[1] = Field(default=1, alias="v")
+    team_id: str = Field(alias="t", pattern=SLACK_ID)
+    organization_id: str | None = Field(default=None, alias="o", pattern=KILO_ID)
+
+
+InteractionState = Annotated[MembersPage | ConnectForm, Field(discriminator="kind")]
+_STATES: TypeAdapter[MembersPage | ConnectForm] = TypeAdapter(InteractionState)
+State = TypeVar("State", bound=_State)
+
+
+def encode(state: _State) -> str:
+    """Compact JSON for a button value or private_metadata."""
+    encoded = state.model_dump_json(exclude_none=True)
+    if len(encoded) > MAX_ENCODED_LENGTH:  # ids only: reaching this is a bug, never the person's input
+        raise ValueError(f"interaction state of {len(encoded)} characters is longer than Slack keeps")
+    return encoded
+
+
+def decode(raw: object, expected: type[State]) -> State:
+    """The state of the `expected` kind, or StaleInteraction (wrong kind, old version, malformed, forged)."""
+    if not isinstance(raw, str) or len(raw) > MAX_ENCODED_LENGTH:
+        raise StaleInteraction(expected.noun, expected.rerun)
+    try:
+        state = _STATES.validate_json(raw)
+    except ValidationError as exc:
+        raise StaleInteraction(expected.noun, expected.rerun) from exc
+    if not isinstance(state, expected):
+        raise StaleInteraction(expected.noun, expected.rerun)
+    return state

@@ -1,0 +1,28 @@
+"""What every listener needs, built once per app; Bolt hands it to a listener that takes a `kilo` argument."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.acks_first import AcksFirst
+from bot.identity import IdentityResolver
+from bot.replies import Replies
+from bot.settings import Settings
+from bot.store import BotStore
+
+CONTEXT_KEY = "kilo"  # Bolt injects context keys into listeners by argument name
+
+
+@dataclass(frozen=True)
+class BotServices:
+    settings: Settings
+    store: BotStore
+    identity: IdentityResolver
+    clock: Callable[[], datetime]
+    acks_first: AcksFirst
+    replies: Replies
+    oauth_engine: AsyncEngine | None = None

@@ -1,0 +1,36 @@
+"""/kilo help: what the bot can do, for the caller's role."""
+
+from __future__ import annotations
+
+from bot.shapes import Caller
+from bot.views.blocks import Message, context, header, section, text_sections
+
+
+def help_message(caller: Caller) -> Message:
+    everyone = [
+        "`/kilo usage [7d|30d|90d|this-month|last-month|2026-03-01..2026-03-15]` — team spend, requests, tokens",
+        "`/kilo usage models` — most-used models, cost share, providers, errors and latency",
+        "`/kilo usage me` — your own usage",
+        "`/kilo usage trend` — daily, weekday and month-over-month spend",
+        "`/kilo usage public` — post the answer in the channel instead of only to you",
+        "`/kilo org` — plan, seats used, members by role, data-collection policies",
+        "`/kilo members [owner|admin|member|name]` — the member directory",
+    ]
+    managers = [
+        "`/kilo usage users` — top users and how spend is spread",
+        "`/kilo billing` — credits, invoices, payment method, purchase history",
+        "`/kilo subscription` or `/kilo seats` — plan, price per seat, cycle, next charge, seat history",
+        "`/kilo connect` — connect this workspace to a Kilo organization (Owners)",
+    ]
+    role = caller.member.role.value
+    blocks = [
+        header("Kilo for Teams in Slack"),
+        section(f"You are *{role}* of *{caller.organization_name}*."),
+        *text_sections(everyone),
+    ]
+    if caller.is_manager:
+        blocks += [section("*For Owners and Admins*"), *text_sections(managers)]
+    else:
+        blocks.append(context("Owners and Admins also see per-person usage, billing and the subscription."))
+    blocks.append(context("The Home tab of this app is the dashboard."))
+    return Message(text="Kilo for Teams: what /kilo can do", blocks=blocks)
