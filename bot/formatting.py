@@ -29,10 +29,14 @@ def usd_fine(amount_microdollars: int) -> str:
 
 def compact(number: int) -> str:
     """1,234 → 1.2K, 5,300,000 → 5.3M."""
-    for threshold, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
-        if abs(number) >= threshold:
-            return f"{number / threshold:.1f}{suffix}"
-    return f"{number:,}"
+    if abs(number) < 1_000:
+        return f"{number:,}"
+    for threshold, suffix in ((1_000, "K"), (1_000_000, "M"), (1_000_000_000, "B")):
+        shown = f"{number / threshold:.1f}"
+        # 999,999 rounds to 1000.0K: that is 1.0M
+        if abs(float(shown)) < 1_000 or suffix == "B":
+            return f"{shown}{suffix}"
+    raise AssertionError("unreachable")
 
 
 def percent(ratio: float, digits: int = 1) -> str:

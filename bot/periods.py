@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.formatting import day_range
+
 NAMED_PERIODS = {
     "7d": "the last 7 days",
     "30d": "the last 30 days",
@@ -42,7 +44,7 @@ class PeriodChoice:
     @property
     def label(self) -> str:
         if self.start and self.last_day:
-            return f"{self.start:%b} {self.start.day} – {self.last_day:%b} {self.last_day.day}, {self.last_day:%Y}"
+            return day_range(self.start, self.last_day + timedelta(days=1))
         return NAMED_PERIODS[self.name] if self.name else "this billing period"
 
 
@@ -74,4 +76,6 @@ def parse_period(word: str) -> PeriodChoice:
         raise PeriodError("The range ends before it starts; put the earlier date first.")
     if (last - start).days + 1 > MAX_RANGE_DAYS:
         raise PeriodError(f"A range can be at most {MAX_RANGE_DAYS} days long.")
+    if last == date.max:  # its exclusive end, the day after, does not exist
+        raise PeriodError(f"`{word}` ends on the last day of the calendar; pick an earlier range.")
     return PeriodChoice(start=start, last_day=last)

@@ -147,7 +147,7 @@ def test_bad_request_is_refused_with_json_and_changes_nothing(
     assert snapshot(http, org) == before
 
 
-def test_retried_event_batch_after_timeout_changes_nothing(http: httpx.Client, orgs: OrganizationFactory):
+def test_a_resent_event_batch_changes_nothing(http: httpx.Client, orgs: OrganizationFactory):
     org = orgs.create()
     events = usage_events(org, 30, start=EVENT_START)
     http.post(org.path("/usage/events"), json={"events": events}, headers=org.headers())

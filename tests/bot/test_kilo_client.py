@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from bot.kilo_client import BackendUnavailable, Conflict, Forbidden, KiloClient, NotFound, ValidationFailed
 from bot.serving import BackgroundServer
@@ -32,7 +37,10 @@ def transport() -> CountingTransport:
 
 
 def client(
-    server: BackgroundServer, key: str, transport: httpx.AsyncBaseTransport | None = None, **options: float
+    server: BackgroundServer | FailingBackend,
+    key: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **options: float,
 ) -> KiloClient:
     return KiloClient(server.url, key, transport=transport, backoff_seconds=0.01, **options)  # type: ignore[arg-type]
 
@@ -58,9 +66,7 @@ def test_typed_errors(backend_server: BackgroundServer, orgs: OrganizationFactor
     asyncio.run(scenario())
 
 
-def test_connection_refused_is_unavailable_after_retries():
-    transport = CountingTransport()
-
+def test_connection_refused_is_unavailable_after_retries(transport: CountingTransport):
     async def scenario() -> None:
         async with KiloClient("http://127.0.0.1:9", "k", transport=transport, backoff_seconds=0.01) as kilo:
             with pytest.raises(BackendUnavailable, match="cannot be reached"):
@@ -70,39 +76,68 @@ def test_connection_refused_is_unavailable_after_retries():
     assert transport.requests == ["GET /api/v1/whoami"] * 3
 
 
+@dataclass
+class FailingBackend:
+    url: str
+    seen: list[str]
+
+
 @pytest.fixture
-def flaky_backend() -> Iterator[tuple[BackgroundServer, list[str]]]:
-    """A backend that fails with 503 twice, then answers: the edge we retry on."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
+def failing_backend() -> Iterator[FailingBackend]:
+    """A backend answering 503, the edge we retry on: `whoami` twice then properly, every other request always."""
     seen: list[str] = []
+    busy = JSONResponse({"error": {"code": "unavailable", "message": "busy"}}, status_code=503)
 
-    async def endpoint(request: Request) -> JSONResponse:
-        seen.append(request.method)
-        if len(seen) <= 2:
-            return JSONResponse({"error": {"code": "unavailable", "message": "busy"}}, status_code=503)
+    async def whoami(request: Request) -> JSONResponse:
+        seen.append(f"{request.method} {request.url.path}")
+        if seen.count("GET /api/v1/whoami") <= 2:
+            return busy
         return JSONResponse({"organization_id": "org_x", "organization_name": "X"})
 
-    with BackgroundServer(Starlette(routes=[Route("/api/v1/whoami", endpoint, methods=["GET", "POST"])])) as server:
-        yield server, seen
+    async def anything_else(request: Request) -> JSONResponse:
+        seen.append(f"{request.method} {request.url.path}")
+        return busy
+
+    routes = [
+        Route("/api/v1/whoami", whoami),
+        Route("/{path:path}", anything_else, methods=["GET", "POST", "PATCH", "DELETE"]),
+    ]
+    with BackgroundServer(Starlette(routes=routes)) as server:
+        yield FailingBackend(server.url, seen)
 
 
-def test_reads_are_retried_on_5xx(flaky_backend):
-    server, seen = flaky_backend
-
+def test_reads_are_retried_on_5xx(failing_backend: FailingBackend):
     async def scenario() -> str:
-        async with client(server, "k") as kilo:
+        async with client(failing_backend, "k") as kilo:
             return await kilo.organization_id()
 
     assert asyncio.run(scenario()) == "org_x"
-    assert seen == ["GET", "GET", "GET"]
+    assert failing_backend.seen == ["GET /api/v1/whoami"] * 3
+
+
+def test_writes_without_idempotency_are_not_retried_on_5xx(failing_backend: FailingBackend):
+    async def scenario() -> None:
+        async with client(failing_backend, "k") as kilo:
+            with pytest.raises(BackendUnavailable, match=r"failed \(503\)"):
+                await kilo.invite_member("owner@example.com", "x@example.com", Role.MEMBER)
+
+    asyncio.run(scenario())
+    # the server may have acted on it: a second POST could invite twice
+    assert failing_backend.seen.count("POST /api/v1/organizations/org_x/members") == 1
+
+
+def test_writes_with_an_idempotency_key_are_retried_on_5xx(failing_backend: FailingBackend):
+    async def scenario() -> None:
+        async with client(failing_backend, "k") as kilo:
+            with pytest.raises(BackendUnavailable, match=r"failed \(503\)"):
+                await kilo.change_seats("owner@example.com", 12, idempotency_key="click-1")
+
+    asyncio.run(scenario())
+    assert failing_backend.seen.count("POST /api/v1/organizations/org_x/subscription/seats") == 3
 
 
 @SQLITE_ONLY
-def test_writes_without_idempotency_are_not_retried_on_5xx(backend_server: BackgroundServer, orgs, transport):
+def test_a_refused_connection_is_retried_even_for_a_write(backend_server: BackgroundServer, orgs, transport):
     org = orgs.create()
 
     async def scenario() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -64,12 +65,16 @@ def test_a_valid_message_is_recorded(fake: FakeSlack):
 
 def test_rate_limit_answers_429_with_retry_after_and_the_sdk_waits(fake: FakeSlack):
     fake.rate_limit("auth.test", times=1, retry_after=1)
-    with pytest.raises(SlackApiError, match="ratelimited"):
+    with pytest.raises(SlackApiError, match="ratelimited") as limited:
         client(fake).auth_test()
+    assert limited.value.response.status_code == 429
+    assert limited.value.response.headers["Retry-After"] == "1"
     fake.rate_limit("auth.test", times=1, retry_after=1)
     patient = client(fake)
     patient.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
+    started = time.monotonic()
     assert patient.auth_test()["ok"] is True
+    assert time.monotonic() - started >= 1
 
 
 def test_files_upload_v2_round_trip_serves_the_upload_url(fake: FakeSlack):

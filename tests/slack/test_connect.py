@@ -68,7 +68,7 @@ def test_an_admin_of_the_target_org_who_is_not_its_owner_is_refused(
     workspace: Workspace, backend_server, bot_store: BotStore
 ):
     view = opened_modal(workspace, workspace.owner)
-    # the owner of this workspace is a member, not an Owner, of the organization the key belongs to
+    # the submitter is an Admin, not an Owner, of the organization the key belongs to
     answer = submit(workspace, workspace.admin, view, backend_server.url, workspace.org.api_key)
     assert answer["errors"][BlockId.CONNECT_KEY].startswith(f"Only an Owner of {workspace.org_name} can connect it")
 

@@ -44,8 +44,8 @@ def oauth_bot_url(fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactor
         yield server.url
 
 
-def install(bot_url: str, fake: FakeSlack, team_id: str, installer: str) -> httpx.Response:
-    """The install link, Slack's consent (a code for this team), then the redirect back to the bot."""
+def consent_state(bot_url: str) -> tuple[str, str]:
+    """The install link's state, and the cookie that carries it."""
     page = httpx.get(f"{bot_url}/slack/install")
     assert page.status_code == 200
     link = re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', page.text)
@@ -54,11 +54,18 @@ def install(bot_url: str, fake: FakeSlack, team_id: str, installer: str) -> http
     assert query["client_id"] == [CLIENT_ID]
     assert set(query["scope"][0].split(",")) == set(BOT_SCOPES)
     # The state is also in a Secure cookie, which httpx will not send over plain http: send it by hand.
-    cookie = page.headers["set-cookie"].split(";", 1)[0]
-    code = fake.authorization_code(team_id, installer)
+    return query["state"][0], page.headers["set-cookie"].split(";", 1)[0]
+
+
+def redirect_back(bot_url: str, code: str, state: str, cookie: str) -> httpx.Response:
     return httpx.get(
-        f"{bot_url}/slack/oauth_redirect", params={"code": code, "state": query["state"][0]}, headers={"Cookie": cookie}
+        f"{bot_url}/slack/oauth_redirect", params={"code": code, "state": state}, headers={"Cookie": cookie}
     )
+
+
+def install(bot_url: str, fake: FakeSlack, team_id: str, installer: str) -> httpx.Response:
+    """The install link, Slack's consent (a code for this team), then the redirect back to the bot."""
+    return redirect_back(bot_url, fake.authorization_code(team_id, installer), *consent_state(bot_url))
 
 
 @SQLITE_ONLY
@@ -104,10 +111,18 @@ def test_a_workspace_that_never_installed_is_told_to_install(oauth_bot_url: str,
 
 
 def test_a_replayed_or_forged_state_is_refused(oauth_bot_url: str, fake_slack: FakeSlack):
-    code = fake_slack.authorization_code("TFORGED", "UFORGED")
-    response = httpx.get(f"{oauth_bot_url}/slack/oauth_redirect", params={"code": code, "state": "forged"})
-    assert response.status_code == 400
-    assert "TFORGED" not in fake_slack.state.tokens.values()
+    forged_code = fake_slack.authorization_code("TFORGED", "UFORGED")
+    forged = httpx.get(f"{oauth_bot_url}/slack/oauth_redirect", params={"code": forged_code, "state": "forged"})
+    assert forged.status_code == 400  # no cookie from this browser carries that state
+    first_team, replaying_team = (f"T{label}{secrets.token_hex(3).upper()}" for label in ("FIRST", "REPLAY"))
+    state, cookie = consent_state(oauth_bot_url)
+    first = redirect_back(oauth_bot_url, fake_slack.authorization_code(first_team, "U1"), state, cookie)
+    assert first.status_code == 200, first.text
+    # the same state again, with a fresh code Slack would accept: only the state can refuse it
+    replayed = redirect_back(oauth_bot_url, fake_slack.authorization_code(replaying_team, "U2"), state, cookie)
+    assert replayed.status_code == 401  # the state was consumed by the first install
+    issued_to = set(fake_slack.state.tokens.values())
+    assert first_team in issued_to and not {"TFORGED", replaying_team} & issued_to
 
 
 def test_manifest_declares_the_scopes_the_oauth_flow_asks_for():
