@@ -10,7 +10,7 @@ import uvicorn
 
 from backend.api import create_app
 from backend.db import make_engine, make_session_factory
-from backend.demo import DemoOrganization, DemoSpec, seed_demo
+from backend.demo import DemoAlreadySeeded, DemoOrganization, DemoSpec, seed_demo
 from backend.embedded import EmbeddedBackend, start_embedded
 from backend.migrate import upgrade
 from kilo_db.types import utcnow
@@ -39,15 +39,19 @@ def seed(
     events: int,
     random_seed: int,
     name: str,
+    replace: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> DemoOrganization:
-    """Migrate, then create a demo organization of the given size (same seed, same data)."""
+    """Migrate, then create a demo organization of the given size (same seed, same data); one that is
+    already there is refused, or with `replace` deleted and made anew."""
     if min(members, days, events) < 1 or members < MIN_DEMO_MEMBERS:
         raise SeedRefused(f"--members must be at least {MIN_DEMO_MEMBERS}, --days and --events at least 1.")
     upgrade(database_url)
     engine = make_engine(database_url)
     try:
         spec = DemoSpec(members=members, days=days, events=events, seed=random_seed, name=name)
-        return seed_demo(make_session_factory(engine), spec, utcnow(), progress=progress)
+        return seed_demo(make_session_factory(engine), spec, utcnow(), progress=progress, replace=replace)
+    except DemoAlreadySeeded as seeded:
+        raise SeedRefused(f"{seeded} Seed it anew with --replace, or use another --seed.") from seeded
     finally:
         engine.dispose()

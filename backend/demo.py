@@ -8,9 +8,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.models import BillingCycle, CreditKind, Member, MemberStatus, PaymentMethod, Role
+from backend.models import (
+    BillingCycle,
+    CreditKind,
+    Member,
+    MemberStatus,
+    Organization,
+    PaymentMethod,
+    Role,
+    UsageEvent,
+)
 from backend.services import credits, invoices, members, organizations, subscriptions, usage_ingest
 from backend.timeutil import start_of_day
 from kilo_api.money import dollars
@@ -163,19 +173,30 @@ def seed_demo(
     spec: DemoSpec,
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    *,
+    replace: bool = False,
 ) -> DemoOrganization:
-    """Create the demo organization in its own transactions; same spec and `now` give the same data."""
+    """Create the demo organization in its own transactions; same spec and `now` give the same data.
+
+    The organization's id follows from the seed, so seeding the same spec twice is refused with
+    DemoAlreadySeeded, unless `replace` deletes the earlier one (and everything it owns) first."""
     rng = random.Random(spec.seed)
     created = start_of_day((now - timedelta(days=spec.days + 3)).date()) + timedelta(hours=9)
     with sessions.begin() as session:
         roster = _people(rng, spec)
+        organization_id = demo_organization_id(rng)
+        existing = session.get(Organization, organization_id)
+        if existing is not None and not replace:
+            raise DemoAlreadySeeded(organization_id, existing.name)
+        if existing is not None:
+            session.execute(delete(Organization).where(Organization.id == organization_id))
         org, owner, api_key = organizations.create_organization(
             session,
             name=spec.name,
             owner_name=roster[0][0],
             owner_email=roster[0][1],
             now=created,
-            organization_id=f"org_{rng.getrandbits(64):016x}",
+            organization_id=organization_id,
         )
         org.purchase_url = f"https://app.kilo.ai/organizations/{org.id}/payment-details"
         session.add(
@@ -211,6 +232,39 @@ def seed_demo(
         return DemoOrganization(organization_id, api_key, owner_email, admin.email, member.email, ingested)
 
 
+class DemoAlreadySeeded(Exception):
+    def __init__(self, organization_id: str, name: str) -> None:
+        super().__init__(f"{name} ({organization_id}) is already in this database.")
+        self.organization_id = organization_id
+
+
+def demo_organization_id(rng: random.Random) -> str:
+    """The id the demo organization gets; drawn after the roster, so it follows from the seed alone."""
+    return f"org_{rng.getrandbits(64):016x}"
+
+
+def existing_demo(sessions: sessionmaker[Session], spec: DemoSpec, now: datetime) -> DemoOrganization | None:
+    """The demo organization an earlier `seed --demo` made, with a new API key (only hashes of the old
+    ones are kept), or None when there is none."""
+    rng = random.Random(spec.seed)
+    _people(rng, spec)
+    organization_id = demo_organization_id(rng)
+    with sessions.begin() as session:
+        if session.get(Organization, organization_id) is None:
+            return None
+        active = session.scalars(
+            select(Member)
+            .where(Member.organization_id == organization_id, Member.status == MemberStatus.ACTIVE)
+            .order_by(Member.joined_at, Member.email)
+        ).all()
+        first = {role: next((m.email for m in active if m.role is role), "") for role in Role}
+        events = session.scalar(select(func.count()).where(UsageEvent.organization_id == organization_id)) or 0
+        api_key = organizations.issue_api_key(session, organization_id, now)
+        return DemoOrganization(
+            organization_id, api_key, first[Role.OWNER], first[Role.ADMIN], first[Role.MEMBER], events
+        )
+
+
 def _people(rng: random.Random, spec: DemoSpec) -> list[tuple[str, str]]:
     people: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -235,8 +289,10 @@ def _add_members(
     """Owner already exists; one more Owner, a few Admins, Members, two pending invites, one removed."""
     active = [owner]
     invited_from = len(roster) - 2
+    # Two Owners, up to four Admins, and as many active Members as Admins at least (8 people: 2 and 2).
+    last_admin = 1 + min(4, (len(roster) - 4) // 2)
     for index, (name, email) in enumerate(roster[1:], start=1):
-        role = Role.OWNER if index == 1 else Role.ADMIN if index <= 5 else Role.MEMBER
+        role = Role.OWNER if index == 1 else Role.ADMIN if index <= last_admin else Role.MEMBER
         joined = created + timedelta(days=rng.randint(0, spec.days // 3), hours=rng.randint(0, 8))
         member = Member(organization_id=organization_id, name=name, email=email, role=role)
         if index >= invited_from:

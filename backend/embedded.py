@@ -10,7 +10,7 @@ import uvicorn
 
 from backend.api import create_app
 from backend.db import make_engine, make_session_factory
-from backend.demo import DemoOrganization, DemoSpec, seed_demo
+from backend.demo import DemoOrganization, DemoSpec, existing_demo, seed_demo
 from backend.migrate import upgrade
 from kilo_db.types import utcnow
 
@@ -31,7 +31,7 @@ class EmbeddedBackend:
 
 def start_embedded(database_url: str, *, host: str, port: int, seed_demo_organization: bool) -> EmbeddedBackend:
     """Migrate the database, serve the API on host:port in a daemon thread, and (when asked: the caller's
-    first run) create the demo organization."""
+    first run) create the demo organization, or use the one already there with a new API key."""
     upgrade(database_url)
     sessions = make_session_factory(make_engine(database_url))
     config = uvicorn.Config(create_app(sessions), host=host, port=port, log_level="warning", access_log=False)
@@ -43,5 +43,7 @@ def start_embedded(database_url: str, *, host: str, port: int, seed_demo_organiz
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError(f"the embedded backend did not start on {host}:{port} (is the port taken?)")
         time.sleep(0.01)
-    demo = seed_demo(sessions, DemoSpec(), utcnow()) if seed_demo_organization else None
+    demo = None
+    if seed_demo_organization:  # an earlier `kilo-bot seed --demo` may have made it already
+        demo = existing_demo(sessions, DemoSpec(), utcnow()) or seed_demo(sessions, DemoSpec(), utcnow())
     return EmbeddedBackend(f"http://{host}:{port}", demo, server, thread)

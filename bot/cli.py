@@ -7,49 +7,37 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from types import ModuleType
 
 from bot.settings import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kilo-bot", description="Kilo for Teams in Slack.")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    run = commands.add_parser("run", help="run the Slack app (Socket Mode when SLACK_APP_TOKEN is set)")
-    run.add_argument("--http", action="store_true", help="serve Slack's requests at POST /slack/events")
-    run.add_argument("--port", type=int, default=3000, help="HTTP port for --http (default 3000)")
-    run.add_argument("--workers", type=int, default=1, help="HTTP worker processes (default 1)")
-
-    backend = commands.add_parser("backend", help="serve the reference backend API")
-    backend.add_argument("--host", default="127.0.0.1")
-    backend.add_argument("--port", type=int, default=8765)
-
-    seed = commands.add_parser("seed", help="create an organization in the backend database")
-    seed.add_argument("--demo", action="store_true", help="the demo organization with members, usage and billing")
-    seed.add_argument("--json", action="store_true", help="print one JSON object (ids, API key, URL, emails)")
-    seed.add_argument("--members", type=int, default=40)
-    seed.add_argument("--days", type=int, default=90)
-    seed.add_argument("--events", type=int, default=60_000)
-    seed.add_argument("--seed", type=int, default=7, help="random seed: same seed, same data")
-    seed.add_argument("--name", default="Acme Robotics")
-    seed.add_argument("--connect", action="store_true", help="also make it the bot's default organization")
-
-    db = commands.add_parser("db", help="database maintenance")
-    db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="migrate the bot's and the backend's databases to the newest schema")
-
+    parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = Settings()
     if args.command == "run":
-        from bot.runner import run_app
+        from bot.runner import SlackTokenRefused, run_app
 
         embedded = reference_backend().start_embedded if settings.uses_embedded_backend else None
-        run_app(settings, http=args.http, port=args.port, workers=max(1, args.workers), start_backend=embedded)
+        try:
+            run_app(
+                settings,
+                http=args.http,
+                host=args.host,
+                port=args.port,
+                workers=max(1, args.workers),
+                start_backend=embedded,
+            )
+        except SlackTokenRefused as refused:
+            print(refused, file=sys.stderr)
+            return 2
     elif args.command == "backend":
-        reference_backend().serve(settings.backend_database_url, host=args.host, port=args.port)
+        port = args.port or settings.embedded_backend_port
+        reference_backend().serve(settings.backend_database_url, host=args.host, port=port)
     elif args.command == "seed":
         return _seed(settings, args)
     elif args.command == "db":
@@ -59,6 +47,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         reference_backend().upgrade(settings.backend_database_url)
         print("Databases are at the newest schema.")
     return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and flag, each with help that shows its default."""
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(prog="kilo-bot", description="Kilo for Teams in Slack.", formatter_class=defaults)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('kilo-bot')}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,backend,seed,db}")
+
+    run = commands.add_parser(
+        "run", help="run the Slack app (Socket Mode when SLACK_APP_TOKEN is set)", formatter_class=defaults
+    )
+    run.add_argument("--http", action="store_true", help="serve Slack's requests at POST /slack/events")
+    run.add_argument("--host", default="127.0.0.1", help="address to serve HTTP on (0.0.0.0: every interface)")
+    run.add_argument("--port", type=int, default=3000, help="HTTP port")
+    run.add_argument("--workers", type=int, default=1, help="HTTP worker processes")
+
+    backend = commands.add_parser("backend", help="serve the reference backend API", formatter_class=defaults)
+    backend.add_argument("--host", default="127.0.0.1", help="address to serve the API on")
+    backend.add_argument(
+        "--port", type=int, default=None, help="port to serve the API on (unset: EMBEDDED_BACKEND_PORT, 8765)"
+    )
+
+    seed = commands.add_parser("seed", help="create an organization in the backend database", formatter_class=defaults)
+    seed.add_argument("--demo", action="store_true", help="the demo organization with members, usage and billing")
+    seed.add_argument("--json", action="store_true", help="print one JSON object (ids, API key, URL, emails)")
+    seed.add_argument("--members", type=int, default=40, help="people in the organization (at least 8)")
+    seed.add_argument("--days", type=int, default=90, help="days of usage history")
+    seed.add_argument("--events", type=int, default=60_000, help="usage events, spread over the days")
+    seed.add_argument("--seed", type=int, default=7, help="random seed: same seed, same data")
+    seed.add_argument("--name", default="Acme Robotics", help="the organization's name")
+    seed.add_argument("--replace", action="store_true", help="delete this seed's organization first, if it exists")
+    seed.add_argument("--connect", action="store_true", help="also make it the bot's default organization")
+
+    db = commands.add_parser("db", help="database maintenance", formatter_class=defaults)
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="migrate the bot's and the backend's databases to the newest schema")
+    return parser
 
 
 def reference_backend() -> ModuleType:
@@ -87,6 +113,7 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
             events=args.events,
             random_seed=args.seed,
             name=args.name,
+            replace=args.replace,
             progress=progress,
         )
     except backend.SeedRefused as refused:

@@ -73,10 +73,48 @@ def start_embedded_backend(settings: Settings, store: BotStore, start_backend: S
     return server
 
 
+class SlackTokenRefused(Exception):
+    """Slack refused the configured bot token at start-up; the message says what to set."""
+
+
+REFUSED_TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
+
+
+def check_bot_token(settings: Settings) -> None:
+    """Ask Slack (auth.test) once whether SLACK_BOT_TOKEN is good, so a bad token is one clear message at
+    start-up rather than a traceback on every request. Slack being unreachable is only a warning."""
+    if settings.slack_bot_token is None:
+        return
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base, timeout=10)
+    try:
+        client.auth_test()
+    except SlackApiError as refused:
+        error = str(refused.response.get("error", ""))
+        if error in REFUSED_TOKEN_ERRORS:
+            raise SlackTokenRefused(
+                f"Slack refused SLACK_BOT_TOKEN ({error}). Copy the Bot User OAuth Token (xoxb-…) again from "
+                "your app's OAuth & Permissions page (reinstall the app if it was revoked), set SLACK_BOT_TOKEN, "
+                "and start again."
+            ) from refused
+        logger.warning("auth.test answered %s; going on", error)
+    except OSError as unreachable:
+        logger.warning("Could not reach Slack to check the bot token (%s); going on", unreachable)
+
+
 def run_app(
-    settings: Settings, *, http: bool, port: int, workers: int = 1, start_backend: StartBackend | None = None
+    settings: Settings,
+    *,
+    http: bool,
+    port: int,
+    host: str = "127.0.0.1",
+    workers: int = 1,
+    start_backend: StartBackend | None = None,
 ) -> None:
     """Serve the Slack app; with `start_backend` (no KILO_API_URL), the reference backend runs alongside."""
+    check_bot_token(settings)
     upgrade_bot(settings.database_url)
     store = BotStore(settings.database_url)
     backend_server = start_embedded_backend(settings, store, start_backend) if start_backend else None
@@ -85,7 +123,7 @@ def run_app(
             _run_socket_mode(settings, store)
             return
         if not settings.socket_mode and not http:
-            print(_missing_slack_settings(port))
+            print(_missing_slack_settings(host, port))
         if settings.slack_signing_secret is None:
             generated = "local-" + secrets.token_hex(16)
             print(f"SLACK_SIGNING_SECRET is not set; this run checks requests against {generated}\n")
@@ -94,7 +132,7 @@ def run_app(
         uvicorn.run(
             "bot.runner:http_app_from_environment",
             factory=True,
-            host="0.0.0.0",
+            host=host,
             port=port,
             workers=workers,
             log_level="info",
@@ -134,7 +172,8 @@ def _run_socket_mode(settings: Settings, store: BotStore) -> None:
     asyncio.run(connect())
 
 
-def _missing_slack_settings(port: int) -> str:
+def _missing_slack_settings(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
     return textwrap.dedent(
         f"""
         ┌ Slack is not configured, so kilo-bot runs in HTTP mode for local testing.
@@ -143,6 +182,6 @@ def _missing_slack_settings(port: int) -> str:
         │   SLACK_APP_TOKEN=xapp-…       (Basic Information → App-Level Tokens, scope connections:write)
         │   SLACK_SIGNING_SECRET=…       (Basic Information → App Credentials; needed for HTTP mode)
         │ then run `make run` again: with both tokens it connects in Socket Mode.
-        └ Now serving POST http://localhost:{port}/slack/events and GET http://localhost:{port}/healthz
+        └ Now serving POST http://{shown}:{port}/slack/events and GET http://{shown}:{port}/healthz
         """
     )

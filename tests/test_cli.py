@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import socket
@@ -81,3 +82,93 @@ def test_seed_refuses_nonsense_sizes(tmp_path: Path):
     refused = run(["seed", "--demo", "--members", "2"], env)
     assert refused.returncode == 2
     assert "--members must be at least 8" in refused.stderr
+
+
+def _local_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KILO_"))},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        "BACKEND_DATABASE_URL": f"sqlite:///{tmp_path / 'backend.sqlite3'}",
+        "EMBEDDED_BACKEND_PORT": str(free_port()),
+    }
+
+
+SMALL_DEMO = ["seed", "--demo", "--events", "500", "--days", "10"]
+
+
+def test_seeding_the_same_demo_twice_says_so_in_one_line_and_replace_seeds_it_anew(tmp_path: Path):
+    env = _local_env(tmp_path)
+    first = run([*SMALL_DEMO, "--json"], env)
+    assert first.returncode == 0, first.stderr
+    organization_id = json.loads(first.stdout)["organization_id"]
+
+    again = run(SMALL_DEMO, env)
+    assert again.returncode == 2
+    assert again.stderr.strip() == (
+        f"Acme Robotics ({organization_id}) is already in this database. "
+        "Seed it anew with --replace, or use another --seed."
+    )
+
+    replaced = run([*SMALL_DEMO, "--json", "--replace"], env)
+    assert replaced.returncode == 0, replaced.stderr
+    assert json.loads(replaced.stdout)["organization_id"] == organization_id
+
+
+def test_the_smallest_demo_has_an_owner_an_admin_and_a_member(tmp_path: Path):
+    seeded = run([*SMALL_DEMO, "--members", "8", "--json"], _local_env(tmp_path))
+    assert seeded.returncode == 0, seeded.stderr
+    facts = json.loads(seeded.stdout)
+    assert len({facts["owner_email"], facts["admin_email"], facts["member_email"]}) == 3
+
+
+def test_run_after_seed_uses_the_organization_already_there(tmp_path: Path):
+    env = _local_env(tmp_path)
+    seeded = run([*SMALL_DEMO, "--json"], env)
+    assert seeded.returncode == 0, seeded.stderr
+    facts = json.loads(seeded.stdout)
+
+    log = tmp_path / "run.log"
+    port = free_port()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [KILO_BOT, "run", "--http", "--port", str(port)], env=env, stdout=output, stderr=output
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+                time.sleep(0.2)
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    printed = log.read_text()
+    assert "Traceback" not in printed and "IntegrityError" not in printed
+    assert f"Demo organization {facts['organization_id']} ready" in printed
+
+    from bot.store import BotStore
+
+    store = BotStore(env["DATABASE_URL"])
+    connection = store.connection(None)
+    store.engine.dispose()
+    assert connection is not None and connection.organization_id == facts["organization_id"]
+    assert connection.api_key != facts["api_key"]  # a new key: the backend keeps only hashes of the old one
+
+
+def test_version_and_every_flag_has_help_with_its_default():
+    from bot.cli import build_parser
+
+    shown = subprocess.run([KILO_BOT, "--version"], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "kilo-bot 0.1.0"
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, subparser in subparsers.choices.items():
+        for action in subparser._actions:
+            if action.dest == "help" or isinstance(action, argparse._SubParsersAction):
+                continue
+            assert action.help, f"kilo-bot {name} {action.option_strings} has no help"
+            assert "default" in subparser.format_help(), name

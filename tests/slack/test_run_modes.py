@@ -107,7 +107,9 @@ def test_without_slack_tokens_it_explains_and_serves_http(
             time.sleep(0.2)
         printed = log.read_text()
         assert "SLACK_BOT_TOKEN=xoxb-" in printed and "SLACK_APP_TOKEN=xapp-" in printed
-        assert f"Now serving POST http://localhost:{port}/slack/events" in printed
+        assert f"Now serving POST http://127.0.0.1:{port}/slack/events" in printed
+        with pytest.raises(httpx.ConnectError):  # bound to 127.0.0.1 only, not every address
+            httpx.get(f"http://127.0.0.2:{port}/healthz", timeout=2)
         assert "SLACK_SIGNING_SECRET is not set; this run checks requests against local-" in printed
         unsigned = httpx.post(
             f"http://127.0.0.1:{port}/slack/events",
@@ -115,3 +117,13 @@ def test_without_slack_tokens_it_explains_and_serves_http(
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         assert unsigned.status_code == 401
+
+
+def test_a_bot_token_slack_refuses_is_one_clear_message_at_start(bot_process_env: dict[str, str], tmp_path: Path):
+    env = {**bot_process_env, "SLACK_BOT_TOKEN": "xoxb-revoked-long-ago"}
+    finished = subprocess.run(
+        [KILO_BOT, "run", "--http", "--port", str(free_port())], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert finished.returncode == 2
+    assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in finished.stderr
+    assert "Traceback" not in finished.stderr + finished.stdout
