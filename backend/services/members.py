@@ -158,7 +158,9 @@ def _lock_membership(session: Session, member: Member, actor: Member | None) -> 
     """Take the organization's row lock, then re-read the member and the actor: two Owners removing or
     demoting each other at the same instant are decided one after the other, so one Owner always stays.
     (SQLite writers hold the database lock already; PostgreSQL needs the row lock.)"""
-    session.execute(select(Organization.id).where(Organization.id == member.organization_id).with_for_update())
+    # FOR NO KEY UPDATE: rows that merely reference the organization (usage, invoices) can still be inserted.
+    organization = select(Organization.id).where(Organization.id == member.organization_id)
+    session.execute(organization.with_for_update(key_share=True))
     session.refresh(member)
     if actor is not None:
         session.refresh(actor)
