@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backend.db import Base
 from kilo_api.enums import (
     AuditAction,
+    BalanceEntryKind,
     BillingCycle,
     CreditKind,
     InvoiceStatus,
@@ -37,14 +38,17 @@ from kilo_api.enums import (
 from kilo_db.types import UTCDateTime
 
 __all__ = [
+    "AccountBalanceEntry",
     "ApiKey",
     "AuditAction",
     "AuditLog",
+    "BalanceEntryKind",
     "BillingCycle",
     "CreditKind",
     "CreditTransaction",
     "InstanceSecret",
     "Invoice",
+    "InvoiceCounter",
     "InvoiceLine",
     "InvoiceStatus",
     "Member",
@@ -230,11 +234,15 @@ class Subscription(Base):
 
 
 class SeatChange(Base):
-    """A seat purchase or removal: Kilo's seat purchases, with billing cycle, status and idempotency key."""
+    """A seat purchase or removal: Kilo's seat purchases, with billing cycle, status and idempotency key.
+
+    A removal's (negative) amount is pending while invoice_id is empty and the status is not ended: the next
+    renewal invoices it, or the end of the subscription pays it back."""
 
     __tablename__ = "seat_changes"
     __table_args__ = (
         UniqueConstraint("organization_id", "idempotency_key", name="uq_seat_changes_idempotency"),
+        UniqueConstraint("organization_id", "applied_order", name="uq_seat_changes_applied_order"),
         Index("ix_seat_changes_org_time", "organization_id", "created_at"),
     )
 
@@ -249,6 +257,9 @@ class SeatChange(Base):
     actor_member_id: Mapped[str | None] = mapped_column(ForeignKey("members.id"), nullable=True)
     invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoices.id"), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # 1, 2, 3… per organization in the order the changes were applied (under the subscription's lock);
+    # created_at is when the request arrived, which concurrent requests do not keep in order.
+    applied_order: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -285,6 +296,33 @@ class Invoice(Base):
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan"
     )
+
+
+class InvoiceCounter(Base):
+    """The last invoice number given to an organization. Taking the next one locks this row, so numbers never
+    collide and everything that invoices or pays out for the organization happens one at a time."""
+
+    __tablename__ = "invoice_counters"
+
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class AccountBalanceEntry(Base):
+    """The organization's account balance (like Stripe's customer balance) is the sum of these entries:
+    credit it is owed (positive) and credit used or paid out (negative)."""
+
+    __tablename__ = "account_balance_entries"
+    __table_args__ = (Index("ix_account_balance_org_time", "organization_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("bal"))
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    kind: Mapped[BalanceEntryKind] = mapped_column(_enum(BalanceEntryKind, "balance_entry_kind"))
+    amount_microdollars: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(String(300))
+    invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoices.id"), nullable=True)
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class InvoiceLine(Base):
@@ -331,7 +369,8 @@ class AuditLog(Base):
 
 
 class InstanceSecret(Base):
-    """Secrets this backend instance generates for itself (e.g. signing invoice download links)."""
+    """Secrets this backend instance generates for itself (e.g. signing invoice download links), stored
+    encrypted with KILO_SECRET_KEY (kilo_db.secrets)."""
 
     __tablename__ = "instance_secrets"
 

@@ -42,6 +42,22 @@ class CreditKind(enum.StrEnum):
     ADJUSTMENT = "adjustment"
 
 
+class BalanceEntryKind(enum.StrEnum):
+    """Moves of the organization's account balance: credit owed to it, used on invoices or paid out."""
+
+    CARRIED = "carried"  # credits beyond an invoice's charges, or still pending when the subscription ends
+    APPLIED = "applied"  # used to pay (part of) an invoice
+    REFUNDED = "refunded"  # paid back to the card when the subscription ended
+    MOVED_TO_CREDITS = "moved_to_credits"  # turned into Kilo credits when the subscription ended without a card
+
+
+class CreditSettlement(enum.StrEnum):
+    """How credit still owed when a subscription ends is paid: to the card on file, else as Kilo credits."""
+
+    REFUND_TO_CARD = "refund_to_card"
+    KILO_CREDITS = "kilo_credits"
+
+
 class InvoiceStatus(enum.StrEnum):
     PAID = "paid"
     OPEN = "open"

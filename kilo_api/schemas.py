@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, StringConstraints
 
-from kilo_api.enums import BillingCycle, CreditKind, MemberStatus, Role
+from kilo_api.enums import BillingCycle, CreditKind, CreditSettlement, MemberStatus, Role
 
 MAX_TOKENS = 100_000_000
 MAX_EVENT_COST = 1_000 * 1_000_000  # $1,000 for one request is already absurd
@@ -296,6 +296,8 @@ class CreditEntryOut(Out):
 class CreditsOut(Out):
     balance_microdollars: int
     entries: list[CreditEntryOut]
+    # Seat credit owed to the organization (not Kilo credits): pays the next invoices first.
+    account_balance_microdollars: int = 0
 
 
 class HistoryEntryOut(Out):
@@ -329,6 +331,15 @@ class SeatQuoteOut(Out):
     seats_used: int
 
 
+class CreditAtEndOut(Out):
+    """Credit still owed when the subscription ends (removed seats' unused time, the account balance) and
+    how it is paid back; settled_at is empty until the end."""
+
+    amount_microdollars: int
+    settlement: CreditSettlement
+    settled_at: datetime | None
+
+
 class SubscriptionOut(Out):
     id: str
     plan: str
@@ -343,8 +354,11 @@ class SubscriptionOut(Out):
     auto_renew: bool
     cancel_effective_at: datetime | None
     next_charge_at: datetime | None
-    next_charge_microdollars: int
+    next_charge_microdollars: int  # net of pending removal credits and the account balance
     seat_history: list[SeatChangeOut]
+    # Seat credit carried from invoices it exceeded; it pays later invoices until used.
+    account_balance_microdollars: int = 0
+    credit_at_end: CreditAtEndOut | None = None  # set while cancelling, and once ended
 
 
 class InvoiceLineOut(Out):

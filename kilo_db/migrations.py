@@ -22,6 +22,10 @@ def upgrade(url: str, directory: Path, revision: str = "head") -> None:
     command.upgrade(alembic_config(url, directory), revision)
 
 
+def downgrade(url: str, directory: Path, revision: str) -> None:
+    command.downgrade(alembic_config(url, directory), revision)
+
+
 def run_environment(metadata: MetaData, version_table: str) -> None:
     """The body of each env.py: migrate the database named by sqlalchemy.url.
 

@@ -19,9 +19,12 @@ from backend.api import create_app
 from backend.db import make_engine, make_session_factory
 from backend.migrate import upgrade
 from bot.serving import BackgroundServer
+from kilo_db.secrets import SECRET_KEY_VARIABLE, generate_key
 from tests.factories import OrganizationFactory
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# One key for secrets at rest for the whole run (and the processes it starts), so no test writes var/.
+os.environ.setdefault(SECRET_KEY_VARIABLE, generate_key())
 
 
 @dataclass
@@ -71,6 +74,22 @@ def backend_db_url(request: pytest.FixtureRequest) -> str:
     url: str = request.getfixturevalue(f"{request.param}_url")
     upgrade(url)
     return url
+
+
+@pytest.fixture
+def fresh_backend_url(backend_db_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the same kind as backend_db_url (not migrated), dropped afterwards."""
+    if backend_db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    admin = create_engine(_postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    name = f"kilo_fresh_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(_postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

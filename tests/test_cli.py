@@ -33,6 +33,7 @@ def test_seed_demo_json_then_serve_the_backend(tmp_path: Path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
         "BACKEND_DATABASE_URL": f"sqlite:///{tmp_path / 'backend.sqlite3'}",
         "KILO_API_URL": f"http://127.0.0.1:{port}",
+        "KILO_SECRET_KEY": os.environ["KILO_SECRET_KEY"],
     }
     upgraded = run(["db", "upgrade"], env)
     assert upgraded.returncode == 0, upgraded.stderr

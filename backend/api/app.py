@@ -10,6 +10,7 @@ from backend.api import credits, invoices, members, organization, subscription, 
 from backend.api.deps import Clock
 from backend.api.errors import error_response, install_error_handlers
 from kilo_db.engine import writing
+from kilo_db.secrets import SecretBox, load_secret_box
 from kilo_db.types import utcnow
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -31,7 +32,8 @@ class BodySizeLimit:
         await self.app(scope, receive, send)
 
 
-def create_app(sessions: sessionmaker[Session], clock: Clock = utcnow) -> FastAPI:
+def create_app(sessions: sessionmaker[Session], clock: Clock = utcnow, secret_box: SecretBox | None = None) -> FastAPI:
+    """The API on a database; secrets at rest use `secret_box`, by default KILO_SECRET_KEY's keys."""
     app = FastAPI(
         title="Kilo for Teams reference backend",
         version="1",
@@ -40,6 +42,7 @@ def create_app(sessions: sessionmaker[Session], clock: Clock = utcnow) -> FastAP
     app.state.sessions = sessions
     app.state.writer_sessions = sessionmaker(writing(sessions.kw["bind"]), expire_on_commit=False)
     app.state.clock = clock
+    app.state.secret_box = secret_box or load_secret_box()
     app.add_middleware(BodySizeLimit)
     for router in (
         organization.router,

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from backend.api.deps import ORGANIZATION_PATH, Ctx, Limit, Offset
 from backend.models import CreditKind
-from backend.services import access, billing_history
+from backend.services import access, account_balance, billing_history
 from backend.services import credits as credit_ledger
 from kilo_api import schemas
 
@@ -22,6 +22,7 @@ def credits(ctx: Ctx, kind: CreditKind | None = None, limit: Limit = 50, offset:
         return schemas.CreditsOut(
             balance_microdollars=credit_ledger.credit_balance(session, ctx.organization_id),
             entries=[schemas.CreditEntryOut.model_validate(e) for e in entries],
+            account_balance_microdollars=account_balance.balance(session, ctx.organization_id),
         )
 
 

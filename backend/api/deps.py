@@ -15,6 +15,7 @@ from backend.api.errors import ApiError
 from backend.models import Member, Subscription
 from backend.services import access, organizations, subscriptions
 from backend.services.errors import NotFound
+from kilo_db.secrets import SecretBox
 
 ORGANIZATION_PATH = "/api/v1/organizations/{organization_id}"
 Clock = Callable[[], datetime]
@@ -30,6 +31,7 @@ class Context:
         self.readers: sessionmaker[Session] = request.app.state.sessions
         self.writers: sessionmaker[Session] = request.app.state.writer_sessions
         self.now: datetime = request.app.state.clock()
+        self.secret_box: SecretBox = request.app.state.secret_box
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:

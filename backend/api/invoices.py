@@ -21,7 +21,7 @@ DOWNLOAD_LINK_VALIDITY = timedelta(days=7)
 
 def _invoice_out(session: Session, ctx: Context, invoice: Invoice) -> schemas.InvoiceOut:
     out = schemas.InvoiceOut.model_validate(invoice)
-    query = invoice_pdf.sign_download(session, invoice.id, ctx.now + DOWNLOAD_LINK_VALIDITY)
+    query = invoice_pdf.sign_download(session, ctx.secret_box, invoice.id, ctx.now + DOWNLOAD_LINK_VALIDITY)
     base = str(ctx.request.base_url).rstrip("/")
     out.download_url = f"{base}/api/v1/organizations/{ctx.organization_id}/invoices/{invoice.id}/pdf?{query}"
     return out
@@ -57,7 +57,8 @@ def invoice_pdf_download(
     sessions: sessionmaker[Session] = request.app.state.sessions
     with sessions.begin() as session:
         if expires is not None and signature is not None:
-            if not invoice_pdf.verify_download(session, invoice_id, expires, signature, request.app.state.clock()):
+            box = request.app.state.secret_box
+            if not invoice_pdf.verify_download(session, box, invoice_id, expires, signature, request.app.state.clock()):
                 raise ApiError(403, "link_expired", "This download link is invalid or has expired.")
         elif bearer_organization(request, authorization) != organization_id:
             raise NotFound("No such invoice.")

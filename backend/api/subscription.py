@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from backend.api.deps import ORGANIZATION_PATH, Context, Ctx
 from backend.models import Subscription
-from backend.services import access, organizations, subscriptions
+from backend.services import access, account_balance, organizations, subscriptions
 from kilo_api import schemas
 
 router = APIRouter(prefix=ORGANIZATION_PATH)
@@ -16,6 +16,7 @@ router = APIRouter(prefix=ORGANIZATION_PATH)
 
 def _subscription_out(session: Session, ctx: Context, subscription: Subscription) -> schemas.SubscriptionOut:
     charge = subscriptions.next_charge(session, subscription)
+    credit_at_end = subscriptions.credit_at_end(session, subscription)
     return schemas.SubscriptionOut(
         id=subscription.id,
         plan=subscription.plan,
@@ -35,6 +36,8 @@ def _subscription_out(session: Session, ctx: Context, subscription: Subscription
             schemas.SeatChangeOut.model_validate(change)
             for change in subscriptions.seat_history(session, ctx.organization_id, limit=20)
         ],
+        account_balance_microdollars=account_balance.balance(session, ctx.organization_id),
+        credit_at_end=schemas.CreditAtEndOut.model_validate(credit_at_end) if credit_at_end else None,
     )
 
 

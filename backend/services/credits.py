@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backend.models import AuditAction, CreditKind, CreditTransaction, Member
 from backend.services import audit
 from backend.services.errors import Conflict, Invalid
-from backend.services.invoices import bill, primary_payment_method
+from backend.services.invoices import bill, lock_billing, primary_payment_method
 from kilo_api.money import dollars
 
 MIN_CREDIT_PURCHASE = dollars(10)
@@ -63,6 +63,7 @@ def purchase_credits(
     now: datetime,
     idempotency_key: str | None,
 ) -> CreditTransaction:
+    lock_billing(session, organization_id)  # a concurrent retry waits here, then finds this purchase
     if idempotency_key:
         earlier = session.scalar(
             select(CreditTransaction).where(

@@ -8,10 +8,13 @@ import secrets
 from datetime import datetime
 
 from fpdf import FPDF
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backend.models import InstanceSecret, Invoice, Organization
 from kilo_api.money import format_usd
+from kilo_db.secrets import SecretBox
 
 LINK_SECRET_NAME = "invoice_link_secret"
 
@@ -52,26 +55,37 @@ def render_invoice_pdf(organization: Organization, invoice: Invoice) -> bytes:
     return bytes(pdf.output())
 
 
-def _link_secret(session: Session) -> bytes:
-    secret = session.get(InstanceSecret, LINK_SECRET_NAME)
-    if secret is None:
-        secret = InstanceSecret(name=LINK_SECRET_NAME, value=secrets.token_hex(32))
-        session.add(secret)
-        session.flush()
-    return secret.value.encode()
+def _link_secret(session: Session, box: SecretBox) -> bytes:
+    """The instance's signing secret, created once (insert-if-absent: concurrent first requests agree on
+    one), stored encrypted, and re-encrypted with the current key after a key rotation."""
+    stored = session.get(InstanceSecret, LINK_SECRET_NAME)
+    if stored is None:
+        upsert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+        session.execute(
+            upsert(InstanceSecret)
+            .values(name=LINK_SECRET_NAME, value=box.encrypt(secrets.token_hex(32)))
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        stored = session.get(InstanceSecret, LINK_SECRET_NAME, populate_existing=True)
+        assert stored is not None
+    if not box.is_current(stored.value):
+        stored.value = box.rotate(stored.value)
+    return box.decrypt(stored.value).encode()
 
 
 def _signature(secret: bytes, invoice_id: str, expires: int) -> str:
     return hmac.new(secret, f"{invoice_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def sign_download(session: Session, invoice_id: str, expires_at: datetime) -> str:
+def sign_download(session: Session, box: SecretBox, invoice_id: str, expires_at: datetime) -> str:
     """A query string that lets a browser fetch the PDF without the API key, until it expires."""
     expires = int(expires_at.timestamp())
-    return f"expires={expires}&signature={_signature(_link_secret(session), invoice_id, expires)}"
+    return f"expires={expires}&signature={_signature(_link_secret(session, box), invoice_id, expires)}"
 
 
-def verify_download(session: Session, invoice_id: str, expires: int, signature: str, now: datetime) -> bool:
+def verify_download(
+    session: Session, box: SecretBox, invoice_id: str, expires: int, signature: str, now: datetime
+) -> bool:
     if expires < now.timestamp():
         return False
-    return hmac.compare_digest(_signature(_link_secret(session), invoice_id, expires), signature)
+    return hmac.compare_digest(_signature(_link_secret(session, box), invoice_id, expires), signature)

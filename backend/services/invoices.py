@@ -1,15 +1,31 @@
-"""Invoices and payments: numbered invoices of (description, quantity, unit amount) lines, charged to the card."""
+"""Invoices and payments: numbered invoices of (description, quantity, unit amount) lines, paid by the account
+balance first and the card for the rest; refunds to the card."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from backend.models import Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentMethod, PaymentStatus
+from backend.models import (
+    BalanceEntryKind,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+from backend.services import account_balance
 from backend.services.errors import NotFound
+
+APPLIED_LINE = "Account balance applied"
+CARRIED_LINE = "Credit carried to your account balance"
 
 
 def primary_payment_method(session: Session, organization_id: str) -> PaymentMethod | None:
@@ -20,9 +36,30 @@ def primary_payment_method(session: Session, organization_id: str) -> PaymentMet
     )
 
 
+def lock_billing(session: Session, organization_id: str) -> None:
+    """Wait for, then hold until commit, the organization's billing lock: its invoice counter row, created
+    if absent (insert-if-absent, so concurrent first invoices cannot collide). Idempotent purchases take
+    it before looking up their key, so a retry waits for the original and then replays it."""
+    _bump_counter(session, organization_id, by=0)
+
+
 def _next_invoice_number(session: Session, organization_id: str, now: datetime) -> str:
-    count = session.scalar(select(func.count()).where(Invoice.organization_id == organization_id)) or 0
-    return f"KILO-{now:%Y%m}-{count + 1:05d}"
+    return f"KILO-{now:%Y%m}-{_bump_counter(session, organization_id, by=1):05d}"
+
+
+def _bump_counter(session: Session, organization_id: str, *, by: int) -> int:
+    """INSERT … ON CONFLICT DO UPDATE … RETURNING: one statement that creates or locks (PostgreSQL row lock;
+    SQLite writers hold the database lock) and advances the counter."""
+    upsert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    statement = (
+        upsert(InvoiceCounter)
+        .values(organization_id=organization_id, last_number=by)
+        .on_conflict_do_update(
+            index_elements=["organization_id"], set_={"last_number": InvoiceCounter.last_number + by}
+        )
+        .returning(InvoiceCounter.last_number)
+    )
+    return int(session.execute(statement).scalar_one())
 
 
 def bill(
@@ -36,10 +73,24 @@ def bill(
     description: str,
     fail_payment: bool = False,
 ) -> Invoice:
-    """Invoice (description, quantity, unit amount) lines and charge the primary card at once."""
+    """Invoice (description, quantity, unit amount) lines and charge the primary card at once.
+
+    The account balance pays first; credits beyond the charges are carried to it, never dropped. Each such
+    move is a line of its own, so an invoice's total is always the sum of its lines, and never negative."""
+    number = _next_invoice_number(session, organization_id, now)  # takes the billing lock first
+    subtotal = sum(quantity * unit_amount for _, quantity, unit_amount in lines)
+    available = account_balance.balance(session, organization_id)
+    balance_move: tuple[BalanceEntryKind, int] | None = None
+    if subtotal < 0:
+        balance_move = (BalanceEntryKind.CARRIED, -subtotal)
+        lines = [*lines, (CARRIED_LINE, 1, -subtotal)]
+    elif subtotal > 0 and available > 0:
+        applied = min(available, subtotal)
+        balance_move = (BalanceEntryKind.APPLIED, -applied)
+        lines = [*lines, (APPLIED_LINE, 1, -applied)]
     invoice = Invoice(
         organization_id=organization_id,
-        number=_next_invoice_number(session, organization_id, now),
+        number=number,
         period_start=period_start,
         period_end=period_end,
         status=InvoiceStatus.OPEN,
@@ -56,9 +107,20 @@ def bill(
                 amount_microdollars=quantity * unit_amount,
             )
         )
-    invoice.total_microdollars = max(0, sum(line.amount_microdollars for line in invoice.lines))
+    invoice.total_microdollars = sum(line.amount_microdollars for line in invoice.lines)
     session.add(invoice)
     session.flush()
+    if balance_move is not None:
+        kind, amount = balance_move
+        account_balance.record(
+            session,
+            organization_id=organization_id,
+            kind=kind,
+            amount_microdollars=amount,
+            description=f"{'Carried from' if amount > 0 else 'Applied to'} invoice {invoice.number}",
+            now=now,
+            invoice_id=invoice.id,
+        )
     card = primary_payment_method(session, organization_id)
     if card is not None and invoice.total_microdollars > 0:
         succeeded = not fail_payment
@@ -80,6 +142,29 @@ def bill(
         invoice.status = InvoiceStatus.PAID
         invoice.paid_at = now
     return invoice
+
+
+def refund_to_card(
+    session: Session, *, organization_id: str, amount_microdollars: int, description: str, now: datetime
+) -> Payment | None:
+    """Pay money back to the card on file (a payment of a negative amount, status refunded); None without
+    a card."""
+    card = primary_payment_method(session, organization_id)
+    if card is None:
+        return None
+    refund = Payment(
+        organization_id=organization_id,
+        invoice_id=None,
+        amount_microdollars=-amount_microdollars,
+        status=PaymentStatus.REFUNDED,
+        description=description,
+        card_brand=card.brand,
+        card_last4=card.last4,
+        created_at=now,
+    )
+    session.add(refund)
+    session.flush()
+    return refund
 
 
 def list_invoices(session: Session, organization_id: str, *, limit: int, offset: int) -> list[Invoice]:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from backend.models import AuditAction, Member, MemberStatus, Role, Subscription
+from backend.models import AuditAction, Member, MemberStatus, Organization, Role, Subscription
 from backend.services import audit, subscriptions
 from backend.services.access import require_manager
 from backend.services.errors import Conflict, Forbidden, Invalid, NotFound, SeatLimitReached
@@ -154,8 +154,24 @@ def _keep_an_owner(session: Session, member: Member) -> None:
         raise Conflict("An organization needs at least one Owner; make someone else Owner first.")
 
 
+def _lock_membership(session: Session, member: Member, actor: Member | None) -> Member:
+    """Take the organization's row lock, then re-read the member and the actor: two Owners removing or
+    demoting each other at the same instant are decided one after the other, so one Owner always stays.
+    (SQLite writers hold the database lock already; PostgreSQL needs the row lock.)"""
+    # FOR NO KEY UPDATE: rows that merely reference the organization (usage, invoices) can still be inserted.
+    organization = select(Organization.id).where(Organization.id == member.organization_id)
+    session.execute(organization.with_for_update(key_share=True))
+    session.refresh(member)
+    if actor is not None:
+        session.refresh(actor)
+        if actor.status is not MemberStatus.ACTIVE:
+            raise Forbidden(f"{actor.email} is no longer an active member of this organization.")
+    return require_manager(actor)
+
+
 def remove_member(session: Session, member: Member, actor: Member | None, now: datetime) -> Member:
-    remover = require_manager(actor)
+    require_manager(actor)
+    remover = _lock_membership(session, member, actor)
     if member.status is MemberStatus.REMOVED:
         raise Conflict(f"{member.email} was already removed.")
     if member.role is Role.OWNER and remover.role is not Role.OWNER:
@@ -180,7 +196,8 @@ def remove_member(session: Session, member: Member, actor: Member | None, now: d
 
 
 def change_role(session: Session, member: Member, role: Role, actor: Member | None, now: datetime) -> Member:
-    changer = require_manager(actor)
+    require_manager(actor)
+    changer = _lock_membership(session, member, actor)
     if member.status is MemberStatus.REMOVED:
         raise Conflict(f"{member.email} was removed from the organization.")
     if Role.OWNER in (role, member.role) and changer.role is not Role.OWNER:

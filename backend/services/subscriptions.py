@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.models import (
     AuditAction,
+    BalanceEntryKind,
     BillingCycle,
+    CreditKind,
     Invoice,
     Member,
     PlanPrice,
@@ -20,11 +22,12 @@ from backend.models import (
     Subscription,
     SubscriptionStatus,
 )
-from backend.services import audit
+from backend.services import account_balance, audit, credits, invoices
 from backend.services.errors import Conflict, Invalid, NotFound
-from backend.services.invoices import bill
+from backend.services.invoices import bill, lock_billing
 from backend.services.organizations import seats_used
 from backend.timeutil import add_months, start_of_day
+from kilo_api.enums import CreditSettlement
 from kilo_api.money import prorate_to_cent
 from kilo_api.schemas import SeatQuoteOut
 
@@ -92,6 +95,7 @@ def roll_forward(session: Session, subscription: Subscription, now: datetime) ->
         if subscription.status is SubscriptionStatus.PENDING_CANCEL or not subscription.auto_renew:
             subscription.status = SubscriptionStatus.ENDED
             subscription.cancel_effective_at = subscription.current_period_end
+            _pay_out_credit_at_end(session, subscription, subscription.current_period_end)
             break
         credits = _unbilled_removal_credits(session, subscription)
         if subscription.next_billing_cycle and subscription.next_billing_cycle != subscription.billing_cycle:
@@ -133,14 +137,94 @@ def _cycle_finished(subscription: Subscription, now: datetime) -> bool:
 
 
 def _unbilled_removal_credits(session: Session, subscription: Subscription) -> list[SeatChange]:
+    """Removal credits waiting for the next renewal invoice (ended ones were paid out with the subscription)."""
     return list(
         session.scalars(
-            select(SeatChange).where(
+            select(SeatChange)
+            .where(
                 SeatChange.subscription_id == subscription.id,
                 SeatChange.delta < 0,
                 SeatChange.invoice_id.is_(None),
+                SeatChange.status != SeatChangeStatus.ENDED,
             )
+            .order_by(SeatChange.applied_order)
         )
+    )
+
+
+def _pay_out_credit_at_end(session: Session, subscription: Subscription, now: datetime) -> None:
+    """What the organization is still owed when its subscription ends (pending removal credits and the
+    account balance) is refunded to the card on file, or, without a card, becomes Kilo credits."""
+    organization_id = subscription.organization_id
+    lock_billing(session, organization_id)
+    for change in _unbilled_removal_credits(session, subscription):
+        change.status = SeatChangeStatus.ENDED
+        account_balance.record(
+            session,
+            organization_id=organization_id,
+            kind=BalanceEntryKind.CARRIED,
+            amount_microdollars=-change.prorated_amount_microdollars,
+            description=f"Unused time on {-change.delta} removed seat(s), not renewed",
+            now=now,
+        )
+    session.flush()
+    owed = account_balance.balance(session, organization_id)
+    if owed <= 0:
+        return
+    description = "Unused seat time when the subscription ended"
+    refund = invoices.refund_to_card(
+        session, organization_id=organization_id, amount_microdollars=owed, description=description, now=now
+    )
+    if refund is None:
+        credits.add_credit_entry(
+            session,
+            organization_id=organization_id,
+            kind=CreditKind.ADJUSTMENT,
+            amount_microdollars=owed,
+            description=description,
+            now=now,
+        )
+    account_balance.record(
+        session,
+        organization_id=organization_id,
+        kind=BalanceEntryKind.REFUNDED if refund else BalanceEntryKind.MOVED_TO_CREDITS,
+        amount_microdollars=-owed,
+        description=description,
+        now=now,
+        payment_id=refund.id if refund else None,
+    )
+
+
+@dataclass(frozen=True)
+class CreditAtEnd:
+    """Credit owed when the subscription ends and how it is paid; settled_at is None until then."""
+
+    amount_microdollars: int
+    settlement: CreditSettlement
+    settled_at: datetime | None
+
+
+def credit_at_end(session: Session, subscription: Subscription) -> CreditAtEnd | None:
+    """For a subscription set to cancel, what will be paid back at its end; once ended, what was."""
+    if subscription.status is SubscriptionStatus.ENDED:
+        payout = account_balance.last_payout(session, subscription.organization_id)
+        if payout is None:
+            return None
+        settlement = (
+            CreditSettlement.REFUND_TO_CARD
+            if payout.kind is BalanceEntryKind.REFUNDED
+            else CreditSettlement.KILO_CREDITS
+        )
+        return CreditAtEnd(-payout.amount_microdollars, settlement, payout.created_at)
+    if subscription.status is not SubscriptionStatus.PENDING_CANCEL:
+        return None
+    pending = -sum(c.prorated_amount_microdollars for c in _unbilled_removal_credits(session, subscription))
+    owed = pending + account_balance.balance(session, subscription.organization_id)
+    if owed <= 0:
+        return None
+    has_card = invoices.primary_payment_method(session, subscription.organization_id) is not None
+    return CreditAtEnd(
+        owed, CreditSettlement.REFUND_TO_CARD if has_card else CreditSettlement.KILO_CREDITS, settled_at=None
     )
 
 
@@ -185,9 +269,10 @@ def next_charge(session: Session, subscription: Subscription) -> NextCharge:
         else price_per_seat(session, subscription.plan, cycle)
     )
     credit = sum(c.prorated_amount_microdollars for c in _unbilled_removal_credits(session, subscription))
+    carried = account_balance.balance(session, subscription.organization_id)
     return NextCharge(
         date=subscription.current_period_end,
-        amount_microdollars=max(0, subscription.seat_count * price + credit),
+        amount_microdollars=max(0, subscription.seat_count * price + credit - carried),
     )
 
 
@@ -253,6 +338,7 @@ def change_seats(
         prorated_amount_microdollars=quote.prorated_amount_microdollars,
         actor_member_id=actor.id,
         idempotency_key=idempotency_key,
+        applied_order=_next_applied_order(session, subscription.organization_id),
         created_at=now,
     )
     if quote.delta > 0 and quote.prorated_amount_microdollars > 0:
@@ -289,12 +375,21 @@ def change_seats(
     return change
 
 
+def _next_applied_order(session: Session, organization_id: str) -> int:
+    """Called under the subscription's lock, so concurrent changes get 1, 2, 3… in the order they apply."""
+    last = session.scalar(
+        select(func.max(SeatChange.applied_order)).where(SeatChange.organization_id == organization_id)
+    )
+    return int(last or 0) + 1
+
+
 def seat_history(session: Session, organization_id: str, *, limit: int) -> list[SeatChange]:
+    """Newest first, in the order the changes were applied."""
     return list(
         session.scalars(
             select(SeatChange)
             .where(SeatChange.organization_id == organization_id)
-            .order_by(SeatChange.created_at.desc(), SeatChange.id)
+            .order_by(SeatChange.applied_order.desc())
             .limit(limit)
         )
     )

@@ -33,6 +33,11 @@ def billing(overview: BillingOverview, zone: ZoneInfo) -> Message:
     blocks = [
         header(f"Credits left: {fmt.usd(overview.credits.balance_microdollars)}"),
         section(f"*Payment method*\n{card}"),
+        *(
+            [section(f"*Account balance*\n{_account_balance(overview.credits.account_balance_microdollars)}")]
+            if overview.credits.account_balance_microdollars
+            else []
+        ),
         actions(
             button("Buy credits", ActionId.BUY_CREDITS, url=overview.purchase_url, style="primary"),
             block_id=BlockId.QUICK_ACTIONS,
@@ -86,6 +91,10 @@ def subscription(sub: schemas.SubscriptionOut, zone: ZoneInfo, *, seats_first: b
     ]
     if sub.next_billing_cycle:
         fields.append(f"*Billing frequency*\nSwitches to {sub.next_billing_cycle} at renewal")
+    if sub.account_balance_microdollars:
+        fields.append(f"*Account balance*\n{_account_balance(sub.account_balance_microdollars)}")
+    if sub.credit_at_end:
+        fields.append(f"*Unused seat credit*\n{_credit_at_end(sub.credit_at_end)}")
     if not seats_first:
         fields.insert(0, fields.pop(2))
     history = [
@@ -102,3 +111,13 @@ def subscription(sub: schemas.SubscriptionOut, zone: ZoneInfo, *, seats_first: b
         context("Seat changes mid-cycle are pro-rated by the days left in the cycle, to the cent."),
     ]
     return Message(text=f"Kilo for Teams: {seats}, next charge {next_charge}", blocks=blocks)
+
+
+def _account_balance(amount_microdollars: int) -> str:
+    return f"{fmt.usd(amount_microdollars)} seat credit, paid toward your next invoices"
+
+
+def _credit_at_end(credit: schemas.CreditAtEndOut) -> str:
+    how = "refunded to your card" if credit.settlement == "refund_to_card" else "added to your Kilo credits"
+    when = f"on {fmt.billing_day(credit.settled_at)}" if credit.settled_at else "when the subscription ends"
+    return f"{fmt.usd(credit.amount_microdollars)} {how} {when}"
