@@ -103,8 +103,8 @@ class Workspace:
         all_headers = {"Content-Type": content_type, **sign(body), **(headers or {})}
         return httpx.post(f"{self.bot_url}/slack/events", content=body, headers=all_headers, timeout=10)
 
-    def command(self, who: SlackUser, text: str) -> Reply:
-        key = secrets.token_hex(6)
+    def command(self, who: SlackUser, text: str, response_key: str | None = None) -> Reply:
+        key = response_key or secrets.token_hex(6)
         body = urlencode(
             {
                 "token": "verification-token-unused",
