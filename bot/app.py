@@ -28,6 +28,7 @@ from bot.acks_first import AcksFirst
 from bot.door import Admitted, Refused, SlackDoor
 from bot.identity import ClientPool, IdentityResolver
 from bot.oauth import oauth_settings
+from bot.replays import Replays
 from bot.replies import Replies
 from bot.services import CONTEXT_KEY, BotServices
 from bot.settings import Settings
@@ -86,7 +87,9 @@ def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], 
     )
     pool = ClientPool(settings.kilo_api_timeout_seconds, settings.kilo_read_cache_seconds)
     identity = IdentityResolver(store, pool, env_connection(settings))
-    services = BotServices(settings, store, identity, clock, AcksFirst(), Replies(), oauth[1] if oauth else None)
+    services = BotServices(
+        settings, store, identity, clock, AcksFirst(), Replies(), Replays(store, clock), oauth[1] if oauth else None
+    )
     _SERVICES[app] = services
 
     @app.middleware
@@ -94,6 +97,12 @@ def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], 
         context: AsyncBoltContext, body: dict[str, object], next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
         context[CONTEXT_KEY] = services
+        return await next()
+
+    @app.middleware
+    async def once_per_request(body: dict[str, object], next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        if not await services.replays.first_time(body):
+            return BoltResponse(status=200, body="")  # a retry or replay: acked, not handled again
         return await next()
 
     handlers.register(app)

@@ -7,7 +7,9 @@ from datetime import datetime
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, String, select
+from sqlalchemy import Engine, String, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from kilo_db.engine import make_engine
@@ -49,6 +51,15 @@ class SlackProfile(BotBase):
     time_zone: Mapped[str] = mapped_column(String(64))
     real_name: Mapped[str] = mapped_column(String(200))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HandledRequest(BotBase):
+    """A Slack request one bot process has taken: its event id, or a digest of its signed body."""
+
+    __tablename__ = "handled_requests"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,23 @@ class BotStore:
                 now,
             )
             session.add(row)
+
+    def claim_request(self, key: str, now: datetime) -> bool:
+        """True for the one caller whose insert of `key` wins, across threads, processes and replicas."""
+        insert = sqlite_insert if self.engine.dialect.name == "sqlite" else postgresql_insert
+        claim = (
+            insert(HandledRequest)
+            .values(key=key, received_at=now)
+            .on_conflict_do_nothing()
+            .returning(HandledRequest.key)  # psycopg reports no rowcount for ON CONFLICT DO NOTHING
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(claim).scalar_one_or_none() is not None
+
+    def forget_requests(self, received_before: datetime) -> int:
+        with self.engine.begin() as connection:
+            deleted = connection.execute(delete(HandledRequest).where(HandledRequest.received_at < received_before))
+            return deleted.rowcount
 
     def save_connection(self, connection: Connection, *, connected_by: str | None, now: datetime) -> None:
         with self.sessions.begin() as session:

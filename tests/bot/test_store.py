@@ -85,3 +85,33 @@ def test_bot_and_backend_can_share_one_database(tmp_path):
     engine.dispose()
     assert {"organizations", "usage_events", "workspace_connections", "slack_installations"} <= tables
     assert {"backend_alembic_version", "bot_alembic_version"} <= tables
+
+
+def test_a_request_is_claimed_by_exactly_one_of_twenty_racing_processes(bot_db_url: str):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    stores = [BotStore(bot_db_url) for _ in range(20)]  # one engine each, as separate bot processes have
+    key = f"event:Ev{secrets.token_hex(6)}"
+    start = Barrier(len(stores))
+
+    def claim(store: BotStore) -> bool:
+        start.wait()
+        return store.claim_request(key, NOW)
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        won = list(pool.map(claim, stores))
+    for store in stores:
+        store.engine.dispose()
+    assert won.count(True) == 1
+
+
+def test_forgotten_requests_can_be_claimed_again(bot_db_url: str):
+    store = BotStore(bot_db_url)
+    old, recent = f"body:{secrets.token_hex(8)}", f"body:{secrets.token_hex(8)}"
+    assert store.claim_request(old, NOW - timedelta(hours=2))
+    assert store.claim_request(recent, NOW)
+    assert store.forget_requests(NOW - timedelta(hours=1)) >= 1
+    assert store.claim_request(old, NOW)
+    assert not store.claim_request(recent, NOW)
+    store.engine.dispose()

@@ -163,7 +163,9 @@ class Workspace:
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
-    def open_home(self, who: SlackUser) -> httpx.Response:
+    def open_home(
+        self, who: SlackUser, event_id: str | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         envelope = {
             "token": "verification-token-unused",
             "team_id": self.team_id,
@@ -176,11 +178,11 @@ class Workspace:
                 "event_ts": str(time.time()),
             },
             "type": "event_callback",
-            "event_id": f"Ev{secrets.token_hex(5)}",
+            "event_id": event_id or f"Ev{secrets.token_hex(5)}",
             "event_time": int(time.time()),
             "authorizations": [{"team_id": self.team_id, "user_id": "U0KILOBOT", "is_bot": True}],
         }
-        return self.post(json.dumps(envelope), "application/json")
+        return self.post(json.dumps(envelope), "application/json", headers)
 
 
 @dataclass
