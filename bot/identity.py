@@ -77,6 +77,10 @@ class IdentityResolver:
             raise NotConnected
         return found
 
+    async def current_connection(self, team_id: str) -> Connection | None:
+        """The workspace's connection as stored now (not the short-lived copy in memory), or None."""
+        return await asyncio.to_thread(self.store.connection, team_id) or self.default
+
     async def save_connection(self, connection: Connection, connected_by: str, now: datetime) -> None:
         await asyncio.to_thread(self.store.save_connection, connection, connected_by=connected_by, now=now)
         self._connections.pop(connection.team_id, None)

@@ -100,3 +100,74 @@ def test_first_connection_needs_a_slack_workspace_admin(
     view = opened_modal(fresh, admin)
     assert submit(fresh, admin, view, backend_server.url, org.api_key).get("response_action") == "update"
     assert "Fresh Org" in texts(fresh.ask(admin, "org"))
+
+
+def still_connected_to(ws: Workspace, bot_store: BotStore) -> None:
+    connection = bot_store.connection(ws.team_id)
+    assert connection is not None and connection.organization_id == ws.org.id
+    assert ws.org_name in texts(ws.ask(ws.owner, "org"))
+
+
+def test_an_admin_who_owns_another_organization_cannot_repoint_the_workspace(
+    workspace: Workspace, orgs: OrganizationFactory, backend_server, bot_store: BotStore
+):
+    elsewhere = orgs.create(name="Admin's Own Org", owner_email=workspace.admin.email)
+    view = opened_modal(workspace, workspace.owner)
+    answer = submit(workspace, workspace.admin, view, backend_server.url, elsewhere.api_key)
+    assert answer["response_action"] == "errors"
+    assert answer["errors"][BlockId.CONNECT_KEY].startswith(
+        f"Only an Owner of {workspace.org_name} (connected now) or a Slack workspace admin can change it"
+    )
+    still_connected_to(workspace, bot_store)
+
+
+def test_an_owner_demoted_after_opening_the_form_cannot_repoint_the_workspace(
+    workspace: Workspace, orgs: OrganizationFactory, backend_server, bot_store: BotStore, http: httpx.Client
+):
+    view = opened_modal(workspace, workspace.owner)
+    second = orgs.create(name="Her Other Org", owner_email=workspace.owner.email)
+    org = workspace.org
+    promoted = http.patch(org.path(f"/members/{org.admin.id}"), json={"role": "owner"}, headers=org.headers(org.owner))
+    demoted = http.patch(org.path(f"/members/{org.owner.id}"), json={"role": "member"}, headers=org.headers(org.admin))
+    assert (promoted.status_code, demoted.status_code) == (200, 200)
+    answer = submit(workspace, workspace.owner, view, backend_server.url, second.api_key)
+    assert answer["response_action"] == "errors"
+    assert "Only an Owner of" in answer["errors"][BlockId.CONNECT_KEY]
+    still_connected_to(workspace, bot_store)
+
+
+def test_a_slack_workspace_admin_who_owns_the_target_may_repoint(
+    workspace: Workspace, orgs: OrganizationFactory, backend_server, bot_store: BotStore
+):
+    slack_admin = workspace.slack.add_user(
+        SlackUser(
+            f"UWSA{workspace.team_id[1:7]}",
+            workspace.member.email,
+            "Workspace Admin",
+            "UTC",
+            workspace.team_id,
+            is_admin=True,
+        )
+    )
+    target = orgs.create(name="Admin Target", owner_email=workspace.member.email)
+    view = opened_modal(workspace, workspace.owner)
+    answer = submit(workspace, slack_admin, view, backend_server.url, target.api_key)
+    assert answer["response_action"] == "update"
+    connection = bot_store.connection(workspace.team_id)
+    assert connection is not None and connection.organization_id == target.id
+
+
+def test_a_form_opened_before_someone_else_repointed_is_out_of_date(
+    workspace: Workspace, orgs: OrganizationFactory, backend_server, bot_store: BotStore
+):
+    first_view = opened_modal(workspace, workspace.owner)
+    second_view = opened_modal(workspace, workspace.owner)
+    one = orgs.create(name="One", owner_email=workspace.owner.email)
+    two = orgs.create(name="Two", owner_email=workspace.owner.email)
+    assert (
+        submit(workspace, workspace.owner, first_view, backend_server.url, one.api_key)["response_action"] == "update"
+    )
+    answer = submit(workspace, workspace.owner, second_view, backend_server.url, two.api_key)
+    assert answer["errors"][BlockId.CONNECT_KEY] == "That form is out of date; run `/kilo connect` again."
+    connection = bot_store.connection(workspace.team_id)
+    assert connection is not None and connection.organization_id == one.id
