@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler, to_starlette_response
@@ -28,6 +29,7 @@ from bot.acks_first import AcksFirst
 from bot.door import Admitted, Refused, SlackDoor
 from bot.identity import ClientPool, IdentityResolver
 from bot.oauth import oauth_settings
+from bot.payloads import slack_team_id
 from bot.replays import Replays
 from bot.replies import Replies
 from bot.services import CONTEXT_KEY, BotServices
@@ -36,6 +38,9 @@ from bot.store import DEFAULT_TEAM, BotStore, Connection
 from kilo_db.types import utcnow
 
 logger = logging.getLogger(__name__)
+OTHER_WORKSPACE = (
+    ":warning: This Kilo for Teams app is installed in another Slack workspace, so it does not answer here."
+)
 NOT_INSTALLED = (
     ":warning: Kilo for Teams is not installed in this workspace (or its installation was removed). "
     "A workspace admin can install it from the app's /slack/install page, then run `/kilo connect`."
@@ -86,7 +91,7 @@ def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], 
         user_facing_authorize_error_message=NOT_INSTALLED,
     )
     pool = ClientPool(settings.kilo_api_timeout_seconds, settings.kilo_read_cache_seconds)
-    identity = IdentityResolver(store, pool, env_connection(settings))
+    identity = IdentityResolver(store, pool, env_connection(settings), multi_workspace=oauth is not None)
     services = BotServices(
         settings, store, identity, clock, AcksFirst(), Replies(), Replays(store, clock), oauth[1] if oauth else None
     )
@@ -98,6 +103,22 @@ def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], 
     ) -> BoltResponse:
         context[CONTEXT_KEY] = services
         return await next()
+
+    if oauth is None:
+
+        @app.middleware
+        async def only_the_installed_workspace(
+            body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+        ) -> BoltResponse:
+            # A single-workspace install answers its own workspace (auth.test of its token) and no other.
+            installed = context.authorize_result.team_id if context.authorize_result else None
+            asker = slack_team_id(body)
+            if installed is None or asker is None or asker == installed:
+                return await next()
+            logger.warning("refused a request from workspace %s; this install serves %s", asker[:32], installed)
+            if "command" in body:
+                return BoltResponse(status=200, body={"response_type": "ephemeral", "text": OTHER_WORKSPACE})
+            return BoltResponse(status=200, body="")
 
     @app.middleware
     async def once_per_request(body: dict[str, object], next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:

@@ -44,12 +44,17 @@ def async_database_url(url: str) -> str:
     return url
 
 
+def installation_store(client_id: str, engine: AsyncEngine) -> AsyncSQLAlchemyInstallationStore:
+    """Each workspace's installation (bot token) in the bot's database."""
+    return AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=logger)
+
+
 def oauth_settings(settings: Settings) -> tuple[AsyncOAuthSettings, AsyncEngine] | None:
     if not (settings.slack_client_id and settings.slack_client_secret):
         return None
     engine = create_async_engine(async_database_url(settings.database_url))
     client_id, client_secret = settings.slack_client_id, settings.slack_client_secret.get_secret_value()
-    installations = AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=logger)
+    installations = installation_store(client_id, engine)
     oauth = AsyncOAuthSettings(
         client_id=client_id,
         client_secret=client_secret,

@@ -24,16 +24,22 @@ class SlackIds:
 
 def slack_ids(body: Mapping[str, Any]) -> SlackIds:
     """Slash commands carry `team_id`/`user_id`, interactions `team.id`/`user.id`, events `team_id`/`event.user`."""
-    team, user, event = body.get("team"), body.get("user"), body.get("event")
-    team_id = body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
-    if isinstance(user, dict):
-        team_id = team_id or user.get("team_id")  # org-wide installs leave `team` empty
+    team_id = slack_team_id(body)
+    user, event = body.get("user"), body.get("event")
     user_id = body.get("user_id") or (user.get("id") if isinstance(user, dict) else None)
     if user_id is None and isinstance(event, dict):
         user_id = event.get("user")
-    if not (isinstance(team_id, str) and team_id and isinstance(user_id, str) and user_id):
+    if not (team_id and isinstance(user_id, str) and user_id):
         raise MalformedPayload("the request names no Slack workspace or user")
     return SlackIds(team_id, user_id)
+
+
+def slack_team_id(body: Mapping[str, Any]) -> str | None:
+    team, user = body.get("team"), body.get("user")
+    team_id = body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
+    if not team_id and isinstance(user, dict):
+        team_id = user.get("team_id")  # org-wide installs leave `team` empty
+    return team_id if isinstance(team_id, str) and team_id else None
 
 
 INTERACTIONS_WITH_A_VIEW = frozenset({"view_submission", "view_closed"})

@@ -82,16 +82,16 @@ class BotStore:
         self.engine: Engine = make_engine(url)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
 
-    def connection(self, team_id: str | None) -> Connection | None:
-        """The workspace's own connection, else the default one."""
+    def connection(self, team_id: str | None, *, default: bool = True) -> Connection | None:
+        """The workspace's own connection, else (when `default`) the one of a single-workspace install."""
+        team_id = team_id or ""
+        teams = [team_id, DEFAULT_TEAM] if default else [team_id]
         with self.sessions() as session:
             rows = {
                 row.team_id: row
-                for row in session.scalars(
-                    select(WorkspaceConnection).where(WorkspaceConnection.team_id.in_([team_id or "", DEFAULT_TEAM]))
-                )
+                for row in session.scalars(select(WorkspaceConnection).where(WorkspaceConnection.team_id.in_(teams)))
             }
-        row = rows.get(team_id or "") or rows.get(DEFAULT_TEAM)
+        row = rows.get(team_id) or rows.get(DEFAULT_TEAM)
         return None if row is None else Connection(row.team_id, row.organization_id, row.api_url, row.api_key)
 
     def cached_profile(self, team_id: str, user_id: str, not_before: datetime) -> Profile | None:

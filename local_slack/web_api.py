@@ -90,8 +90,8 @@ class FakeSlackState:
 class FakeSlack:
     """The state and the ASGI app; serve `app` with BackgroundServer and set SLACK_API_URL to `api_url`."""
 
-    def __init__(self, token: str = "xoxb-test-token") -> None:
-        self.state = FakeSlackState(token=token, tokens={token: "T0000TEST"})
+    def __init__(self, token: str = "xoxb-test-token", team_id: str = "T0000TEST") -> None:
+        self.state = FakeSlackState(token=token, tokens={token: team_id})
         self.app = Starlette(
             routes=[
                 Route("/api/{method}", self._api, methods=["GET", "POST"]),
@@ -118,6 +118,12 @@ class FakeSlack:
 
     def enable_socket_mode(self, app_token: str, websocket_url: str) -> None:
         self.state.app_tokens[app_token] = websocket_url
+
+    def install_workspace(self, team_id: str) -> str:
+        """A bot token for `team_id`, as an install of the app there would issue."""
+        token = f"xoxb-{team_id}-{next(self.state.counter)}"
+        self.state.tokens[token] = team_id
+        return token
 
     def register_app(self, client_id: str, client_secret: str) -> None:
         self.state.apps[client_id] = client_secret

@@ -38,6 +38,8 @@ def test_connections_fall_back_to_the_default(bot_db_url: str):
     store.save_connection(Connection(team, "org_mine", "http://b", "k2"), connected_by="U1", now=NOW)
     mine = store.connection(team)
     assert mine is not None and (mine.organization_id, mine.api_key) == ("org_mine", "k2")
+    other = f"T{secrets.token_hex(3).upper()}"
+    assert store.connection(other, default=False) is None  # multi-workspace installs have no default
     store.engine.dispose()
 
 

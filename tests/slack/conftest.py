@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
@@ -15,10 +16,13 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from pydantic import SecretStr
+from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import create_bolt_app, create_web_app
 from bot.migrate import upgrade as upgrade_bot
+from bot.oauth import BOT_SCOPES, async_database_url, installation_store
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
@@ -28,6 +32,7 @@ from tests.factories import SQLITE_ONLY, OrganizationFactory, TestOrg
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+CLIENT_ID, CLIENT_SECRET = "1111.2222", "oauth-client-secret"
 
 # Slack tests need one database only (the backend's own suite covers PostgreSQL); each module sets
 # `pytestmark = SQLITE_ONLY`.
@@ -51,9 +56,12 @@ def bot_store(tmp_path_factory: pytest.TempPathFactory) -> BotStore:
 
 @pytest.fixture(scope="session")
 def bot_settings(fake_slack: FakeSlack, bot_store: BotStore) -> Settings:
+    """A distributed app (OAuth): each test workspace is installed with its own bot token."""
+    fake_slack.register_app(CLIENT_ID, CLIENT_SECRET)
     return Settings(
         _env_file=None,
-        slack_bot_token=SecretStr(BOT_TOKEN),
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=SecretStr(CLIENT_SECRET),
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_api_url=fake_slack.api_url,
         database_url=str(bot_store.engine.url),
@@ -185,6 +193,29 @@ class Workspace:
         return self.post(json.dumps(envelope), "application/json", headers)
 
 
+def install(slack: FakeSlack, bot_store: BotStore, team_id: str) -> str:
+    """The app installed in `team_id`: a bot token Slack knows, kept in the bot's installation store."""
+    token = slack.install_workspace(team_id)
+
+    async def save() -> None:
+        engine = create_async_engine(async_database_url(str(bot_store.engine.url)))
+        await installation_store(CLIENT_ID, engine).async_save(
+            Installation(
+                app_id="A0KILO",
+                team_id=team_id,
+                user_id="UINSTALLER",
+                bot_token=token,
+                bot_id=f"B{team_id}",
+                bot_user_id="U0KILOBOT",
+                bot_scopes=",".join(BOT_SCOPES),
+            )
+        )
+        await engine.dispose()
+
+    asyncio.run(save())
+    return token
+
+
 @dataclass
 class WorkspaceFactory:
     orgs: OrganizationFactory
@@ -193,11 +224,15 @@ class WorkspaceFactory:
     slack: FakeSlack
     bot_url: str
 
+    def install(self, team_id: str) -> str:
+        return install(self.slack, self.bot_store, team_id)
+
     def create(self, *, seats: int = 10, members: int = 5) -> Workspace:
         """A new organization, connected to a new Slack workspace whose four people are registered in Slack."""
         name = f"Org {secrets.token_hex(2)}"
         org = self.orgs.create(seats=seats, members=members, name=name)
         team_id = f"T{secrets.token_hex(4).upper()}"
+        self.install(team_id)
         self.bot_store.save_connection(
             Connection(team_id, org.id, self.backend_url, org.api_key), connected_by=None, now=datetime.now(UTC)
         )

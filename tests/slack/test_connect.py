@@ -87,6 +87,7 @@ def test_first_connection_needs_a_slack_workspace_admin(
 ):
     ws = workspaces.create()
     fresh_team = f"{ws.team_id}NEW"
+    workspaces.install(fresh_team)
     org = orgs.create(name="Fresh Org")
     admin = ws.slack.add_user(
         SlackUser(f"UADM{fresh_team}", org.owner.email, "Slack Admin", "UTC", fresh_team, is_admin=True)

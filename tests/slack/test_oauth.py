@@ -21,9 +21,7 @@ from bot.settings import Settings
 from bot.store import BotStore
 from local_slack import FakeSlack, SlackUser
 from tests.factories import OrganizationFactory
-from tests.slack.conftest import SIGNING_SECRET, SQLITE_ONLY, Workspace, texts
-
-CLIENT_ID, CLIENT_SECRET = "1111.2222", "oauth-client-secret"
+from tests.slack.conftest import CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET, SQLITE_ONLY, Workspace, texts
 
 
 @pytest.fixture(scope="module")
