@@ -29,6 +29,7 @@ from bot.acks_first import AcksFirst
 from bot.door import Admitted, Refused, SlackDoor
 from bot.identity import ClientPool, IdentityResolver
 from bot.oauth import oauth_settings
+from bot.outbound import AddressPolicy
 from bot.payloads import slack_team_id
 from bot.replays import Replays
 from bot.replies import Replies
@@ -90,7 +91,8 @@ def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], 
         ignoring_self_events_enabled=True,
         user_facing_authorize_error_message=NOT_INSTALLED,
     )
-    pool = ClientPool(settings.kilo_api_timeout_seconds, settings.kilo_read_cache_seconds)
+    policy = AddressPolicy(settings.kilo_connect_allow_local, settings.trusted_backend_urls)
+    pool = ClientPool(settings.kilo_api_timeout_seconds, settings.kilo_read_cache_seconds, policy)
     identity = IdentityResolver(store, pool, env_connection(settings), multi_workspace=oauth is not None)
     services = BotServices(
         settings, store, identity, clock, AcksFirst(), Replies(), Replays(store, clock), oauth[1] if oauth else None

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+import pydantic
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import kilo_client
 from bot.dashboard import AccessDenied
 from bot.identity import IdentityResolver, NoEmail
 from bot.interaction import ConnectForm, StaleInteraction
+from bot.outbound import AddressPolicy
 from bot.payloads import SlackIds
 from bot.shapes import CurrentConnection
 from bot.store import Connection
@@ -20,6 +22,7 @@ from kilo_api.enums import Role
 MAX_URL_LENGTH = 500
 MAX_KEY_LENGTH = 200
 CHECK_TIMEOUT_SECONDS = 2.0  # the modal's answer must reach Slack within 3 s
+CHECK_TOTAL_SECONDS = 2.5
 
 
 class ConnectRefused(Exception):
@@ -77,6 +80,10 @@ async def connect(
         raise ConnectRefused("url", "Give the backend's address, starting with https://")
     if not api_key or len(api_key) > MAX_KEY_LENGTH or any(c.isspace() for c in api_key):
         raise ConnectRefused("key", "Paste the organization's API key (one word, no spaces).")
+    policy = identity.pool.policy
+    refusal = await policy.check(api_url)
+    if refusal:
+        raise ConnectRefused("url", refusal)
     current = await identity.current_connection(asker.team_id)
     if (current.organization_id or None if current else None) != form.organization_id:
         raise StaleInteraction(form.noun, form.rerun)  # someone else changed it since this form was opened
@@ -84,11 +91,15 @@ async def connect(
     if not profile.email:
         raise NoEmail
     # Both sides are asked at once (Slack wants the answer within 3 s); the target's refusal is told first.
-    target, authority = await asyncio.gather(
-        _target(api_url, api_key, profile.email),
-        _check_may_change(slack, asker, current, profile.email),
-        return_exceptions=True,
-    )
+    try:
+        async with asyncio.timeout(CHECK_TOTAL_SECONDS):
+            target, authority = await asyncio.gather(
+                _target(api_url, api_key, profile.email, policy),
+                _check_may_change(slack, asker, current, profile.email, policy),
+                return_exceptions=True,
+            )
+    except TimeoutError:
+        raise ConnectRefused("url", "No Kilo backend answered in time at this address.") from None
     if isinstance(target, BaseException):
         raise target
     organization, member = target
@@ -100,26 +111,30 @@ async def connect(
     return organization.name
 
 
-async def _target(api_url: str, api_key: str, email: str) -> tuple[schemas.OrganizationOut, schemas.MemberOut | None]:
-    async with _checking_client(api_url, api_key) as client:
+async def _target(
+    api_url: str, api_key: str, email: str, policy: AddressPolicy
+) -> tuple[schemas.OrganizationOut, schemas.MemberOut | None]:
+    async with _checking_client(api_url, api_key, policy) as client:
         try:
             return await client.organization(), await client.member_by_email(email)
         except kilo_client.Forbidden as exc:
             raise ConnectRefused("key", "Kilo did not accept this API key.") from exc
-        except (kilo_client.BackendUnavailable, kilo_client.NotFound, kilo_client.ValidationFailed) as exc:
+        except (kilo_client.KiloError, pydantic.ValidationError) as exc:  # pydantic: not a Kilo answer at all
             raise ConnectRefused("url", "No Kilo backend answered at this address.") from exc
 
 
-async def _check_may_change(slack: AsyncWebClient, asker: SlackIds, current: Connection | None, email: str) -> None:
+async def _check_may_change(
+    slack: AsyncWebClient, asker: SlackIds, current: Connection | None, email: str, policy: AddressPolicy
+) -> None:
     """At submission, from fresh data: roles may have changed since the form was opened."""
     if await is_slack_admin(slack, asker.user_id):
         return
     if current is None:
         raise ConnectRefused("key", "Only a Slack workspace admin can connect this workspace the first time.")
-    async with _checking_client(current.api_url, current.api_key) as client:
+    async with _checking_client(current.api_url, current.api_key, policy) as client:
         try:
             organization, member = await client.organization(), await client.member_by_email(email)
-        except kilo_client.KiloError as exc:
+        except (kilo_client.KiloError, pydantic.ValidationError) as exc:
             raise ConnectRefused(
                 "key",
                 "I can't reach the organization connected now to check you are one of its Owners; "
@@ -133,5 +148,12 @@ async def _check_may_change(slack: AsyncWebClient, asker: SlackIds, current: Con
         )
 
 
-def _checking_client(api_url: str, api_key: str) -> kilo_client.KiloClient:
-    return kilo_client.KiloClient(api_url, api_key, timeout=CHECK_TIMEOUT_SECONDS, max_attempts=1, read_cache_seconds=0)
+def _checking_client(api_url: str, api_key: str, policy: AddressPolicy) -> kilo_client.KiloClient:
+    return kilo_client.KiloClient(
+        api_url,
+        api_key,
+        timeout=CHECK_TIMEOUT_SECONDS,
+        max_attempts=1,
+        read_cache_seconds=0,
+        transport=policy.transport(api_url),
+    )

@@ -10,6 +10,7 @@ from cachetools import TTLCache
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.kilo_client import KiloClient
+from bot.outbound import AddressPolicy
 from bot.shapes import Caller
 from bot.store import BotStore, Connection, Profile
 from kilo_api.enums import Role
@@ -37,10 +38,11 @@ class NotAMember(Exception):
 class ClientPool:
     """One backend client (and its connection pool) per connected organization."""
 
-    def __init__(self, timeout: float, read_cache_seconds: float) -> None:
+    def __init__(self, timeout: float, read_cache_seconds: float, policy: AddressPolicy | None = None) -> None:
         self._clients: dict[tuple[str, str], KiloClient] = {}
         self._timeout = timeout
         self._read_cache_seconds = read_cache_seconds
+        self.policy = policy or AddressPolicy(allow_local=True)
 
     def client(self, connection: Connection) -> KiloClient:
         key = (connection.api_url, connection.api_key)
@@ -50,6 +52,7 @@ class ClientPool:
                 connection.api_key,
                 timeout=self._timeout,
                 read_cache_seconds=self._read_cache_seconds,
+                transport=self.policy.transport(connection.api_url),
             )
         return self._clients[key]
 

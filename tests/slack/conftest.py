@@ -67,6 +67,7 @@ def bot_settings(fake_slack: FakeSlack, bot_store: BotStore) -> Settings:
         database_url=str(bot_store.engine.url),
         kilo_api_timeout_seconds=2.0,
         kilo_read_cache_seconds=0,  # tests change data between commands; the cache has its own tests
+        kilo_connect_allow_local=True,  # the test backend listens on loopback over http
     )
 
 
@@ -165,8 +166,15 @@ class Workspace:
             "user": {"id": who.id, "username": who.name.split()[0].lower(), "team_id": self.team_id},
             "api_app_id": "A0KILO",
             "token": "verification-token-unused",
-            "trigger_id": "3.4",
-            "view": {**view, "id": "V0MODAL", "team_id": self.team_id, "state": {"values": state}},
+            "trigger_id": f"{secrets.randbelow(10**10)}.{secrets.randbelow(10**10)}",
+            # Slack gives each opened view its own id and hash
+            "view": {
+                **view,
+                "id": f"V{secrets.token_hex(5).upper()}",
+                "hash": secrets.token_hex(8),
+                "team_id": self.team_id,
+                "state": {"values": state},
+            },
             "response_urls": [],
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 
+from bot.app import create_bolt_app, create_web_app
 from bot.ids import ActionId, BlockId
+from bot.serving import BackgroundServer
+from bot.settings import Settings
 from bot.store import BotStore
 from local_slack import SlackUser
 from tests.factories import OrganizationFactory
@@ -172,3 +178,56 @@ def test_a_form_opened_before_someone_else_repointed_is_out_of_date(
     assert answer["errors"][BlockId.CONNECT_KEY] == "That form is out of date; run `/kilo connect` again."
     connection = bot_store.connection(workspace.team_id)
     assert connection is not None and connection.organization_id == one.id
+
+
+@pytest.fixture
+def strict_workspace(
+    workspace: Workspace, bot_settings: Settings, bot_store: BotStore, backend_server
+) -> Iterator[Workspace]:
+    """The same workspace served by a bot as deployed: KILO_CONNECT_ALLOW_LOCAL unset; the test backend is
+    the operator's own (KILO_API_URL), so the workspace's present connection to it still answers."""
+    changed = {"kilo_connect_allow_local": False, "kilo_api_url": backend_server.url}
+    settings = Settings(_env_file=None, **{**bot_settings.model_dump(), **changed})
+    with BackgroundServer(create_web_app(create_bolt_app(settings, bot_store))) as server:
+        yield dataclasses.replace(workspace, bot_url=server.url)
+
+
+@pytest.mark.parametrize(
+    ("address", "refusal"),
+    [
+        ("http://kilo.example.com", "Give the backend's address, starting with https://"),
+        ("https://127.0.0.1:{port}", "not public"),
+        ("https://localhost:{port}", "not public"),  # a name that resolves to loopback
+        ("https://[::1]:{port}", "not public"),
+        ("https://[::ffff:127.0.0.1]:{port}", "not public"),
+        ("https://169.254.169.254", "not public"),  # cloud metadata
+        ("https://10.1.2.3", "not public"),
+        ("https://192.168.0.10", "not public"),
+        ("https://100.64.0.1", "not public"),
+        ("https://0.0.0.0:{port}", "not public"),
+        ("https://no-such-host.invalid", "not public"),
+    ],
+)
+def test_connect_refuses_addresses_that_are_not_public_https(
+    strict_workspace: Workspace, backend_server, bot_store: BotStore, address: str, refusal: str
+):
+    ws = strict_workspace
+    view = opened_modal(ws, ws.owner)
+    url = address.format(port=backend_server.port)
+    answer = submit(ws, ws.owner, view, url, ws.org.api_key)
+    assert answer["response_action"] == "errors"
+    assert refusal in answer["errors"][BlockId.CONNECT_URL]
+    still_connected_to(ws, bot_store)
+
+
+def test_connect_to_loopback_over_http_needs_the_local_setting(
+    strict_workspace: Workspace, workspace: Workspace, orgs: OrganizationFactory, backend_server
+):
+    other = orgs.create(name="Local Org", owner_email=workspace.owner.email)
+    local = f"http://localhost:{backend_server.port}"  # not the operator's KILO_API_URL, just as local
+    strict = submit(
+        strict_workspace, workspace.owner, opened_modal(strict_workspace, workspace.owner), local, other.api_key
+    )
+    assert strict["errors"] == {BlockId.CONNECT_URL: "Give the backend's address, starting with https://"}
+    allowed = submit(workspace, workspace.owner, opened_modal(workspace, workspace.owner), local, other.api_key)
+    assert allowed["response_action"] == "update"  # the suite's bot runs with KILO_CONNECT_ALLOW_LOCAL=true

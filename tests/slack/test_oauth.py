@@ -37,6 +37,7 @@ def oauth_bot_url(fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactor
         slack_api_url=fake_slack.api_url,
         database_url=url,
         kilo_read_cache_seconds=0,
+        kilo_connect_allow_local=True,  # the test backend listens on loopback over http
     )
     with BackgroundServer(create_web_app(create_bolt_app(settings, BotStore(url)))) as server:
         yield server.url
