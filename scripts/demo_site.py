@@ -102,6 +102,7 @@ def collect(seed_events: int) -> list[Shot]:
                 slack_signing_secret=SECRET,
                 slack_api_url=fake.api_url,
                 database_url=bot_db,
+                kilo_api_url=backend.url,  # the operator's own backend, reachable on loopback
             )
             with BackgroundServer(create_web_app(create_bolt_app(settings, store))) as bot:
                 for who, text in COMMANDS:
