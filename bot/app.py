@@ -79,7 +79,8 @@ def services_of(app: AsyncApp) -> BotServices:
 
 
 def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], datetime] = utcnow) -> AsyncApp:
-    oauth = oauth_settings(settings)
+    store.reseal_secrets()  # values from before sealing, or under a key that is no longer the first
+    oauth = oauth_settings(settings, store.secrets)
     app = AsyncApp(
         client=slack_web_client(settings, multi_workspace=oauth is not None),
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,

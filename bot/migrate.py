@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.secrets_at_rest import private_sqlite_file
 from kilo_db import migrations
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def upgrade(url: str) -> None:
+    private_sqlite_file(url)  # it holds API keys and Slack tokens
     migrations.upgrade(url, MIGRATIONS)

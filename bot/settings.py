@@ -30,6 +30,10 @@ class Settings(BaseSettings):
         default=False, description="/kilo connect may use http:// and loopback or private addresses (local runs, tests)"
     )
 
+    kilo_secret_key: SecretStr | None = Field(
+        default=None, description="Fernet keys, comma-separated, first encrypts: secrets in the bot database"
+    )
+
     database_url: str = "sqlite:///var/kilo-bot.sqlite3"
     backend_database_url: str = "sqlite:///var/kilo-backend.sqlite3"
 

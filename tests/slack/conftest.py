@@ -207,7 +207,7 @@ def install(slack: FakeSlack, bot_store: BotStore, team_id: str) -> str:
 
     async def save() -> None:
         engine = create_async_engine(async_database_url(str(bot_store.engine.url)))
-        await installation_store(CLIENT_ID, engine).async_save(
+        await installation_store(CLIENT_ID, engine, bot_store.secrets).async_save(
             Installation(
                 app_id="A0KILO",
                 team_id=team_id,

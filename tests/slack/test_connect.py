@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from bot.app import create_bolt_app, create_web_app
 from bot.ids import ActionId, BlockId
@@ -231,3 +232,19 @@ def test_connect_to_loopback_over_http_needs_the_local_setting(
     assert strict["errors"] == {BlockId.CONNECT_URL: "Give the backend's address, starting with https://"}
     allowed = submit(workspace, workspace.owner, opened_modal(workspace, workspace.owner), local, other.api_key)
     assert allowed["response_action"] == "update"  # the suite's bot runs with KILO_CONNECT_ALLOW_LOCAL=true
+
+
+def test_the_api_key_given_in_the_form_is_stored_encrypted(
+    workspace: Workspace, orgs: OrganizationFactory, backend_server, bot_store: BotStore
+):
+    other = orgs.create(name="Sealed Org", owner_email=workspace.owner.email)
+    answer = submit(
+        workspace, workspace.owner, opened_modal(workspace, workspace.owner), backend_server.url, other.api_key
+    )
+    assert answer["response_action"] == "update"
+    with bot_store.engine.connect() as connection:
+        stored = connection.execute(
+            text("select api_key from workspace_connections where team_id = :team"), {"team": workspace.team_id}
+        ).scalar_one()
+    assert other.api_key not in stored and other.api_key[8:20] not in stored
+    assert "Sealed Org" in texts(workspace.ask(workspace.owner, "org"))
