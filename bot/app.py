@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
 from weakref import WeakKeyDictionary
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler, to_starlette_response
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncBoltRequest
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.context.async_context import AsyncBoltContext as _Context
 from slack_bolt.request.async_internals import build_async_context
-from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -30,18 +28,14 @@ from bot.door import Admitted, Refused, SlackDoor
 from bot.identity import ClientPool, IdentityResolver
 from bot.oauth import oauth_settings
 from bot.outbound import AddressPolicy
-from bot.payloads import slack_team_id
 from bot.replays import Replays
 from bot.replies import Replies
-from bot.services import CONTEXT_KEY, BotServices
+from bot.services import BotServices
 from bot.settings import Settings
 from bot.store import DEFAULT_TEAM, BotStore, Connection
 from kilo_db.types import utcnow
 
 logger = logging.getLogger(__name__)
-OTHER_WORKSPACE = (
-    ":warning: This Kilo for Teams app is installed in another Slack workspace, so it does not answer here."
-)
 NOT_INSTALLED = (
     ":warning: Kilo for Teams is not installed in this workspace (or its installation was removed). "
     "A workspace admin can install it from the app's /slack/install page, then run `/kilo connect`."
@@ -100,36 +94,7 @@ def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], 
     )
     _SERVICES[app] = services
 
-    @app.middleware
-    async def provide_services(
-        context: AsyncBoltContext, body: dict[str, object], next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse:
-        context[CONTEXT_KEY] = services
-        return await next()
-
-    if oauth is None:
-
-        @app.middleware
-        async def only_the_installed_workspace(
-            body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
-        ) -> BoltResponse:
-            # A single-workspace install answers its own workspace (auth.test of its token) and no other.
-            installed = context.authorize_result.team_id if context.authorize_result else None
-            asker = slack_team_id(body)
-            if installed is None or asker is None or asker == installed:
-                return await next()
-            logger.warning("refused a request from workspace %s; this install serves %s", asker[:32], installed)
-            if "command" in body:
-                return BoltResponse(status=200, body={"response_type": "ephemeral", "text": OTHER_WORKSPACE})
-            return BoltResponse(status=200, body="")
-
-    @app.middleware
-    async def once_per_request(body: dict[str, object], next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
-        if not await services.replays.first_time(body):
-            return BoltResponse(status=200, body="")  # a retry or replay: acked, not handled again
-        return await next()
-
-    handlers.register(app)
+    handlers.register(app, services, multi_workspace=oauth is not None)
     return app
 
 
