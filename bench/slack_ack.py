@@ -34,6 +34,7 @@ from local_slack import FakeSlack, SlackUser
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
+TEAM = "TBENCH"  # the one workspace the bench install serves
 KILO_BOT = str(Path(sys.executable).with_name("kilo-bot"))
 
 
@@ -63,7 +64,7 @@ def distinct_members(fake: FakeSlack, backend_url: str, facts: dict[str, str], c
         headers={"Authorization": f"Bearer {facts['api_key']}"},
     ).json()["members"]
     return [
-        fake.add_user(SlackUser(f"UBENCH{i}", member["email"], member["name"], "Europe/Paris", "TBENCH"))
+        fake.add_user(SlackUser(f"UBENCH{i}", member["email"], member["name"], "Europe/Paris", TEAM))
         for i, member in enumerate(members[:count])
     ]
 
@@ -149,7 +150,7 @@ def main() -> None:
     args = parser.parse_args()
 
     database_url, facts = seeded_database(args.events, args.members, args.dir)
-    fake = FakeSlack(token=TOKEN)
+    fake = FakeSlack(token=TOKEN, team_id=TEAM)
     backend_port, bot_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as directory, BackgroundServer(fake.app) as slack_server:
         fake.bind(slack_server.url)

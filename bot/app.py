@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from urllib.parse import parse_qsl
 from weakref import WeakKeyDictionary
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler, to_starlette_response
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncBoltRequest
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.context.async_context import AsyncBoltContext as _Context
 from slack_bolt.request.async_internals import build_async_context
-from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -21,15 +19,18 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 import handlers
 from bot.acks_first import AcksFirst
+from bot.door import Admitted, Refused, SlackDoor
 from bot.identity import ClientPool, IdentityResolver
 from bot.oauth import oauth_settings
+from bot.outbound import AddressPolicy
+from bot.replays import Replays
 from bot.replies import Replies
-from bot.services import CONTEXT_KEY, BotServices
+from bot.services import BotServices
 from bot.settings import Settings
 from bot.store import DEFAULT_TEAM, BotStore, Connection
 from kilo_db.types import utcnow
@@ -72,56 +73,55 @@ def services_of(app: AsyncApp) -> BotServices:
 
 
 def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], datetime] = utcnow) -> AsyncApp:
-    oauth = oauth_settings(settings)
+    store.reseal_secrets()  # values from before sealing, or under a key that is no longer the first
+    oauth = oauth_settings(settings, store.secrets)
     app = AsyncApp(
         client=slack_web_client(settings, multi_workspace=oauth is not None),
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
         oauth_settings=oauth[0] if oauth else None,
         process_before_response=False,
+        # HTTP requests are verified over their raw bytes by bot/door.py before Bolt sees them (Bolt would
+        # parse first and log refused bodies in full); Socket Mode needs no signature.
+        request_verification_enabled=False,
         ignoring_self_events_enabled=True,
         user_facing_authorize_error_message=NOT_INSTALLED,
     )
-    pool = ClientPool(settings.kilo_api_timeout_seconds, settings.kilo_read_cache_seconds)
-    identity = IdentityResolver(store, pool, env_connection(settings))
-    services = BotServices(settings, store, identity, clock, AcksFirst(), Replies(), oauth[1] if oauth else None)
+    policy = AddressPolicy(settings.kilo_connect_allow_local, settings.trusted_backend_urls)
+    pool = ClientPool(settings.kilo_api_timeout_seconds, settings.kilo_read_cache_seconds, policy)
+    identity = IdentityResolver(store, pool, env_connection(settings), multi_workspace=oauth is not None)
+    services = BotServices(
+        settings, store, identity, clock, AcksFirst(), Replies(), Replays(store, clock), oauth[1] if oauth else None
+    )
     _SERVICES[app] = services
 
-    @app.middleware
-    async def provide_services(
-        context: AsyncBoltContext, body: dict[str, object], next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse:
-        context[CONTEXT_KEY] = services
-        return await next()
-
-    handlers.register(app)
+    handlers.register(app, services, multi_workspace=oauth is not None)
     return app
 
 
-def _with_form_body(request: AsyncBoltRequest) -> AsyncBoltRequest:
-    """Bolt parses any form body containing the text "payload" as an interactive payload, so a slash
-    command like `/kilo members payload` arrives empty; re-parse such bodies as the plain form they are."""
-    if request.body or not request.raw_body or request.raw_body.startswith("{"):
-        return request
-    fields = dict(parse_qsl(request.raw_body, keep_blank_values=True))
-    if "payload" in fields or "command" not in fields:
-        return request
-    request.body = fields
-    request.context = build_async_context(_Context({}), fields)
-    return request
+def bolt_request(admitted: Admitted, request: Request) -> AsyncBoltRequest:
+    """Bolt's request with the body the door parsed: Bolt's own parser takes any form body containing the
+    text "payload" for an interaction, so `/kilo members payload` would arrive empty."""
+    bolt = AsyncBoltRequest(body="", query=request.query_params, headers=request.headers)  # type: ignore[arg-type]
+    bolt.raw_body, bolt.body = admitted.raw, admitted.body
+    bolt.context = build_async_context(_Context({}), admitted.body)
+    return bolt
 
 
 def create_web_app(bolt: AsyncApp) -> Starlette:
     """POST /slack/events and GET /healthz."""
     services = services_of(bolt)
     acks_first = services.acks_first
+    if services.settings.slack_signing_secret is None:
+        raise ValueError("serving Slack over HTTP needs SLACK_SIGNING_SECRET")
+    door = SlackDoor(services.settings.slack_signing_secret.get_secret_value())
 
     async def slack_events(request: Request) -> Response:
         with acks_first.request():
-            raw = (await request.body()).decode("utf-8")
-            bolt_request = _with_form_body(
-                AsyncBoltRequest(body=raw, query=request.query_params, headers=request.headers)  # type: ignore[arg-type]
-            )
-            return to_starlette_response(await bolt.async_dispatch(bolt_request))
+            try:
+                admitted = await door.admit(request)
+            except Refused as refused:
+                return PlainTextResponse(refused.reason, status_code=refused.status)
+            return to_starlette_response(await bolt.async_dispatch(bolt_request(admitted, request)))
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})

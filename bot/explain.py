@@ -45,7 +45,7 @@ def explain(error: Exception) -> Message:
         case NotConnected():
             return problem(
                 "This workspace isn't connected to a Kilo organization yet.",
-                "Whoever runs kilo-bot sets KILO_API_URL and KILO_API_KEY (or runs the embedded demo).",
+                "A Slack workspace admin can connect it with `/kilo connect` and the organization's API key.",
             )
         case kilo_client.BackendUnavailable():
             return problem(f"Kilo isn't answering right now ({error.message})", RETRY_HINT)

@@ -10,6 +10,7 @@ from cachetools import TTLCache
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.kilo_client import KiloClient
+from bot.outbound import AddressPolicy
 from bot.shapes import Caller
 from bot.store import BotStore, Connection, Profile
 from kilo_api.enums import Role
@@ -37,10 +38,11 @@ class NotAMember(Exception):
 class ClientPool:
     """One backend client (and its connection pool) per connected organization."""
 
-    def __init__(self, timeout: float, read_cache_seconds: float) -> None:
+    def __init__(self, timeout: float, read_cache_seconds: float, policy: AddressPolicy | None = None) -> None:
         self._clients: dict[tuple[str, str], KiloClient] = {}
         self._timeout = timeout
         self._read_cache_seconds = read_cache_seconds
+        self.policy = policy or AddressPolicy(allow_local=True)
 
     def client(self, connection: Connection) -> KiloClient:
         key = (connection.api_url, connection.api_key)
@@ -50,6 +52,7 @@ class ClientPool:
                 connection.api_key,
                 timeout=self._timeout,
                 read_cache_seconds=self._read_cache_seconds,
+                transport=self.policy.transport(connection.api_url),
             )
         return self._clients[key]
 
@@ -61,21 +64,30 @@ class IdentityResolver:
     """Slack user → Kilo member. Connections and profiles are also kept in memory for a short while, so
     a busy workspace does not query the bot's database (nor Slack) on every command."""
 
-    def __init__(self, store: BotStore, pool: ClientPool, default: Connection | None = None) -> None:
+    def __init__(
+        self, store: BotStore, pool: ClientPool, default: Connection | None = None, *, multi_workspace: bool = False
+    ) -> None:
         self.store = store
         self.pool = pool
-        self.default = default
+        # A workspace never sees another's data: the default connection (KILO_API_URL/KILO_API_KEY, or the
+        # DEFAULT_TEAM row) belongs to a single-workspace install; with OAuth each workspace connects itself.
+        self.multi_workspace = multi_workspace
+        self.default = None if multi_workspace else default
         self._connections: TTLCache[str, Connection | None] = TTLCache(maxsize=10_000, ttl=CONNECTION_TTL_SECONDS)
         self._profiles: TTLCache[tuple[str, str], Profile] = TTLCache(maxsize=100_000, ttl=PROFILE_MEMORY_SECONDS)
 
-    async def connection(self, team_id: str | None) -> Connection:
-        key = team_id or ""
-        if key not in self._connections:
-            self._connections[key] = await asyncio.to_thread(self.store.connection, team_id)
-        found = self._connections[key] or self.default
+    async def connection(self, team_id: str) -> Connection:
+        if team_id not in self._connections:
+            self._connections[team_id] = await self.current_connection(team_id)
+        found = self._connections[team_id]
         if found is None:
             raise NotConnected
         return found
+
+    async def current_connection(self, team_id: str) -> Connection | None:
+        """The workspace's connection as stored now (not the short-lived copy in memory), or None."""
+        stored = await asyncio.to_thread(self.store.connection, team_id, default=not self.multi_workspace)
+        return stored or self.default
 
     async def save_connection(self, connection: Connection, connected_by: str, now: datetime) -> None:
         await asyncio.to_thread(self.store.save_connection, connection, connected_by=connected_by, now=now)

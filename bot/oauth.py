@@ -15,7 +15,9 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.secrets_at_rest import SealedString, SecretBox
 from bot.settings import Settings
+from bot.store import SLACK_TOKEN_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +46,29 @@ def async_database_url(url: str) -> str:
     return url
 
 
-def oauth_settings(settings: Settings) -> tuple[AsyncOAuthSettings, AsyncEngine] | None:
+class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
+    """slack_sdk's installation store, with Slack's tokens sealed in its tables (bot/secrets_at_rest.py)."""
+
+    def __init__(self, client_id: str, engine: AsyncEngine, secrets: SecretBox) -> None:
+        super().__init__(client_id=client_id, engine=engine, logger=logger)
+        # The store's own copies of the tables (not the bot's metadata): their token columns seal and open.
+        for table in (self.installations, self.bots):
+            for name in SLACK_TOKEN_COLUMNS:
+                if name in table.c:
+                    table.c[name].type = SealedString(secrets)
+
+
+def installation_store(client_id: str, engine: AsyncEngine, secrets: SecretBox) -> SealedInstallationStore:
+    """Each workspace's installation (bot token) in the bot's database."""
+    return SealedInstallationStore(client_id, engine, secrets)
+
+
+def oauth_settings(settings: Settings, secrets: SecretBox) -> tuple[AsyncOAuthSettings, AsyncEngine] | None:
     if not (settings.slack_client_id and settings.slack_client_secret):
         return None
     engine = create_async_engine(async_database_url(settings.database_url))
     client_id, client_secret = settings.slack_client_id, settings.slack_client_secret.get_secret_value()
-    installations = AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=logger)
+    installations = installation_store(client_id, engine, secrets)
     oauth = AsyncOAuthSettings(
         client_id=client_id,
         client_secret=client_secret,

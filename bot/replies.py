@@ -2,10 +2,12 @@
 
 Bolt's `respond` opens a new aiohttp session and connection for every reply, which was a third of the
 bot's CPU under a burst of commands; slack_sdk's webhook client takes a shared session instead.
+It waits out 429s itself; 5xx answers, which it returns as they are, are tried again here.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -16,6 +18,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.views.blocks import Message
+
+SERVER_ERROR_PAUSES = (0.5, 1.5)  # seconds before the second and third try; an answer is worth the wait
 
 
 class Replies:
@@ -41,6 +45,11 @@ class Replies:
             retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
         )
         response = await webhook.send_dict(body)
+        for pause in SERVER_ERROR_PAUSES:
+            if response.status_code < 500:
+                break
+            await asyncio.sleep(pause)
+            response = await webhook.send_dict(body)
         if response.status_code >= 400:
             raise ReplyFailed(response.status_code, response.body)
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.acks_first import AcksFirst
 from bot.identity import IdentityResolver
+from bot.replays import Replays
 from bot.replies import Replies
 from bot.settings import Settings
 from bot.store import BotStore
@@ -25,4 +26,5 @@ class BotServices:
     clock: Callable[[], datetime]
     acks_first: AcksFirst
     replies: Replies
+    replays: Replays
     oauth_engine: AsyncEngine | None = None

@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     kilo_api_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     kilo_read_cache_seconds: float = Field(default=5.0, ge=0, le=300, description="0 turns read caching off")
     embedded_backend_port: int = Field(default=8765, ge=1, le=65535)
+    kilo_connect_allow_local: bool = Field(
+        default=False, description="/kilo connect may use http:// and loopback or private addresses (local runs, tests)"
+    )
+
+    kilo_secret_key: SecretStr | None = Field(
+        default=None, description="Fernet keys, comma-separated, first encrypts: secrets in the bot database"
+    )
 
     database_url: str = "sqlite:///var/kilo-bot.sqlite3"
     backend_database_url: str = "sqlite:///var/kilo-backend.sqlite3"
@@ -38,6 +45,11 @@ class Settings(BaseSettings):
     def backend_url(self) -> str:
         """Where the bot reaches the backend: KILO_API_URL, or the embedded one on loopback."""
         return (self.kilo_api_url or f"http://{EMBEDDED_BACKEND_HOST}:{self.embedded_backend_port}").rstrip("/")
+
+    @property
+    def trusted_backend_urls(self) -> frozenset[str]:
+        """Backends whoever runs the bot chose (KILO_API_URL, or the embedded one): reachable however local."""
+        return frozenset({self.backend_url})
 
     @property
     def slack_api_base(self) -> str:

@@ -1,13 +1,16 @@
-"""Slack listeners, one module per kind (commands, actions, events); each wires itself with register(app)."""
+"""Slack listeners, one module per kind (commands, actions, events, views), each wired with register(app),
+after the middleware every request passes."""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, errors, events, views
+from bot.services import BotServices
+from handlers import actions, commands, errors, events, middleware, views
 
 
-def register(app: AsyncApp) -> None:
+def register(app: AsyncApp, services: BotServices, *, multi_workspace: bool) -> None:
+    middleware.register(app, services, multi_workspace=multi_workspace)
     errors.register(app)
     commands.register(app)
     actions.register(app)

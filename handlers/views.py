@@ -20,8 +20,8 @@ FIELD_BLOCKS = {"url": BlockId.CONNECT_URL, "key": BlockId.CONNECT_KEY}
 
 async def connect_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, kilo: BotServices) -> None:
     # The checks take well under Slack's 3 s, so errors can be shown next to the fields (response_action).
-    url, key = submitted_values(body["view"])
     try:
+        url, key = submitted_values(body["view"])
         form = decode(body["view"].get("private_metadata"), ConnectForm)
         organization = await connect(
             kilo.identity, client, slack_ids(body), form, api_url=url, api_key=key, now=kilo.clock()

@@ -11,13 +11,26 @@ from sqlalchemy import Engine, create_engine, event
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            _private_database_file(Path(path))
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for PostgreSQL or an in-memory database."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file 0600 (or tighten an existing one) before anything opens it."""
+    path = sqlite_path(url)
+    if path is not None:
+        _private_database_file(path)
 
 
 def _private_database_file(path: Path) -> None:

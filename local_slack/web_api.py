@@ -82,6 +82,7 @@ class FakeSlackState:
     response_times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     uploads: dict[str, bytes] = field(default_factory=dict)
     rate_limits: dict[str, list[int]] = field(default_factory=dict)
+    failing_responses: dict[str, list[int]] = field(default_factory=dict)  # response_url key → [times, status]
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     lock: threading.Condition = field(default_factory=threading.Condition)
 
@@ -89,8 +90,8 @@ class FakeSlackState:
 class FakeSlack:
     """The state and the ASGI app; serve `app` with BackgroundServer and set SLACK_API_URL to `api_url`."""
 
-    def __init__(self, token: str = "xoxb-test-token") -> None:
-        self.state = FakeSlackState(token=token, tokens={token: "T0000TEST"})
+    def __init__(self, token: str = "xoxb-test-token", team_id: str = "T0000TEST") -> None:
+        self.state = FakeSlackState(token=token, tokens={token: team_id})
         self.app = Starlette(
             routes=[
                 Route("/api/{method}", self._api, methods=["GET", "POST"]),
@@ -118,6 +119,12 @@ class FakeSlack:
     def enable_socket_mode(self, app_token: str, websocket_url: str) -> None:
         self.state.app_tokens[app_token] = websocket_url
 
+    def install_workspace(self, team_id: str) -> str:
+        """A bot token for `team_id`, as an install of the app there would issue."""
+        token = f"xoxb-{team_id}-{next(self.state.counter)}"
+        self.state.tokens[token] = team_id
+        return token
+
     def register_app(self, client_id: str, client_secret: str) -> None:
         self.state.apps[client_id] = client_secret
 
@@ -129,6 +136,10 @@ class FakeSlack:
 
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         self.state.rate_limits[method] = [times, retry_after]
+
+    def fail_response_url(self, key: str, *, times: int = 1, status: int = 500) -> None:
+        """The next `times` posts to response_url `key` answer `status` (and are not kept)."""
+        self.state.failing_responses[key] = [times, status]
 
     def calls_to(self, method: str) -> list[Call]:
         with self.state.lock:
@@ -288,6 +299,10 @@ class FakeSlack:
 
     async def _response_url(self, request: Request) -> Response:
         body = json.loads(await request.body())
+        failing = self.state.failing_responses.get(request.path_params["key"])
+        if failing and failing[0] > 0:
+            failing[0] -= 1
+            return PlainTextResponse("internal_error", status_code=failing[1])
         problem = message_problem(body)
         if problem:
             return PlainTextResponse(problem[0], status_code=400)

@@ -82,7 +82,7 @@ def collect(seed_events: int) -> list[Shot]:
         bot_db = f"sqlite:///{directory}/bot.sqlite3"
         upgrade_bot(bot_db)
         store = BotStore(bot_db)
-        fake = FakeSlack(token=TOKEN)
+        fake = FakeSlack(token=TOKEN, team_id=TEAM)
         with BackgroundServer(create_backend_app(sessions)) as backend, BackgroundServer(fake.app) as slack:
             fake.bind(slack.url)
             store.save_connection(
@@ -102,6 +102,7 @@ def collect(seed_events: int) -> list[Shot]:
                 slack_signing_secret=SECRET,
                 slack_api_url=fake.api_url,
                 database_url=bot_db,
+                kilo_api_url=backend.url,  # the operator's own backend, reachable on loopback
             )
             with BackgroundServer(create_web_app(create_bolt_app(settings, store))) as bot:
                 for who, text in COMMANDS:

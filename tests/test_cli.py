@@ -91,6 +91,7 @@ def _local_env(tmp_path: Path) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
         "BACKEND_DATABASE_URL": f"sqlite:///{tmp_path / 'backend.sqlite3'}",
         "EMBEDDED_BACKEND_PORT": str(free_port()),
+        "KILO_SECRET_KEY": os.environ["KILO_SECRET_KEY"],
     }
 
 

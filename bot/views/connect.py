@@ -66,6 +66,11 @@ def connected_modal(organization: str) -> dict[str, Any]:
 
 def submitted_values(view: dict[str, Any]) -> tuple[str, str]:
     values = view.get("state", {}).get("values", {})
-    url = values.get(BlockId.CONNECT_URL, {}).get(ActionId.CONNECT_URL, {}).get("value") or ""
-    key = values.get(BlockId.CONNECT_KEY, {}).get(ActionId.CONNECT_KEY, {}).get("value") or ""
-    return str(url), str(key)
+
+    def typed(block: str, action: str) -> str:
+        field = values.get(block)
+        element = field.get(action) if isinstance(field, dict) else None
+        value = element.get("value") if isinstance(element, dict) else None
+        return value if isinstance(value, str) else ""
+
+    return typed(BlockId.CONNECT_URL, ActionId.CONNECT_URL), typed(BlockId.CONNECT_KEY, ActionId.CONNECT_KEY)

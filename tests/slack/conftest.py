@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
@@ -15,10 +16,13 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from pydantic import SecretStr
+from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import create_bolt_app, create_web_app
 from bot.migrate import upgrade as upgrade_bot
+from bot.oauth import BOT_SCOPES, async_database_url, installation_store
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
@@ -28,6 +32,7 @@ from tests.factories import SQLITE_ONLY, OrganizationFactory, TestOrg
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+CLIENT_ID, CLIENT_SECRET = "1111.2222", "oauth-client-secret"
 
 # Slack tests need one database only (the backend's own suite covers PostgreSQL); each module sets
 # `pytestmark = SQLITE_ONLY`.
@@ -51,14 +56,18 @@ def bot_store(tmp_path_factory: pytest.TempPathFactory) -> BotStore:
 
 @pytest.fixture(scope="session")
 def bot_settings(fake_slack: FakeSlack, bot_store: BotStore) -> Settings:
+    """A distributed app (OAuth): each test workspace is installed with its own bot token."""
+    fake_slack.register_app(CLIENT_ID, CLIENT_SECRET)
     return Settings(
         _env_file=None,
-        slack_bot_token=SecretStr(BOT_TOKEN),
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=SecretStr(CLIENT_SECRET),
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_api_url=fake_slack.api_url,
         database_url=str(bot_store.engine.url),
         kilo_api_timeout_seconds=2.0,
         kilo_read_cache_seconds=0,  # tests change data between commands; the cache has its own tests
+        kilo_connect_allow_local=True,  # the test backend listens on loopback over http
     )
 
 
@@ -103,8 +112,8 @@ class Workspace:
         all_headers = {"Content-Type": content_type, **sign(body), **(headers or {})}
         return httpx.post(f"{self.bot_url}/slack/events", content=body, headers=all_headers, timeout=10)
 
-    def command(self, who: SlackUser, text: str) -> Reply:
-        key = secrets.token_hex(6)
+    def command(self, who: SlackUser, text: str, response_key: str | None = None) -> Reply:
+        key = response_key or secrets.token_hex(6)
         body = urlencode(
             {
                 "token": "verification-token-unused",
@@ -157,13 +166,22 @@ class Workspace:
             "user": {"id": who.id, "username": who.name.split()[0].lower(), "team_id": self.team_id},
             "api_app_id": "A0KILO",
             "token": "verification-token-unused",
-            "trigger_id": "3.4",
-            "view": {**view, "id": "V0MODAL", "team_id": self.team_id, "state": {"values": state}},
+            "trigger_id": f"{secrets.randbelow(10**10)}.{secrets.randbelow(10**10)}",
+            # Slack gives each opened view its own id and hash
+            "view": {
+                **view,
+                "id": f"V{secrets.token_hex(5).upper()}",
+                "hash": secrets.token_hex(8),
+                "team_id": self.team_id,
+                "state": {"values": state},
+            },
             "response_urls": [],
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
-    def open_home(self, who: SlackUser) -> httpx.Response:
+    def open_home(
+        self, who: SlackUser, event_id: str | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         envelope = {
             "token": "verification-token-unused",
             "team_id": self.team_id,
@@ -176,11 +194,34 @@ class Workspace:
                 "event_ts": str(time.time()),
             },
             "type": "event_callback",
-            "event_id": f"Ev{secrets.token_hex(5)}",
+            "event_id": event_id or f"Ev{secrets.token_hex(5)}",
             "event_time": int(time.time()),
             "authorizations": [{"team_id": self.team_id, "user_id": "U0KILOBOT", "is_bot": True}],
         }
-        return self.post(json.dumps(envelope), "application/json")
+        return self.post(json.dumps(envelope), "application/json", headers)
+
+
+def install(slack: FakeSlack, bot_store: BotStore, team_id: str) -> str:
+    """The app installed in `team_id`: a bot token Slack knows, kept in the bot's installation store."""
+    token = slack.install_workspace(team_id)
+
+    async def save() -> None:
+        engine = create_async_engine(async_database_url(str(bot_store.engine.url)))
+        await installation_store(CLIENT_ID, engine, bot_store.secrets).async_save(
+            Installation(
+                app_id="A0KILO",
+                team_id=team_id,
+                user_id="UINSTALLER",
+                bot_token=token,
+                bot_id=f"B{team_id}",
+                bot_user_id="U0KILOBOT",
+                bot_scopes=",".join(BOT_SCOPES),
+            )
+        )
+        await engine.dispose()
+
+    asyncio.run(save())
+    return token
 
 
 @dataclass
@@ -191,11 +232,15 @@ class WorkspaceFactory:
     slack: FakeSlack
     bot_url: str
 
+    def install(self, team_id: str) -> str:
+        return install(self.slack, self.bot_store, team_id)
+
     def create(self, *, seats: int = 10, members: int = 5) -> Workspace:
         """A new organization, connected to a new Slack workspace whose four people are registered in Slack."""
         name = f"Org {secrets.token_hex(2)}"
         org = self.orgs.create(seats=seats, members=members, name=name)
         team_id = f"T{secrets.token_hex(4).upper()}"
+        self.install(team_id)
         self.bot_store.save_connection(
             Connection(team_id, org.id, self.backend_url, org.api_key), connected_by=None, now=datetime.now(UTC)
         )

@@ -340,6 +340,17 @@ def test_slack_rate_limit_is_waited_out(workspace: Workspace):
     assert len([c for c in workspace.slack.calls_to("users.info") if c.args.get("user") == workspace.admin.id]) == 2
 
 
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_an_answer_survives_a_response_url_server_error(workspace: Workspace, status: int):
+    key = f"flaky-{status}-{workspace.team_id}"
+    workspace.slack.fail_response_url(key, times=1, status=status)
+    reply = workspace.command(workspace.owner, "org", response_key=key)
+    assert reply.http.status_code == 200
+    shown = texts(workspace.slack.wait_for_response(key))
+    assert "7 of 10 seats used" in shown
+    assert workspace.slack.responses_to(key) == [workspace.slack.wait_for_response(key)]  # delivered once
+
+
 def test_a_request_with_a_bad_signature_is_refused(workspace: Workspace):
     body = f"command=/kilo&text=usage&team_id={workspace.team_id}&user_id={workspace.owner.id}"
     response = httpx.post(

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from bot.app import create_bolt_app, create_web_app
 from bot.ids import ActionId, BlockId
@@ -21,15 +22,19 @@ from bot.settings import Settings
 from bot.store import BotStore
 from local_slack import FakeSlack, SlackUser
 from tests.factories import OrganizationFactory
-from tests.slack.conftest import SIGNING_SECRET, SQLITE_ONLY, Workspace, texts
-
-CLIENT_ID, CLIENT_SECRET = "1111.2222", "oauth-client-secret"
+from tests.slack.conftest import CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET, SQLITE_ONLY, Workspace, texts
 
 
 @pytest.fixture(scope="module")
-def oauth_bot_url(fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def oauth_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('oauth')) / 'bot.sqlite3'}"
     upgrade_bot(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def oauth_bot_url(fake_slack: FakeSlack, oauth_database: str) -> Iterator[str]:
+    url = oauth_database
     fake_slack.register_app(CLIENT_ID, CLIENT_SECRET)
     settings = Settings(
         _env_file=None,
@@ -39,6 +44,7 @@ def oauth_bot_url(fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactor
         slack_api_url=fake_slack.api_url,
         database_url=url,
         kilo_read_cache_seconds=0,
+        kilo_connect_allow_local=True,  # the test backend listens on loopback over http
     )
     with BackgroundServer(create_web_app(create_bolt_app(settings, BotStore(url)))) as server:
         yield server.url
@@ -70,7 +76,11 @@ def install(bot_url: str, fake: FakeSlack, team_id: str, installer: str) -> http
 
 @SQLITE_ONLY
 def test_a_workspace_installs_connects_and_is_answered_with_its_own_token(
-    oauth_bot_url: str, fake_slack: FakeSlack, orgs: OrganizationFactory, backend_server: BackgroundServer
+    oauth_bot_url: str,
+    oauth_database: str,
+    fake_slack: FakeSlack,
+    orgs: OrganizationFactory,
+    backend_server: BackgroundServer,
 ):
     team_id = f"TOA{secrets.token_hex(3).upper()}"
     org = orgs.create(name="OAuth Org")
@@ -98,6 +108,17 @@ def test_a_workspace_installs_connects_and_is_answered_with_its_own_token(
     shown = texts(ws.ask(admin, "org"))
     assert "OAuth Org" in shown and "of 10 seats used" in shown
     assert {c.token for c in fake_slack.calls_to("users.info") if c.args.get("user") == admin.id} == {issued}
+    store = BotStore(oauth_database)
+    with store.engine.connect() as connection:
+        kept = [
+            str(token)
+            for table in ("slack_bots", "slack_installations")
+            for token in connection.execute(text(f"select bot_token from {table} where team_id = :t"), {"t": team_id})
+            .scalars()
+            .all()
+        ]
+    store.engine.dispose()
+    assert len(kept) == 2 and not [token for token in kept if issued in token]  # Slack's token is stored encrypted
 
 
 def test_a_workspace_that_never_installed_is_told_to_install(oauth_bot_url: str, fake_slack: FakeSlack):

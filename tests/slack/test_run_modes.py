@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from local_slack import FakeSlack, FakeSocketMode
-from tests.slack.conftest import BOT_TOKEN, SQLITE_ONLY, Workspace, texts
+from tests.slack.conftest import SQLITE_ONLY, Workspace, texts
 
 pytestmark = SQLITE_ONLY
 KILO_BOT = str(Path(sys.executable).with_name("kilo-bot"))
@@ -61,7 +61,8 @@ def test_with_both_tokens_it_connects_in_socket_mode_and_answers(
     try:
         app_token = f"xapp-1-{secrets.token_hex(4)}"
         fake_slack.enable_socket_mode(app_token, sockets.url)
-        env = {**bot_process_env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": app_token}
+        bot_token = fake_slack.install_workspace(workspace.team_id)  # the one workspace this install serves
+        env = {**bot_process_env, "SLACK_BOT_TOKEN": bot_token, "SLACK_APP_TOKEN": app_token}
         for process, log in started(["run"], env, tmp_path):
             assert sockets.connected.wait(30), log.read_text()
             key = secrets.token_hex(6)
