@@ -246,7 +246,11 @@ def _members(words: list[str]) -> Members:
 
 
 def _subscription_change(head: str, words: list[str]) -> Command:
-    action = {"cycle": ChangeBillingCycle(), "cancel": CancelSubscription(), "resume": ResumeSubscription()}
+    action: dict[str, Command] = {
+        "cycle": ChangeBillingCycle(),
+        "cancel": CancelSubscription(),
+        "resume": ResumeSubscription(),
+    }
     if len(words) != 1 or words[0].lower() not in action:
         raise CommandError(
             f"`/kilo {head} {' '.join(words)}` is not something I can do. Try `/kilo subscription cycle`, "

@@ -27,6 +27,7 @@ class ActionId(enum.StrEnum):
     DAILY_LIMIT = "kilo_daily_limit"
     NO_DAILY_LIMIT = "kilo_no_daily_limit"
     POLICIES = "kilo_policies"
+    BILLING_CYCLE = "kilo_billing_cycle"
     CANCEL_NAME = "kilo_cancel_name"
     CREDIT_AMOUNT = "kilo_credit_amount"
 
@@ -48,6 +49,7 @@ class BlockId(enum.StrEnum):
     DAILY_LIMIT = "kilo_daily_limit_block"
     NO_DAILY_LIMIT = "kilo_no_daily_limit_block"
     POLICIES = "kilo_policies_block"
+    BILLING_CYCLE = "kilo_billing_cycle_block"
     CANCEL_NAME = "kilo_cancel_name_block"
     CREDIT_AMOUNT = "kilo_credit_amount_block"
 
