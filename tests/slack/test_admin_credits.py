@@ -4,15 +4,29 @@ once (double submits, Slack's retries, 20 at once on SQLite and PostgreSQL), a d
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from bot.ids import ActionId, BlockId
+from bot.store import BotStore
 from tests.factories import SQLITE_ONLY, OrganizationFactory
 from tests.slack.conftest import Workspace, WorkspaceFactory
-from tests.slack.modals import answer, audit, backend, modal_from_message, open_modal, texts_of, with_org
+from tests.slack.modals import (
+    Modal,
+    answer,
+    audit,
+    backend,
+    modal_from_message,
+    open_modal,
+    opened_view_id,
+    run,
+    texts_of,
+    with_org,
+)
+from tests.slack.test_commands import SlowBackend, point_at, slow_backend  # noqa: F401  (a fixture)
 
 DECLINED = "The card Visa •••• 0002 was declined; no credits were bought."
 
@@ -159,3 +173,27 @@ def test_the_role_is_checked_again_when_the_form_is_submitted(workspace: Workspa
     assert "Only Owners and Admins can buy credits." in texts_of(modal.view)
     assert "Amount in dollars" in texts_of(modal.view)  # the form stays open with the reason on top
     assert purchases(http, workspace) == []
+
+
+@SQLITE_ONLY
+def test_with_a_slow_backend_the_modal_opens_at_once_and_the_result_follows_the_working_view(
+    workspace: Workspace,
+    http: httpx.Client,
+    bot_store: BotStore,
+    slow_backend: SlowBackend,  # noqa: F811  (the fixture imported above)
+):
+    slow_backend.delay = 0.8  # each backend answer: opening and submitting both take longer than 3 s
+    point_at(workspace, bot_store, slow_backend.url)
+    trigger, _key = run(workspace, workspace.owner, "credits buy 30")
+    view_id = opened_view_id(workspace, trigger)  # views.open used the trigger at once, with a loading view
+    [opened] = [c for c in workspace.slack.calls_to("views.open") if c.args["trigger_id"] == trigger]
+    assert "Loading" in texts_of(opened.args["view"])
+    modal = Modal(workspace, view_id)
+    assert "Amount in dollars" in texts_of(modal.view)
+
+    started = time.monotonic()
+    first = modal.submit(workspace.owner)
+    assert time.monotonic() - started < 3
+    assert "Working on it" in texts_of(first["view"])
+    assert "✅ Bought *$30.00* of credits" in texts_of(modal.settled(timeout=20))
+    assert [e["amount_microdollars"] for e in purchases(http, workspace)] == [30_000_000]
