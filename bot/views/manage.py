@@ -354,14 +354,14 @@ def invited_modal(invited: Invited) -> dict[str, Any]:
 
 def seat_next_step_modal(*, for_manager: bool, email: str | None) -> dict[str, Any]:
     """Where the seat buttons of the invite form lead (the seat modals are `/kilo seats`' own)."""
-    who = f" for {email}" if email else ""
+    invite = f"`/kilo invite {email}`" if email else "`/kilo invite`"
     if for_manager:
-        text = (
-            f"Add a seat with `/kilo seats add 1`, then invite{who} again with "
-            f"`/kilo invite {email or 'ana@example.com'}`."
-        )
+        text = f"Add a seat with `/kilo seats add 1`, then invite {email or 'them'} again with {invite}."
     else:
-        text = f"Ask for a seat{who} with `/kilo seats request 1`; Owners and Admins approve it in Slack."
+        text = (
+            f"Ask for a seat{' for ' + email if email else ''} with `/kilo seats request 1`; Owners and Admins "
+            "approve it in Slack."
+        )
     return _done("Add a seat", [section(text)])
 
 

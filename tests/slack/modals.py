@@ -88,6 +88,13 @@ class Modal:
         return trigger
 
 
+def post_view_action(ws: Workspace, who: SlackUser, view: dict[str, Any], action_id: str, trigger_id: str) -> None:
+    """A click on a button of a view that is not a modal of ours to drive (the Home tab)."""
+    payload = interactivity.view_action(view, action_id, user_id=who.id, team_id=ws.team_id, trigger_id=trigger_id)
+    response = ws.post(urlencode({"payload": json.dumps(payload)}))
+    assert response.status_code == 200 and response.elapsed.total_seconds() < 3
+
+
 def texts_of(view: dict[str, Any]) -> str:
     """What a person reads in a view: its title, block texts, fields, input labels and button labels."""
     parts = [view.get("title", {}).get("text", "")]
