@@ -101,7 +101,7 @@ def test_what_an_answer_to_a_submission_does(fake: FakeSlack, client: WebClient)
     assert root["id"] not in fake.open_views()
 
 
-FORM_BLOCKS = [
+FORM_BLOCKS: list[dict[str, Any]] = [
     {
         "type": "input",
         "block_id": "email",

@@ -32,7 +32,7 @@ DECLINED = "The card Visa •••• 0002 was declined; no credits were bought
 
 
 def purchases(http: httpx.Client, ws: Workspace) -> list[dict[str, object]]:
-    return backend(http, ws, "/credits", kind="purchase", limit=50)["entries"]
+    return list(backend(http, ws, "/credits", kind="purchase", limit=50)["entries"])
 
 
 @SQLITE_ONLY

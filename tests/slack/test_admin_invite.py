@@ -27,7 +27,7 @@ pytestmark = SQLITE_ONLY
 
 
 def invited(http: httpx.Client, ws: Workspace) -> list[dict[str, Any]]:
-    return backend(http, ws, "/members", status="invited")["members"]
+    return list(backend(http, ws, "/members", status="invited")["members"])
 
 
 def element(modal: Modal, block_id: str) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def member_modal(ws: Workspace, who: Any, person: Person, choice: str) -> Modal:
 
 
 def member(http: httpx.Client, ws: Workspace, person: Person) -> dict[str, Any]:
-    return backend(http, ws, f"/members/{person.id}")
+    return dict(backend(http, ws, f"/members/{person.id}"))
 
 
 def test_members_rows_have_a_menu_and_an_invite_button_for_owners_and_admins_only(workspace: Workspace):
