@@ -72,6 +72,7 @@ class Call:
     args: dict[str, Any]
     token: str | None = None
     answer: dict[str, Any] | None = None  # what the fake answered (views.* calls)
+    at: float = field(default_factory=time.monotonic)  # when the call reached the fake
 
 
 @dataclass
