@@ -67,6 +67,10 @@ def explain(error: Exception) -> Message:
             )
         case kilo_client.ValidationFailed() | kilo_client.Conflict():
             return problem(error.message, "Nothing was changed.")
+        case SlackApiError() if error.response.get("error") in ("expired_trigger_id", "exchanged_trigger_id"):
+            return problem(
+                "Slack took too long to open the form.", "Nothing was changed. Run the command or click again."
+            )
         case SlackApiError() if error.response.get("error") == "ratelimited":
             return problem("Slack is limiting how fast I can answer right now.", RETRY_HINT)
     logger.exception("unexpected error answering a Slack request", exc_info=error)

@@ -3,10 +3,12 @@ view first, inside the trigger's 3 s), and what each modal's submission changes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from bot import commands as cmd
 from bot import kilo_client
@@ -20,6 +22,7 @@ from handlers.listener import Turn, after_ack
 from handlers.submission import Outcome, Submitted, view_submission
 from kilo_api.enums import BillingCycle, Role
 
+logger = logging.getLogger(__name__)
 Build = Callable[[AdminActions], Awaitable[dict[str, Any]]]
 MEMBER_MODAL_TITLES = {"role": "Change role", "limit": "Daily spend limit", "remove": "Remove member"}
 
@@ -40,7 +43,12 @@ async def open_modal(turn: Turn, title: str, build: Build) -> None:
         view = await build(await admin_of(turn))
     except Exception as error:
         view = views.problem_modal(title, explain(error))
-    await turn.slack.views_update(view_id=opened["id"], hash=opened["hash"], view=view)
+    try:
+        await turn.slack.views_update(view_id=opened["id"], hash=opened["hash"], view=view)
+    except SlackApiError as error:
+        if error.response.get("error") not in ("not_found", "hash_conflict"):
+            raise
+        logger.info("the modal was closed or changed before it was filled in")  # nothing to show it to
 
 
 # --- opening: commands, buttons, member menus ------------------------------------------------------

@@ -110,9 +110,9 @@ def texts_of(view: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def run(ws: Workspace, who: SlackUser, text: str) -> tuple[str, str]:
+def run(ws: Workspace, who: SlackUser, text: str, trigger: str | None = None) -> tuple[str, str]:
     """/kilo TEXT as `who`: (trigger_id, response_url key)."""
-    key, trigger = secrets.token_hex(6), ws.slack.trigger()
+    key, trigger = secrets.token_hex(6), trigger or ws.slack.trigger()
     body = urlencode(
         {
             "token": "verification-token-unused",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -9,7 +10,17 @@ import httpx
 from bot.ids import ActionId, BlockId
 from tests.factories import SQLITE_ONLY
 from tests.slack.conftest import Workspace, texts
-from tests.slack.modals import Modal, answer, audit, backend, click_in_message, modal_from_message, open_modal, texts_of
+from tests.slack.modals import (
+    Modal,
+    answer,
+    audit,
+    backend,
+    click_in_message,
+    modal_from_message,
+    open_modal,
+    run,
+    texts_of,
+)
 
 pytestmark = SQLITE_ONLY
 
@@ -178,3 +189,11 @@ def test_audit_shows_who_changed_what_before_and_after_in_the_readers_zone(works
     assert "Audit log: the last 3 changes" in lines and "times in America/New_York" in lines
     refused, _key = answer(workspace, workspace.member, "audit")
     assert "Only Owners and Admins can read the audit log." in texts(refused)
+
+
+def test_a_trigger_slack_no_longer_accepts_is_explained(workspace: Workspace):
+    trigger = workspace.slack.trigger()
+    workspace.slack.state.triggers[trigger].issued_at = time.monotonic() - 4  # the request sat somewhere for 4 s
+    _trigger, key = run(workspace, workspace.owner, "policies", trigger=trigger)
+    told = texts(workspace.slack.wait_for_response(key))
+    assert "Slack took too long to open the form." in told and "Nothing was changed." in told
