@@ -12,6 +12,7 @@ from bot.views import organization as org_views
 from bot.views import usage as usage_views
 from bot.views.blocks import Message
 from bot.views.help import help_message
+from kilo_api.enums import Role
 
 
 @dataclass(frozen=True)
@@ -46,18 +47,33 @@ async def answer(command: cmd.Command, dashboard: Dashboard, now: datetime) -> A
         case cmd.UsageMe(period=period):
             return Answer(usage_views.my_usage(await dashboard.my_usage(period), period.label))
         case cmd.Org():
-            return Answer(org_views.organization(await dashboard.organization(), caller.zone))
+            org = await dashboard.organization()
+            return Answer(org_views.organization(org, caller.zone, can_manage=caller.is_manager))
         case cmd.Members(role=role, query=query, offset=offset):
             page = await dashboard.members(role, query, offset)
+            managed = await dashboard.client.organization_id() if caller.is_manager else None
             return Answer(
-                org_views.members_page(page, now=now, show_activity=caller.is_manager, role=role, query=query)
+                org_views.members_page(
+                    page, now=now, show_activity=caller.is_manager, role=role, query=query, managed_organization=managed
+                )
             )
         case cmd.Billing():
-            return Answer(billing_views.billing(await dashboard.billing(), caller.zone))
+            overview = await dashboard.billing()
+            organization_id = await dashboard.client.organization_id()
+            return Answer(billing_views.billing(overview, caller.zone, organization_id=organization_id))
         case cmd.Subscription(seats_first=seats_first):
+            sub = await dashboard.subscription()
             return Answer(
-                billing_views.subscription(await dashboard.subscription(), caller.zone, seats_first=seats_first)
+                billing_views.subscription(
+                    sub,
+                    caller.zone,
+                    seats_first=seats_first,
+                    organization_id=await dashboard.client.organization_id(),
+                    is_owner=caller.member.role is Role.OWNER,
+                )
             )
         case cmd.Connect():
             raise AssertionError("/kilo connect opens a modal; handlers/commands.py handles it")
+        case _ if isinstance(command, cmd.Change):
+            raise AssertionError("changes open a modal; handlers/manage.py handles them")
     raise AssertionError(f"unhandled command {command!r}")

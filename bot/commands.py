@@ -5,8 +5,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from bot.inputs import InputRefused, dollars_to_microdollars, email_address
 from bot.periods import BILLING_PERIOD, PeriodChoice, PeriodError, is_period_word, parse_period
 from kilo_api.enums import Role
+from kilo_api.limits import MAX_CREDIT_PURCHASE_MICRODOLLARS, MIN_CREDIT_PURCHASE_MICRODOLLARS
 
 
 class CommandError(ValueError):
@@ -73,11 +75,73 @@ class Connect:
     pass
 
 
+@dataclass(frozen=True)
+class Invite:
+    email: str | None = None
+    role: Role = Role.MEMBER
+
+
+@dataclass(frozen=True)
+class Policies:
+    pass
+
+
+@dataclass(frozen=True)
+class ChangeBillingCycle:
+    pass
+
+
+@dataclass(frozen=True)
+class CancelSubscription:
+    pass
+
+
+@dataclass(frozen=True)
+class ResumeSubscription:
+    pass
+
+
+@dataclass(frozen=True)
+class BuyCredits:
+    amount_microdollars: int | None = None
+
+
+@dataclass(frozen=True)
+class Audit:
+    limit: int = 20
+
+
+# Commands that change something open a modal (or, for resume, act at once); handlers/manage.py runs them.
+Change = Invite | Policies | ChangeBillingCycle | CancelSubscription | ResumeSubscription | BuyCredits | Audit
+
 Command = (
-    Connect | Help | Usage | UsageModels | UsageUsers | UsageMe | UsageTrend | Org | Members | Billing | Subscription
+    Connect
+    | Help
+    | Usage
+    | UsageModels
+    | UsageUsers
+    | UsageMe
+    | UsageTrend
+    | Org
+    | Members
+    | Billing
+    | Subscription
+    | Change
 )
 
-SUBCOMMANDS = ("help", "usage", "org", "members", "billing", "subscription", "seats", "connect")
+SUBCOMMANDS = (
+    "help",
+    "usage",
+    "org",
+    "members",
+    "billing",
+    "subscription",
+    "seats",
+    "connect",
+    "invite",
+    "policies",
+    "audit",
+)
 USAGE_VIEWS = ("models", "users", "me", "trend")
 ROLE_WORDS = {
     "owner": Role.OWNER,
@@ -88,6 +152,7 @@ ROLE_WORDS = {
     "members": Role.MEMBER,
 }
 MAX_QUERY_LENGTH = 100
+MAX_AUDIT_ENTRIES = 100
 
 
 def parse(text: str) -> Command:
@@ -105,14 +170,25 @@ def parse(text: str) -> Command:
     if head == "members":
         return _members(rest)
     if head in ("billing", "invoices", "credits"):
+        if rest and rest[0].lower() == "buy":
+            return _buy_credits(head, rest[1:])
         _no_arguments(head, rest)
         return Billing()
     if head == "connect":
         _no_arguments(head, rest)
         return Connect()
+    if head in ("subscription", "plan") and rest:
+        return _subscription_change(head, rest)
     if head in ("subscription", "plan", "seats"):
         _no_arguments(head, rest)
         return Subscription(seats_first=head == "seats")
+    if head == "invite":
+        return _invite(rest)
+    if head in ("policies", "policy"):
+        _no_arguments(head, rest)
+        return Policies()
+    if head == "audit":
+        return _audit(rest)
     suggestion = difflib.get_close_matches(head, SUBCOMMANDS, n=1)
     hint = f" Did you mean `/kilo {suggestion[0]}`?" if suggestion else ""
     raise CommandError(f"I don't know `/kilo {words[0]}`.{hint} Type `/kilo help` to see what I can do.")
@@ -167,3 +243,55 @@ def _members(words: list[str]) -> Members:
     if len(query) > MAX_QUERY_LENGTH:
         raise CommandError(f"That filter is too long; keep it under {MAX_QUERY_LENGTH} characters.")
     return Members(query=query)
+
+
+def _subscription_change(head: str, words: list[str]) -> Command:
+    action: dict[str, Command] = {
+        "cycle": ChangeBillingCycle(),
+        "cancel": CancelSubscription(),
+        "resume": ResumeSubscription(),
+    }
+    if len(words) != 1 or words[0].lower() not in action:
+        raise CommandError(
+            f"`/kilo {head} {' '.join(words)}` is not something I can do. Try `/kilo subscription cycle`, "
+            "`/kilo subscription cancel` or `/kilo subscription resume`."
+        )
+    return action[words[0].lower()]
+
+
+def _invite(words: list[str]) -> Invite:
+    email: str | None = None
+    roles = [ROLE_WORDS[word.lower()] for word in words if word.lower() in ROLE_WORDS]
+    if len(words) > 2 or len(roles) > 1 or (len(words) == 2 and not roles):
+        raise CommandError("Invite one person at a time: `/kilo invite ana@example.com admin`.")
+    for word in words:
+        if word.lower() in ROLE_WORDS:
+            continue
+        try:
+            email = email_address(word)
+        except InputRefused as exc:
+            raise CommandError(f"{exc} Try `/kilo invite ana@example.com admin`.") from exc
+    return Invite(email=email, role=roles[0] if roles else Role.MEMBER)
+
+
+def _buy_credits(head: str, words: list[str]) -> BuyCredits:
+    if not words:
+        return BuyCredits()
+    try:
+        amount = dollars_to_microdollars(
+            "".join(words),
+            minimum=MIN_CREDIT_PURCHASE_MICRODOLLARS,
+            maximum=MAX_CREDIT_PURCHASE_MICRODOLLARS,
+            what="a credit purchase",
+        )
+    except InputRefused as exc:
+        raise CommandError(f"{exc} Try `/kilo {head} buy 50`.") from exc
+    return BuyCredits(amount_microdollars=amount)
+
+
+def _audit(words: list[str]) -> Audit:
+    if not words:
+        return Audit()
+    if len(words) == 1 and words[0].isascii() and words[0].isdigit() and 1 <= int(words[0]) <= MAX_AUDIT_ENTRIES:
+        return Audit(limit=int(words[0]))
+    raise CommandError(f"`/kilo audit` takes how many entries to show, 1 to {MAX_AUDIT_ENTRIES}: `/kilo audit 50`.")

@@ -7,6 +7,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot import kilo_client
+from bot.admin_actions import ActionRefused, NameMismatch, SeatsFull
 from bot.commands import CommandError
 from bot.dashboard import AccessDenied
 from bot.identity import NoEmail, NotAMember, NotConnected
@@ -24,6 +25,12 @@ def explain(error: Exception) -> Message:
         case CommandError():
             return problem(str(error), "Type `/kilo help` for everything I can do.")
         case StaleInteraction():
+            return problem(str(error), "Nothing was changed.")
+        case ActionRefused(sentence=sentence, hint=hint):
+            return problem(sentence, hint)
+        case SeatsFull(message=message):
+            return problem(message, "Nothing was changed. An Owner or Admin can add a seat with `/kilo seats`.")
+        case NameMismatch():
             return problem(str(error), "Nothing was changed.")
         case AccessDenied(sentence=sentence, helpers=helpers):
             return problem(
@@ -53,8 +60,17 @@ def explain(error: Exception) -> Message:
             return problem(f"Kilo refused that: {error.message}", "Ask an Owner of your organization for help.")
         case kilo_client.NotFound():
             return problem(f"Kilo couldn't find that: {error.message}")
+        case kilo_client.PaymentDeclined():
+            return problem(
+                f"Your card was declined. {error.message}",
+                "Nothing was charged. Update the card in the Kilo dashboard, then try again.",
+            )
         case kilo_client.ValidationFailed() | kilo_client.Conflict():
             return problem(error.message, "Nothing was changed.")
+        case SlackApiError() if error.response.get("error") in ("expired_trigger_id", "exchanged_trigger_id"):
+            return problem(
+                "Slack took too long to open the form.", "Nothing was changed. Run the command or click again."
+            )
         case SlackApiError() if error.response.get("error") == "ratelimited":
             return problem("Slack is limiting how fast I can answer right now.", RETRY_HINT)
     logger.exception("unexpected error answering a Slack request", exc_info=error)

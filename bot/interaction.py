@@ -57,8 +57,45 @@ class ConnectForm(_State):
     organization_id: str | None = Field(default=None, alias="o", pattern=KILO_ID)
 
 
-InteractionState = Annotated[MembersPage | ConnectForm, Field(discriminator="kind")]
-_STATES: TypeAdapter[MembersPage | ConnectForm] = TypeAdapter(InteractionState)
+class AdminForm(_State):
+    """An admin modal (invite, role, limit, removal, policies, cycle, cancel, credits): where it was opened
+    and, for the member modals, whom it is about. Everything shown is re-read on submit."""
+
+    noun: ClassVar[str] = "form"
+    rerun: ClassVar[str] = "/kilo help"
+    kind: Literal["admin_form"] = Field(default="admin_form", alias="k")
+    version: Literal[1] = Field(default=1, alias="v")
+    team_id: str = Field(alias="t", pattern=SLACK_ID)
+    organization_id: str = Field(alias="o", pattern=KILO_ID)
+    member_id: str | None = Field(default=None, alias="m", pattern=KILO_ID)
+
+
+MemberChange = Literal["role", "limit", "remove"]
+
+
+class MemberMenu(_State):
+    """One choice of a member row's menu in /kilo members (an overflow option value: 150 characters at most)."""
+
+    rerun: ClassVar[str] = "/kilo members"
+    kind: Literal["member_menu"] = Field(default="member_menu", alias="k")
+    version: Literal[1] = Field(default=1, alias="v")
+    organization_id: str = Field(alias="o", pattern=KILO_ID)
+    member_id: str = Field(alias="m", pattern=KILO_ID)
+    change: MemberChange = Field(alias="a")
+
+
+class OrganizationButton(_State):
+    """A button that opens an admin modal or acts on the organization it was shown for."""
+
+    rerun: ClassVar[str] = "/kilo help"
+    kind: Literal["organization_button"] = Field(default="organization_button", alias="k")
+    version: Literal[1] = Field(default=1, alias="v")
+    organization_id: str = Field(alias="o", pattern=KILO_ID)
+
+
+AnyState = MembersPage | ConnectForm | AdminForm | MemberMenu | OrganizationButton
+InteractionState = Annotated[AnyState, Field(discriminator="kind")]
+_STATES: TypeAdapter[AnyState] = TypeAdapter(InteractionState)
 State = TypeVar("State", bound=_State)
 
 

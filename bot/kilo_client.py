@@ -58,9 +58,14 @@ class Conflict(KiloError):
     """409: the request clashes with the current state (seat limit, already a member, ...)."""
 
 
+class PaymentDeclined(KiloError):
+    """402: the card on file refused the charge; nothing was bought."""
+
+
 _ERRORS_BY_STATUS: dict[int, type[KiloError]] = {
     400: ValidationFailed,
     401: Forbidden,
+    402: PaymentDeclined,
     403: Forbidden,
     404: NotFound,
     409: Conflict,
@@ -245,6 +250,27 @@ class KiloClient:
         page = await self.members(email=email, status=MemberStatus.ACTIVE, limit=1)
         return page.members[0] if page.members else None
 
+    async def member(self, member_id: str) -> schemas.MemberOut:
+        return await self._get(schemas.MemberOut, f"/members/{member_id}")
+
+    async def change_member(
+        self,
+        actor: str,
+        member_id: str,
+        *,
+        role: Role | None = None,
+        daily_limit_microdollars: int | None = None,
+        clear_daily_limit: bool = False,
+    ) -> schemas.MemberOut:
+        body: dict[str, Any] = {"role": role, "daily_limit_microdollars": daily_limit_microdollars}
+        body = {k: v for k, v in body.items() if v is not None}
+        if clear_daily_limit:
+            body["clear_daily_limit"] = True
+        return await self._send(schemas.MemberOut, "PATCH", f"/members/{member_id}", actor=actor, json=body)
+
+    async def audit_log(self, actor: str, *, limit: int = 20) -> list[schemas.AuditEntryOut]:
+        return await self._list(schemas.AuditEntryOut, "/audit-log", actor=actor, params={"limit": limit})
+
     async def invite_member(self, actor: str, email: str, role: Role, name: str | None = None) -> schemas.MemberOut:
         return await self._send(
             schemas.MemberOut, "POST", "/members", actor=actor, json={"email": email, "role": role, "name": name}
@@ -322,6 +348,16 @@ class KiloClient:
     async def change_billing_cycle(self, actor: str, cycle: BillingCycle) -> schemas.SubscriptionOut:
         return await self._send(
             schemas.SubscriptionOut, "PATCH", "/subscription", actor=actor, json={"billing_cycle": cycle}
+        )
+
+    async def preview_billing_cycle(self, actor: str, cycle: BillingCycle) -> schemas.BillingCycleQuoteOut:
+        return await self._send(
+            schemas.BillingCycleQuoteOut,
+            "POST",
+            "/subscription/billing-cycle/preview",
+            actor=actor,
+            json={"billing_cycle": cycle},
+            retry_unsafe=True,  # a preview changes nothing
         )
 
     async def cancel_subscription(self, actor: str) -> schemas.SubscriptionOut:

@@ -32,6 +32,10 @@ def register(app: AsyncApp, services: BotServices, *, multi_workspace: bool) -> 
 
     @app.middleware
     async def once_per_request(body: dict[str, Any], next: Next) -> BoltResponse:
+        # A modal submission must be answered again with the same response_action (an empty ack would
+        # close the modal on its result): its listeners claim the view once and replay their answer.
+        if body.get("type") == "view_submission":
+            return await next()
         if not await services.replays.first_time(body):
             return BoltResponse(status=200, body="")  # a retry or replay: acked, not handled again
         return await next()

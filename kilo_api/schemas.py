@@ -83,6 +83,10 @@ class SubscriptionPatchIn(Strict):
     billing_cycle: BillingCycle | None = None
 
 
+class BillingCyclePreviewIn(Strict):
+    billing_cycle: BillingCycle
+
+
 class CreditPurchaseIn(Strict):
     amount_microdollars: Annotated[StrictInt, Field(ge=1, le=10**12)]
     idempotency_key: IdempotencyKey | None = None
@@ -338,6 +342,20 @@ class CreditAtEndOut(Out):
     amount_microdollars: int
     settlement: CreditSettlement
     settled_at: datetime | None
+
+
+class BillingCycleQuoteOut(Out):
+    """What a change of billing frequency means: it starts at the next renewal (`effective_at`)."""
+
+    current_cycle: BillingCycle
+    next_cycle: BillingCycle = Field(description="the cycle the next renewal uses today (a switch may be pending)")
+    new_cycle: BillingCycle
+    effective_at: datetime
+    seat_count: int
+    price_per_seat_microdollars: int = Field(description="per seat per new cycle")
+    renews: bool
+    next_charge_at: datetime | None
+    next_charge_microdollars: int
 
 
 class SubscriptionOut(Out):

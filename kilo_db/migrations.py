@@ -18,7 +18,8 @@ def alembic_config(url: str, directory: Path) -> Config:
     return config
 
 
-def upgrade(url: str, directory: Path, revision: str = "head") -> None:
+def upgrade(url: str, directory: Path, revision: str = "heads") -> None:
+    # "heads": branches started in parallel from one revision all apply, without a merge revision
     command.upgrade(alembic_config(url, directory), revision)
 
 

@@ -2,7 +2,9 @@
 
 It checks tokens and required arguments, parses every blocks payload with slack_sdk.models and refuses
 what Slack would refuse (invalid_blocks), serves response_url and file upload URLs, records every call,
-and can answer 429 ratelimited with Retry-After.
+and can answer 429 ratelimited with Retry-After. Modals live as Slack keeps them: a trigger_id opens or
+pushes one view, once, within 3 s; each view has an id and a hash that every update changes, and an
+update with a stale hash is refused (hash_conflict).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import itertools
 import json
 import threading
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +31,9 @@ from starlette.routing import Route
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_MESSAGE_TEXT = 40_000
+TRIGGER_SECONDS = 3.0  # a trigger_id can be exchanged for a view this long after the interaction
+MAX_VIEW_STACK = 3  # views.push: "push_limit_reached" past three views in a stack
+VIEW_KEYS = ("type", "title", "blocks", "close", "submit", "private_metadata", "callback_id", "external_id")
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "auth.test": (),
@@ -36,7 +42,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "chat.update": ("channel", "ts"),
     "views.open": ("trigger_id", "view"),
     "views.push": ("trigger_id", "view"),
-    "views.update": ("view",),
+    "views.update": ("view",),  # and view_id or external_id
     "views.publish": ("user_id", "view"),
     "users.info": ("user",),
     "conversations.info": ("channel",),
@@ -65,6 +71,15 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None = None
+    answer: dict[str, Any] | None = None  # what the fake answered (views.* calls)
+    at: float = field(default_factory=time.monotonic)  # when the call reached the fake
+
+
+@dataclass
+class Trigger:
+    issued_at: float  # time.monotonic()
+    view_id: str | None  # the view an interaction inside a modal came from (for views.push)
+    exchanged: bool = False
 
 
 @dataclass
@@ -83,6 +98,9 @@ class FakeSlackState:
     uploads: dict[str, bytes] = field(default_factory=dict)
     rate_limits: dict[str, list[int]] = field(default_factory=dict)
     failing_responses: dict[str, list[int]] = field(default_factory=dict)  # response_url key → [times, status]
+    triggers: dict[str, Trigger] = field(default_factory=dict)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # open modals by id, as Slack shows them
+    stacks: dict[str, list[str]] = field(default_factory=dict)  # root view id → the views stacked on it
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     lock: threading.Condition = field(default_factory=threading.Condition)
 
@@ -133,6 +151,98 @@ class FakeSlack:
         code = f"code-{next(self.state.counter)}"
         self.state.codes[code] = (team_id, installer)
         return code
+
+    def trigger(self, from_view: str | None = None) -> str:
+        """A trigger_id, as Slack puts in an interaction's payload (from inside the modal `from_view`)."""
+        serial = next(self.state.counter)
+        trigger_id = f"{serial}.{int(time.time())}.{uuid.uuid4().hex[:16]}"
+        with self.state.lock:
+            self.state.triggers[trigger_id] = Trigger(time.monotonic(), from_view)
+        return trigger_id
+
+    def view(self, view_id: str) -> dict[str, Any]:
+        """The modal as the person sees it now (what Slack sends back in its payloads)."""
+        with self.state.lock:
+            shown: dict[str, Any] = json.loads(json.dumps(self.state.views[view_id]))
+        return shown
+
+    def open_views(self) -> list[str]:
+        with self.state.lock:
+            return list(self.state.views)
+
+    def answer_submission(self, view_id: str, answer: dict[str, Any]) -> str | None:
+        """What Slack does with the answer to a view_submission: `update` replaces the view, `push` stacks
+        one on it, `clear` closes the stack, `errors` leaves it open, an empty answer closes this view; a view
+        Slack would refuse is refused here too (ValueError). Returns the view id shown afterwards, if any."""
+        action = answer.get("response_action")
+        with self.state.lock:
+            current = self.state.views[view_id]
+            if action == "errors":
+                return view_id
+            if action == "clear":
+                self._close_stack(current["root_view_id"])
+                return None
+            if action is None:
+                stack = self.state.stacks[current["root_view_id"]]
+                stack.remove(view_id)
+                del self.state.views[view_id]
+                if not stack:
+                    del self.state.stacks[current["root_view_id"]]
+                return stack[-1] if stack else None
+            view = _json(answer.get("view"))
+            problem = call_problem("views.update", {"view": view})
+            if problem:
+                raise ValueError(f"Slack would refuse this view: {problem}")
+            if action == "update":
+                self.state.views[view_id] = self._shown(view, view_id, current["root_view_id"], current)
+                return view_id
+            if action == "push":
+                return self._push(view, current)
+        raise ValueError(f"unknown response_action {action!r}")
+
+    def close_view(self, view_id: str) -> None:
+        """The person closes the modal (and every view stacked with it)."""
+        with self.state.lock:
+            self._close_stack(self.state.views[view_id]["root_view_id"])
+
+    def _close_stack(self, root_id: str) -> None:
+        for stacked in self.state.stacks.pop(root_id, []):
+            self.state.views.pop(stacked, None)
+
+    def _shown(
+        self, view: dict[str, Any], view_id: str, root_id: str, previous: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """A view as Slack stores and returns it: our fields plus id, hash, state and the stack it is in."""
+        team_id = previous["team_id"] if previous else "T0000TEST"
+        shown = {key: view[key] for key in VIEW_KEYS if key in view}
+        shown.setdefault("private_metadata", "")
+        shown.setdefault("callback_id", "")
+        shown.setdefault("external_id", "")
+        return {
+            "id": view_id,
+            "team_id": team_id,
+            **shown,
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+            "clear_on_close": bool(view.get("clear_on_close", False)),
+            "notify_on_close": bool(view.get("notify_on_close", False)),
+            "root_view_id": root_id,
+            "previous_view_id": previous.get("previous_view_id") if previous else None,
+            "app_id": "A0KILO",
+            "app_installed_team_id": team_id,
+            "bot_id": "B0KILOBOT",
+        }
+
+    def _push(self, view: dict[str, Any], below: dict[str, Any]) -> str:
+        stack = self.state.stacks[below["root_view_id"]]
+        if len(stack) >= MAX_VIEW_STACK:
+            raise ValueError("push_limit_reached")
+        view_id = f"V{next(self.state.counter):08d}"
+        shown = self._shown(view, view_id, below["root_view_id"], below)
+        shown["previous_view_id"] = below["id"]
+        self.state.views[view_id] = shown
+        stack.append(view_id)
+        return view_id
 
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         self.state.rate_limits[method] = [times, retry_after]
@@ -208,12 +318,71 @@ class FakeSlack:
         problem = call_problem(method, args)
         if problem:
             return _fail(*problem)
+        if method in ("views.open", "views.push", "views.update"):
+            with self.state.lock:
+                answer = self._modal(method, args, token)
+            self._record(method, args, token, answer)
+            return JSONResponse(answer)
         self._record(method, args, token)
         return JSONResponse(self._answer(method, args, token))
 
-    def _record(self, method: str, args: dict[str, Any], token: str | None = None) -> None:
+    def _modal(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """views.open, views.push and views.update as Slack documents them (called with the lock held)."""
+        view = _json(args["view"])
+        team_id = self.state.tokens.get(token or "", "T0000TEST")
+        if method == "views.update":
+            view_id = args.get("view_id") or next(
+                (
+                    v["id"]
+                    for v in self.state.views.values()
+                    if args.get("external_id") and v["external_id"] == args.get("external_id")
+                ),
+                None,
+            )
+            if not (args.get("view_id") or args.get("external_id")):
+                return {
+                    "ok": False,
+                    "error": "invalid_arguments",
+                    "response_metadata": {"messages": ["[ERROR] either view_id or external_id is required"]},
+                }
+            current = self.state.views.get(view_id or "")
+            if current is None:
+                return {"ok": False, "error": "not_found"}
+            if args.get("hash") and args["hash"] != current["hash"]:
+                return {"ok": False, "error": "hash_conflict"}
+            shown = self._shown(view, current["id"], current["root_view_id"], current)
+            shown["previous_view_id"] = current["previous_view_id"]
+            self.state.views[current["id"]] = shown
+            return {"ok": True, "view": shown}
+        trigger = self.state.triggers.get(str(args["trigger_id"]))
+        if trigger is None:
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if trigger.exchanged:
+            return {"ok": False, "error": "exchanged_trigger_id"}
+        if time.monotonic() - trigger.issued_at > TRIGGER_SECONDS:
+            return {"ok": False, "error": "expired_trigger_id"}
+        if method == "views.push":
+            below = self.state.views.get(trigger.view_id or "")
+            if below is None:  # a push needs an open modal to stack on
+                return {"ok": False, "error": "invalid_trigger_id"}
+            if len(self.state.stacks[below["root_view_id"]]) >= MAX_VIEW_STACK:
+                return {"ok": False, "error": "push_limit_reached"}
+            trigger.exchanged = True
+            pushed = self._push(view, below)
+            return {"ok": True, "view": self.state.views[pushed]}
+        trigger.exchanged = True
+        view_id = f"V{next(self.state.counter):08d}"
+        shown = self._shown(view, view_id, view_id, None)
+        shown["team_id"] = shown["app_installed_team_id"] = team_id
+        self.state.views[view_id] = shown
+        self.state.stacks[view_id] = [view_id]
+        return {"ok": True, "view": shown}
+
+    def _record(
+        self, method: str, args: dict[str, Any], token: str | None = None, answer: dict[str, Any] | None = None
+    ) -> None:
         with self.state.lock:
-            self.state.calls.append(Call(method, args, token))
+            self.state.calls.append(Call(method, args, token, answer))
             self.state.lock.notify_all()
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
@@ -283,7 +452,7 @@ class FakeSlack:
                 }
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
-            case "views.open" | "views.push" | "views.update" | "views.publish":
+            case "views.publish":
                 view = _json(args["view"])
                 return {"ok": True, "view": {**view, "id": f"V{serial:08d}"}}
             case "files.getUploadURLExternal":

@@ -34,6 +34,7 @@ from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
 from local_slack import FakeSlack, SlackUser
+from scripts.demo_modals import AdminDemo, admin_modals
 
 SECRET = "demo-signing-secret"
 TOKEN = "xoxb-demo"
@@ -60,6 +61,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("stranger", "usage"),
     ("owner", "usgae"),
     ("owner", "usage 2026-02-30..2026-03-01"),
+    ("owner", "audit 10"),
 ]
 
 
@@ -140,12 +142,15 @@ def collect(seed_events: int) -> list[Shot]:
                     _post(bot.url, json.dumps(event), "application/json")
                     view = fake.wait_for_call("views.publish", count=published + 1)[-1].args["view"]
                     shots.append(Shot("App Home", who, view, kind="home"))
+                for modal in admin_modals(AdminDemo(bot.url, fake, people, TEAM, _post)):
+                    shots.append(Shot(modal.title, modal.who, modal.view, kind="modal"))
         store.engine.dispose()
         engine.dispose()
     return shots
 
 
-def _post(base: str, body: str, content_type: str) -> None:
+def _post(base: str, body: str, content_type: str) -> Any:
+    """Sign and send; Slack's answer to a modal submission (JSON) when there is one."""
     stamp = str(int(time.time()))
     signature = str(SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body))
     response = httpx.post(
@@ -155,6 +160,7 @@ def _post(base: str, body: str, content_type: str) -> None:
         headers={"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature},
     )
     response.raise_for_status()
+    return response.json() if response.content else {}
 
 
 # --- a small Block Kit renderer ------------------------------------------------------------------
@@ -189,8 +195,35 @@ def render_button(element: dict[str, Any]) -> str:
     return f'<span class="button{style}" title="{html.escape(element.get("action_id", ""))}">{label}</span>'
 
 
+def render_input(block: dict[str, Any]) -> str:
+    """An input block as a form field: what the person fills in, pre-filled as the modal opens."""
+    element = block["element"]
+    kind = element["type"]
+    label = f'<div class="label">{html.escape(block["label"]["text"])}</div>'
+    hint = f'<div class="context">{html.escape(block["hint"]["text"])}</div>' if block.get("hint") else ""
+    if kind in ("static_select", "radio_buttons", "checkboxes"):
+        chosen = element.get("initial_options") or (
+            [element["initial_option"]] if element.get("initial_option") else []
+        )
+        picked = {o["value"] for o in chosen}
+        mark = {"static_select": ("▸", "▹"), "radio_buttons": ("◉", "○"), "checkboxes": ("☑", "☐")}[kind]
+        field = "".join(
+            f'<div class="option">{mark[0] if o["value"] in picked else mark[1]} {html.escape(o["text"]["text"])}'
+            + (f' <span class="context">{html.escape(o["description"]["text"])}</span>' if o.get("description") else "")
+            + "</div>"
+            for o in element.get("options", [])
+        )
+    else:
+        value = html.escape(str(element.get("initial_value") or ""))
+        placeholder = html.escape((element.get("placeholder") or {}).get("text", ""))
+        field = f'<input value="{value}" placeholder="{placeholder}" readonly>'
+    return f'<div class="input">{label}{field}{hint}</div>'
+
+
 def render_block(block: dict[str, Any]) -> str:
     kind = block["type"]
+    if kind == "input":
+        return render_input(block)
     if kind == "header":
         return f"<h3>{text_of(block['text'])}</h3>"
     if kind == "divider":
@@ -210,6 +243,9 @@ def render_block(block: dict[str, Any]) -> str:
         accessory = block.get("accessory")
         if accessory and accessory.get("type") == "button":
             parts.append(f'<div class="accessory">{render_button(accessory)}</div>')
+        if accessory and accessory.get("type") == "overflow":
+            menu = " · ".join(html.escape(o["text"]["text"]) for o in accessory["options"])
+            parts.append(f'<div class="accessory"><span class="button" title="{menu}">⋯</span></div>')
         return '<div class="section">' + "".join(parts) + "</div>"
     return f"<pre>{html.escape(json.dumps(block))}</pre>"
 
@@ -218,14 +254,26 @@ def render(shots: list[Shot]) -> str:
     cards = []
     for shot in shots:
         visibility = {"in_channel": "posted in the channel", "ephemeral": "only visible to you"}.get(
-            shot.payload.get("response_type", ""), "Home tab"
+            shot.payload.get("response_type", ""), "a modal" if shot.kind == "modal" else "Home tab"
         )
         blocks = "".join(render_block(b) for b in shot.payload.get("blocks", []))
+        if shot.kind == "modal":
+            blocks = render_modal(shot.payload, blocks)
         cards.append(
             f'<section class="card"><div class="meta"><code>{html.escape(shot.title)}</code> as '
             f'<b>{shot.who}</b> · {visibility}</div><div class="message">{blocks}</div></section>'
         )
     return PAGE.replace("{cards}", "\n".join(cards)).replace("{count}", str(len(shots)))
+
+
+def render_modal(view: dict[str, Any], blocks: str) -> str:
+    buttons = [f'<span class="button">{html.escape(view["close"]["text"])}</span>'] if view.get("close") else []
+    if view.get("submit"):
+        buttons.append(f'<span class="button primary">{html.escape(view["submit"]["text"])}</span>')
+    return (
+        f'<div class="modal"><h3>{html.escape(view["title"]["text"])}</h3>{blocks}'
+        f'<div class="actions modal-buttons">{"".join(buttons)}</div></div>'
+    )
 
 
 PAGE = """<!doctype html>
@@ -244,10 +292,14 @@ code{background:#f0f0f0;border-radius:3px;padding:0 3px;font-size:12px;color:#c0
 .button{display:inline-block;border:1px solid #bbb;border-radius:4px;padding:4px 12px;margin:4px 6px 0 0;font-size:13px;
 font-weight:600;color:#1d1c1d;text-decoration:none}.button.primary{background:#007a5a;border-color:#007a5a;color:#fff}
 .mention{background:#e8f5fa;color:#1264a3;border-radius:3px;padding:0 2px}
+.modal{border:1px solid #ddd;border-radius:8px;padding:4px 14px;max-width:520px}.modal-buttons{text-align:right}
+.input{margin:10px 0}.label{font-weight:700;font-size:14px;margin-bottom:4px}.option{font-size:14px;margin:2px 0}
+input{width:95%;padding:6px;border:1px solid #bbb;border-radius:4px;font-size:14px}
 </style></head><body>
-<h1>kilo-bot — {count} answers, as Slack would show them</h1>
+<h1>kilo-bot — {count} answers and modals, as Slack would show them</h1>
 <p class="intro">Rendered from the Block Kit the bot sent to a local stand-in for Slack, for the demo organization
-(embedded backend, signed requests). Buttons with ↗ open links; the others are interactive in Slack.</p>
+(embedded backend, signed requests). Buttons with ↗ open links; the others are interactive in Slack; ⋯ is a
+row's menu. Modals are shown as they open, pre-filled.</p>
 {cards}
 </body></html>
 """
@@ -259,7 +311,7 @@ def main() -> None:
     shots = collect(seed_events=60_000)
     (out / "index.html").write_text(render(shots), encoding="utf-8")
     (out / "messages.json").write_text(json.dumps([s.__dict__ for s in shots], indent=1), encoding="utf-8")
-    print(f"wrote {out / 'index.html'} ({len(shots)} answers)")
+    print(f"wrote {out / 'index.html'} ({len(shots)} answers and modals)")
 
 
 if __name__ == "__main__":

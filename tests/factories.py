@@ -67,6 +67,7 @@ class OrganizationFactory:
         cycle: BillingCycle = BillingCycle.MONTHLY,
         start: datetime | None = None,
         card: bool = True,
+        card_last4: str = "4242",
         name: str = "Test Org",
         owner_email: str | None = None,
     ) -> TestOrg:
@@ -84,7 +85,12 @@ class OrganizationFactory:
             if card:
                 session.add(
                     PaymentMethod(
-                        organization_id=org.id, brand="visa", last4="4242", exp_month=12, exp_year=2030, created_at=now
+                        organization_id=org.id,
+                        brand="visa",
+                        last4=card_last4,
+                        exp_month=12,
+                        exp_year=2030,
+                        created_at=now,
                     )
                 )
             people = [Person(owner.id, owner.email, owner.name, Role.OWNER)]

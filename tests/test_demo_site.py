@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from scripts.demo_modals import MEMBER_MENU_CHOICES, MODAL_COMMANDS
 from scripts.demo_site import COMMANDS, collect, mrkdwn, render
 
 
 def test_demo_page_renders_every_answer_from_the_real_bot():
     shots = collect(seed_events=3_000)
-    assert len(shots) == len(COMMANDS) + 2
+    assert len(shots) == len(COMMANDS) + 2 + len(MODAL_COMMANDS) + len(MEMBER_MENU_CHOICES) + 2
     page = render(shots)
     by_title = {(s.title, s.who): s for s in shots}
     assert by_title[("/kilo usage", "owner")].payload["blocks"][0]["text"]["text"].startswith("AI spend: $")
@@ -16,6 +17,13 @@ def test_demo_page_renders_every_answer_from_the_real_bot():
     assert "You're not a member of" in str(by_title[("/kilo usage", "stranger")].payload)
     assert page.count('<section class="card">') == len(shots)
     assert "Download PDF ↗" in page and "Buy credits ↗" in page and "<h3>Acme Robotics · Kilo for Teams</h3>" in page
+    modals = {s.title: s for s in shots if s.kind == "modal"}
+    assert modals["/kilo invite ana@example.com admin"].payload["callback_id"] == "kilo_invite"
+    assert "To cancel, type the organization's name: *Acme Robotics*" in str(
+        modals["/kilo subscription cancel → Continue"].payload
+    )
+    assert "✅ Bought *$50.00* of credits" in str(modals["/kilo credits buy 50 → Buy credits"].payload)
+    assert '<input value="ana@example.com"' in page and "◉ Billed yearly" in page and "⋯" in page
 
 
 def test_mrkdwn_is_escaped_and_formatted():

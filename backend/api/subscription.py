@@ -57,6 +57,13 @@ def change_subscription(ctx: Ctx, body: schemas.SubscriptionPatchIn) -> schemas.
         return _subscription_out(session, ctx, subscription)
 
 
+@router.post("/subscription/billing-cycle/preview", response_model=schemas.BillingCycleQuoteOut)
+def preview_billing_cycle(ctx: Ctx, body: schemas.BillingCyclePreviewIn) -> schemas.BillingCycleQuoteOut:
+    with ctx.transaction() as session:
+        access.require_manager(ctx.actor(session))
+        return subscriptions.quote_billing_cycle(session, ctx.required_subscription(session), body.billing_cycle)
+
+
 @router.post("/subscription/seats/preview", response_model=schemas.SeatQuoteOut)
 def preview_seats(ctx: Ctx, body: schemas.SeatPreviewIn) -> schemas.SeatQuoteOut:
     with ctx.transaction() as session:

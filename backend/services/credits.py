@@ -8,14 +8,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.models import AuditAction, CreditKind, CreditTransaction, Member
+from backend.models import AuditAction, CreditKind, CreditTransaction, InvoiceStatus, Member
 from backend.services import audit
-from backend.services.errors import Conflict, Invalid
+from backend.services.errors import Conflict, Invalid, PaymentDeclined
 from backend.services.invoices import bill, lock_billing, primary_payment_method
-from kilo_api.money import dollars
-
-MIN_CREDIT_PURCHASE = dollars(10)
-MAX_CREDIT_PURCHASE = dollars(100_000)
+from kilo_api.limits import MAX_CREDIT_PURCHASE_MICRODOLLARS as MAX_CREDIT_PURCHASE
+from kilo_api.limits import MIN_CREDIT_PURCHASE_MICRODOLLARS as MIN_CREDIT_PURCHASE
 
 
 def credit_balance(session: Session, organization_id: str) -> int:
@@ -79,7 +77,8 @@ def purchase_credits(
         raise Invalid("A credit purchase must be between $10.00 and $100,000.00.")
     if amount_microdollars % 10_000:
         raise Invalid("A credit purchase must be a whole number of cents.")
-    if primary_payment_method(session, organization_id) is None:
+    card = primary_payment_method(session, organization_id)
+    if card is None:
         raise Conflict("Add a payment method before buying credits.")
     invoice = bill(
         session,
@@ -90,6 +89,9 @@ def purchase_credits(
         now=now,
         description="Credit purchase",
     )
+    if invoice.status is InvoiceStatus.FAILED:
+        # raising rolls the invoice back with everything else: a declined purchase leaves no trace
+        raise PaymentDeclined(f"The card {card.brand.title()} •••• {card.last4} was declined; no credits were bought.")
     entry = add_credit_entry(
         session,
         organization_id=organization_id,

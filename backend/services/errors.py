@@ -34,3 +34,10 @@ class Conflict(DomainError):
 
 class SeatLimitReached(Conflict):
     code = "seat_limit_reached"
+
+
+class PaymentDeclined(DomainError):
+    """The card on file refused the charge; nothing was bought."""
+
+    status_code = 402
+    code = "card_declined"

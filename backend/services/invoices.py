@@ -27,6 +27,10 @@ from backend.services.errors import NotFound
 APPLIED_LINE = "Account balance applied"
 CARRIED_LINE = "Credit carried to your account balance"
 
+# Like the payment processors' test cards (Stripe's 4000 0000 0000 0002), a card ending 0002 declines
+# every charge: how the reference backend shows what a declined card does.
+DECLINING_CARD_LAST4 = "0002"
+
 
 def primary_payment_method(session: Session, organization_id: str) -> PaymentMethod | None:
     return session.scalar(
@@ -123,7 +127,7 @@ def bill(
         )
     card = primary_payment_method(session, organization_id)
     if card is not None and invoice.total_microdollars > 0:
-        succeeded = not fail_payment
+        succeeded = not fail_payment and card.last4 != DECLINING_CARD_LAST4
         session.add(
             Payment(
                 organization_id=organization_id,

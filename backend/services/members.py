@@ -13,9 +13,10 @@ from backend.services import audit, subscriptions
 from backend.services.access import require_manager
 from backend.services.errors import Conflict, Forbidden, Invalid, NotFound, SeatLimitReached
 from backend.services.organizations import seat_holding_filter, seats_used
+from kilo_api.limits import MAX_DAILY_LIMIT_MICRODOLLARS
 
 INVITE_VALIDITY = timedelta(days=7)
-MAX_DAILY_LIMIT = 1_000_000 * 1_000_000  # $1,000,000 a day
+MAX_DAILY_LIMIT = MAX_DAILY_LIMIT_MICRODOLLARS  # $1,000,000 a day
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from backend.services.organizations import seats_used
 from backend.timeutil import add_months, start_of_day
 from kilo_api.enums import CreditSettlement
 from kilo_api.money import prorate_to_cent
-from kilo_api.schemas import SeatQuoteOut
+from kilo_api.schemas import BillingCycleQuoteOut, SeatQuoteOut
 
 MAX_SEATS = 10_000
 
@@ -453,6 +453,26 @@ def change_billing_cycle(
         after={"billing_cycle": cycle.value, "effective_at": subscription.current_period_end.isoformat()},
     )
     return subscription
+
+
+def quote_billing_cycle(session: Session, subscription: Subscription, cycle: BillingCycle) -> BillingCycleQuoteOut:
+    """What billing `cycle` from the next renewal on would cost: the current cycle is paid and unchanged."""
+    if subscription.status is SubscriptionStatus.ENDED:
+        raise Conflict("The subscription has ended.")
+    price = price_per_seat(session, subscription.plan, cycle)
+    renews = subscription.status is SubscriptionStatus.ACTIVE and subscription.auto_renew
+    credit = sum(c.prorated_amount_microdollars for c in _unbilled_removal_credits(session, subscription))
+    return BillingCycleQuoteOut(
+        current_cycle=subscription.billing_cycle,
+        next_cycle=subscription.next_billing_cycle or subscription.billing_cycle,
+        new_cycle=cycle,
+        effective_at=subscription.current_period_end,
+        seat_count=subscription.seat_count,
+        price_per_seat_microdollars=price,
+        renews=renews,
+        next_charge_at=subscription.current_period_end if renews else None,
+        next_charge_microdollars=max(0, subscription.seat_count * price + credit) if renews else 0,
+    )
 
 
 def _check_seat_count(seats: int) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from slack_sdk.models.blocks import ButtonElement
+
 from bot import formatting as fmt
 from bot.ids import ActionId, BlockId
+from bot.interaction import OrganizationButton, encode
 from bot.shapes import BillingOverview
 from bot.views.blocks import Message, actions, button, context, divider, header, section, text_sections
 from kilo_api import schemas
@@ -23,7 +26,8 @@ HISTORY_LABEL = {
 }
 
 
-def billing(overview: BillingOverview, zone: ZoneInfo) -> Message:
+def billing(overview: BillingOverview, zone: ZoneInfo, *, organization_id: str | None = None) -> Message:
+    """`organization_id`: set for Owners and Admins, who can also buy credits here with the card on file."""
     method = overview.payment_method
     card = (
         f"{method.brand.title()} •••• {method.last4}, expires {method.exp_month:02d}/{method.exp_year}"
@@ -40,6 +44,11 @@ def billing(overview: BillingOverview, zone: ZoneInfo) -> Message:
         ),
         actions(
             button("Buy credits", ActionId.BUY_CREDITS, url=overview.purchase_url, style="primary"),
+            *(
+                [button("Buy with card on file", ActionId.BUY_CREDITS_OPEN, value=_shown_for(organization_id))]
+                if organization_id and method
+                else []
+            ),
             block_id=BlockId.QUICK_ACTIONS,
         ),
         divider(),
@@ -66,7 +75,29 @@ def billing(overview: BillingOverview, zone: ZoneInfo) -> Message:
     return Message(text=f"Kilo credits left: {fmt.usd(overview.credits.balance_microdollars)}", blocks=blocks)
 
 
-def subscription(sub: schemas.SubscriptionOut, zone: ZoneInfo, *, seats_first: bool) -> Message:
+def _shown_for(organization_id: str) -> str:
+    return encode(OrganizationButton(organization_id=organization_id))
+
+
+def subscription_actions(sub: schemas.SubscriptionOut, organization_id: str, *, is_owner: bool) -> list[ButtonElement]:
+    """Change the billing cycle (Owners, Admins); cancel or resume (Owners)."""
+    value = _shown_for(organization_id)
+    shown = [button("Change billing cycle", ActionId.BILLING_CYCLE_OPEN, value=value)] if sub.status != "ended" else []
+    if is_owner and sub.status == "active":
+        shown.append(button("Cancel subscription", ActionId.CANCEL_OPEN, value=value, style="danger"))
+    if is_owner and sub.status == "pending_cancel":
+        shown.append(button("Resume subscription", ActionId.RESUME, value=value, style="primary"))
+    return shown
+
+
+def subscription(
+    sub: schemas.SubscriptionOut,
+    zone: ZoneInfo,
+    *,
+    seats_first: bool,
+    organization_id: str | None = None,
+    is_owner: bool = False,
+) -> Message:
     cycle = "month" if sub.billing_cycle == "monthly" else "year"
     seats = f"{sub.seats_used} of {sub.seat_count} seats used"
     status = {
@@ -110,6 +141,9 @@ def subscription(sub: schemas.SubscriptionOut, zone: ZoneInfo, *, seats_first: b
         *text_sections(history or ["No seat changes yet."]),
         context("Seat changes mid-cycle are pro-rated by the days left in the cycle, to the cent."),
     ]
+    buttons = subscription_actions(sub, organization_id, is_owner=is_owner) if organization_id else []
+    if buttons:
+        blocks.insert(2, actions(*buttons, block_id=BlockId.SUBSCRIPTION_ACTIONS))
     return Message(text=f"Kilo for Teams: {seats}, next charge {next_charge}", blocks=blocks)
 
 

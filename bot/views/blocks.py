@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     ImageBlock,
     MarkdownTextObject,
+    OverflowMenuElement,
     PlainTextObject,
     SectionBlock,
 )
@@ -47,7 +48,7 @@ def section(
     text: str | None = None,
     *,
     fields: Sequence[str] = (),
-    accessory: ButtonElement | None = None,
+    accessory: ButtonElement | OverflowMenuElement | None = None,
     block_id: str | None = None,
 ) -> SectionBlock:
     return SectionBlock(

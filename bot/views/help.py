@@ -20,6 +20,13 @@ def help_message(caller: Caller) -> Message:
         "`/kilo usage users` — top users and how spend is spread",
         "`/kilo billing` — credits, invoices, payment method, purchase history",
         "`/kilo subscription` or `/kilo seats` — plan, price per seat, cycle, next charge, seat history",
+        "`/kilo invite [email] [role]` — invite someone (the seat count allowing)",
+        "`/kilo members` — each row's menu changes the role, sets a daily spend limit, or removes",
+        "`/kilo policies` — the data-collection policies",
+        "`/kilo credits buy [amount]` — buy credits with the card on file",
+        "`/kilo subscription cycle` — switch between monthly and yearly billing at renewal",
+        "`/kilo subscription cancel` / `resume` — cancel at the end of the cycle, or keep it (Owners)",
+        "`/kilo audit [N]` — who changed what, before → after",
         "`/kilo connect` — connect this workspace to a Kilo organization (Owners)",
     ]
     role = caller.member.role.value

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot import formatting as fmt
 from bot.ids import ActionId, BlockId
+from bot.interaction import OrganizationButton, encode
 from bot.shapes import Caller, HomeData
 from bot.views.blocks import actions, button, context, divider, field_sections, header, home_view, section
 from bot.views.organization import seats_line
@@ -66,7 +67,12 @@ def home(data: HomeData, caller: Caller, now: datetime) -> dict[str, Any]:
                 + ("\n".join(f"{m.name} — {fmt.usd(m.cost_microdollars)}" for m in top) or "Nobody yet.")
             )
         )
-    quick = [button("Buy credits", ActionId.BUY_CREDITS, url=org.purchase_url, style="primary")]
+    shown_for = encode(OrganizationButton(organization_id=org.id))
+    quick = [
+        button("Buy credits", ActionId.BUY_CREDITS, url=org.purchase_url, style="primary"),
+        button("Buy with card on file", ActionId.BUY_CREDITS_OPEN, value=shown_for),
+        button("Invite", ActionId.INVITE_OPEN, value=shown_for),
+    ]
     if caller.is_manager:
         blocks += [divider(), actions(*quick, block_id=BlockId.QUICK_ACTIONS)]
     blocks.append(context("Type `/kilo help` in any channel for every command."))

@@ -127,14 +127,21 @@ def my_usage(mine: schemas.MyUsageOut, label: str) -> Message:
                 f"*Input tokens*\n{fmt.compact(me.input_tokens)}",
                 f"*Output tokens*\n{fmt.compact(me.output_tokens)}",
                 f"*Active days*\n{me.active_days}",
-                f"*Today*\n{fmt.usd(me.spend_today_microdollars)}"
-                + (f" of {fmt.usd(me.daily_limit_microdollars)} daily limit" if me.daily_limit_microdollars else ""),
+                f"*Today*\n{_against_limit(me.spend_today_microdollars, me.daily_limit_microdollars)}",
             ]
         ),
         section(f"*Daily spend* `{fmt.sparkline([d.cost_microdollars for d in mine.daily])}`"),
         context(f"Team total: {fmt.usd(mine.team_cost_microdollars)} · {mine.team_requests:,} requests"),
     ]
     return Message(text=f"Your Kilo usage {label}: {fmt.usd(me.cost_microdollars)}", blocks=blocks)
+
+
+def _against_limit(spent: int, limit: int | None) -> str:
+    """Today's spend against the member's daily limit: how much of it is used, or that there is none."""
+    if limit is None:
+        return f"{fmt.usd(spent)} (no daily limit)"
+    used = f"{fmt.percent(spent / limit, 0)} used" if limit else "limit reached"
+    return f"{fmt.usd(spent)} of your {fmt.usd(limit)} daily limit ({used})"
 
 
 def usage_trend(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:

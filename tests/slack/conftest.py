@@ -128,7 +128,7 @@ class Workspace:
                 "api_app_id": "A0KILO",
                 "is_enterprise_install": "false",
                 "response_url": self.slack.response_url(key),
-                "trigger_id": f"{secrets.randbelow(10**10)}.{secrets.randbelow(10**10)}",
+                "trigger_id": self.slack.trigger(),
             }
         )
         return Reply(self.post(body), key)
