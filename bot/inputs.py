@@ -35,7 +35,7 @@ def dollars_to_microdollars(typed: str | None, *, minimum: int, maximum: int, wh
     match = DOLLARS.match(text) if len(text) <= MAX_TYPED_LENGTH else None
     if match is None or not (match["whole"] or match["fraction"]):
         raise InputRefused(
-            f"“{typed.strip() if typed else ''}” is not an amount in dollars; type a number like 25 or 12.50."
+            f"“{_echo(typed or '')}” is not an amount in dollars; type a number like 25 or 12.50."
         )
     exact = Decimal(match["whole"].replace(",", "") or "0") + Decimal(f"0.{match['fraction'] or '0'}")
     cents = int(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
@@ -60,4 +60,9 @@ def email_address(typed: str | None) -> str:
     try:
         return str(validate_email(text, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
-        raise InputRefused(f"“{text[:80]}” is not an email address ({exc}).") from exc
+        raise InputRefused(f"“{_echo(text)}” is not an email address ({exc}).") from exc
+
+
+def _echo(typed: str) -> str:
+    """What the person typed, on one line and short, to quote back in a refusal."""
+    return " ".join(typed.split())[:80]
