@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from bot.periods import BILLING_PERIOD, PeriodChoice, PeriodError, is_period_word, parse_period
+from bot.seats import SeatMode, SeatNumberError, parse_seat_number
 from kilo_api.enums import Role
 
 
@@ -73,11 +75,55 @@ class Connect:
     pass
 
 
+@dataclass(frozen=True)
+class SeatsChange:
+    """`/kilo seats add [N]` / `/kilo seats remove [N]`: a modal with the live price."""
+
+    mode: SeatMode
+    seats: int = 1
+
+
+@dataclass(frozen=True)
+class SeatsRequest:
+    """`/kilo seats request [N] [reason]`: ask the Owners and Admins for more seats."""
+
+    seats: int = 1
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SeatsRequests:
+    """`/kilo seats requests`: pending and recent seat requests."""
+
+
+@dataclass(frozen=True)
+class Approvals:
+    """`/kilo approvals [#channel|dm]`: where seat requests go (no argument: show it)."""
+
+    channel_id: str | None = None
+    direct_messages: bool = False
+
+
+SeatCommand = SeatsChange | SeatsRequest | SeatsRequests | Approvals
 Command = (
-    Connect | Help | Usage | UsageModels | UsageUsers | UsageMe | UsageTrend | Org | Members | Billing | Subscription
+    Connect
+    | Help
+    | Usage
+    | UsageModels
+    | UsageUsers
+    | UsageMe
+    | UsageTrend
+    | Org
+    | Members
+    | Billing
+    | Subscription
+    | SeatsChange
+    | SeatsRequest
+    | SeatsRequests
+    | Approvals
 )
 
-SUBCOMMANDS = ("help", "usage", "org", "members", "billing", "subscription", "seats", "connect")
+SUBCOMMANDS = ("help", "usage", "org", "members", "billing", "subscription", "seats", "connect", "approvals")
 USAGE_VIEWS = ("models", "users", "me", "trend")
 ROLE_WORDS = {
     "owner": Role.OWNER,
@@ -110,6 +156,10 @@ def parse(text: str) -> Command:
     if head == "connect":
         _no_arguments(head, rest)
         return Connect()
+    if head == "seats" and rest:
+        return _seats(rest)
+    if head == "approvals":
+        return _approvals(rest)
     if head in ("subscription", "plan", "seats"):
         _no_arguments(head, rest)
         return Subscription(seats_first=head == "seats")
@@ -167,3 +217,54 @@ def _members(words: list[str]) -> Members:
     if len(query) > MAX_QUERY_LENGTH:
         raise CommandError(f"That filter is too long; keep it under {MAX_QUERY_LENGTH} characters.")
     return Members(query=query)
+
+
+SEAT_WORDS = ("add", "remove", "request", "requests")
+CHANNEL_LINK = re.compile(r"^<#([CG][A-Z0-9]{2,30})(?:\|[^>]*)?>$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,30}$")
+MAX_REASON_LENGTH = 500
+
+
+def _seats(words: list[str]) -> Command:
+    action = words[0].lower()
+    rest = words[1:]
+    if action in ("add", "remove"):
+        if len(rest) > 1:
+            raise CommandError(f"`/kilo seats {action}` takes one number, like `/kilo seats {action} 2`.")
+        return SeatsChange(SeatMode(action), _seat_number(rest[0]) if rest else 1)
+    if action == "request":
+        seats = 1
+        if rest and rest[0].lstrip("+-").isdigit():
+            seats, rest = _seat_number(rest[0]), rest[1:]
+        reason = " ".join(rest) or None
+        if reason is not None and len(reason) > MAX_REASON_LENGTH:
+            raise CommandError(f"Keep the reason under {MAX_REASON_LENGTH} characters.")
+        return SeatsRequest(seats, reason)
+    if action == "requests" and not rest:
+        return SeatsRequests()
+    suggestion = difflib.get_close_matches(action, SEAT_WORDS, n=1)
+    hint = f"Did you mean `/kilo seats {suggestion[0]}`?" if suggestion else "Try `/kilo seats add 2`."
+    raise CommandError(f"`/kilo seats` understands add, remove, request and requests. {hint}")
+
+
+def _seat_number(word: str) -> int:
+    try:
+        return parse_seat_number(word)
+    except SeatNumberError as problem:
+        raise CommandError(str(problem)) from None
+
+
+def _approvals(words: list[str]) -> Approvals:
+    if not words:
+        return Approvals()
+    if len(words) == 1 and words[0].lower() in ("dm", "dms", "off", "none"):
+        return Approvals(direct_messages=True)
+    link = CHANNEL_LINK.match(words[0]) if len(words) == 1 else None
+    if link:
+        return Approvals(channel_id=link.group(1))
+    if len(words) == 1 and CHANNEL_ID.match(words[0]):
+        return Approvals(channel_id=words[0])
+    raise CommandError(
+        "Name the channel as Slack links it: type `/kilo approvals #` and pick it from the list "
+        "(or `/kilo approvals dm` for DMs to Owners and Admins)."
+    )

@@ -11,6 +11,7 @@ from bot.commands import CommandError
 from bot.dashboard import AccessDenied
 from bot.identity import NoEmail, NotAMember, NotConnected
 from bot.interaction import StaleInteraction
+from bot.seats import SeatNumberError, SeatRefusal
 from bot.views.blocks import Message
 from bot.views.problems import names, problem
 
@@ -23,6 +24,8 @@ def explain(error: Exception) -> Message:
     match error:
         case CommandError():
             return problem(str(error), "Type `/kilo help` for everything I can do.")
+        case SeatRefusal() | SeatNumberError():
+            return problem(str(error), "Nothing was changed.")
         case StaleInteraction():
             return problem(str(error), "Nothing was changed.")
         case AccessDenied(sentence=sentence, helpers=helpers):

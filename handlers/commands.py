@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.answers import answer
-from bot.commands import Connect, parse
+from bot.commands import Connect, SeatCommand, parse
 from bot.connect import check_may_connect
 from bot.views.connect import connect_modal
 from handlers.listener import Turn, after_ack
+from handlers.seats import seat_command
 
 
 @after_ack
@@ -17,6 +18,9 @@ async def kilo_command(turn: Turn) -> None:
     if isinstance(request, Connect):
         current = await check_may_connect(turn.kilo.identity, turn.slack, turn.asker, turn.now)
         await turn.slack.views_open(trigger_id=turn.body["trigger_id"], view=connect_modal(turn.asker.team_id, current))
+        return
+    if isinstance(request, SeatCommand):
+        await seat_command(turn, request)
         return
     reply = await answer(request, await turn.dashboard(), turn.now)
     await turn.reply(reply.message, public=reply.public)

@@ -40,6 +40,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "views.publish": ("user_id", "view"),
     "users.info": ("user",),
     "conversations.info": ("channel",),
+    "conversations.open": (),
+    "users.lookupByEmail": ("email",),
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
     "oauth.v2.access": ("code",),
@@ -65,6 +67,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None = None
+    result: dict[str, Any] = field(default_factory=dict)  # what the fake answered
 
 
 @dataclass
@@ -82,6 +85,8 @@ class FakeSlackState:
     response_times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     uploads: dict[str, bytes] = field(default_factory=dict)
     rate_limits: dict[str, list[int]] = field(default_factory=dict)
+    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (channel, ts) → message
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → the view as Slack keeps it
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     lock: threading.Condition = field(default_factory=threading.Condition)
 
@@ -161,6 +166,20 @@ class FakeSlack:
             times = self.state.response_times.get(key)
             return times[0] if times else None
 
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        """A message as it reads now (after every chat.update), with its channel and ts."""
+        with self.state.lock:
+            return dict(self.state.messages[(channel, ts)])
+
+    def view(self, view_id: str) -> dict[str, Any]:
+        """A modal as it shows now (after every views.update)."""
+        with self.state.lock:
+            return dict(self.state.views[view_id])
+
+    def dm_channel(self, user_id: str) -> str:
+        """The id of the bot's direct-message channel with a user (what conversations.open answers)."""
+        return f"D{user_id[1:]}"
+
     def responses_to(self, key: str) -> list[dict[str, Any]]:
         with self.state.lock:
             return list(self.state.responses[key])
@@ -197,12 +216,15 @@ class FakeSlack:
         problem = call_problem(method, args)
         if problem:
             return _fail(*problem)
-        self._record(method, args, token)
-        return JSONResponse(self._answer(method, args, token))
+        answer = self._answer(method, args, token)
+        self._record(method, args, token, answer)
+        return JSONResponse(answer)
 
-    def _record(self, method: str, args: dict[str, Any], token: str | None = None) -> None:
+    def _record(
+        self, method: str, args: dict[str, Any], token: str | None = None, result: dict[str, Any] | None = None
+    ) -> None:
         with self.state.lock:
-            self.state.calls.append(Call(method, args, token))
+            self.state.calls.append(Call(method, args, token, result or {}))
             self.state.lock.notify_all()
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
@@ -243,36 +265,36 @@ class FakeSlack:
                 user = self.state.users.get(args["user"])
                 if user is None:
                     return {"ok": False, "error": "user_not_found"}
-                profile: dict[str, Any] = {"real_name": user.name, "display_name": user.name.split()[0]}
-                if user.email:
-                    profile["email"] = user.email
-                return {
-                    "ok": True,
-                    "user": {
-                        "id": user.id,
-                        "team_id": user.team_id,
-                        "name": user.name.lower(),
-                        "real_name": user.name,
-                        "tz": user.tz,
-                        "is_bot": user.is_bot,
-                        "is_admin": user.is_admin,
-                        "is_owner": False,
-                        "profile": profile,
-                    },
-                }
+                return {"ok": True, "user": _user_object(user)}
+            case "users.lookupByEmail":
+                email = str(args["email"]).strip().lower()
+                found = next((u for u in self.state.users.values() if (u.email or "").lower() == email), None)
+                return {"ok": True, "user": _user_object(found)} if found else {"ok": False, "error": "users_not_found"}
+            case "conversations.open":
+                return self._open_conversation(args)
             case "conversations.info":
                 name = self.state.channels.get(args["channel"], args["channel"].lower())
                 return {"ok": True, "channel": {"id": args["channel"], "name": name, "is_channel": True}}
-            case "chat.postMessage" | "chat.update":
-                return {
-                    "ok": True,
-                    "channel": args["channel"],
-                    "ts": args.get("ts", ts),
-                    "message": {"text": args.get("text", ""), "blocks": _blocks(args)},
-                }
+            case "chat.postMessage":
+                message = {"text": args.get("text", ""), "blocks": _blocks(args), "ts": ts, "bot_id": "B0KILOBOT"}
+                with self.state.lock:
+                    self.state.messages[(args["channel"], ts)] = message
+                return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+            case "chat.update":
+                with self.state.lock:
+                    if (args["channel"], args["ts"]) not in self.state.messages:
+                        return {"ok": False, "error": "message_not_found"}
+                    message = {**self.state.messages[(args["channel"], args["ts"])]}
+                    message.update(text=args.get("text", ""), blocks=_blocks(args))
+                    self.state.messages[(args["channel"], args["ts"])] = message
+                return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": message["text"]}
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
-            case "views.open" | "views.push" | "views.update" | "views.publish":
+            case "views.open" | "views.push":
+                return {"ok": True, "view": self._keep_view(f"V{serial:08d}", _json(args["view"]), token)}
+            case "views.update":
+                return self._update_view(args, token)
+            case "views.publish":
                 view = _json(args["view"])
                 return {"ok": True, "view": {**view, "id": f"V{serial:08d}"}}
             case "files.getUploadURLExternal":
@@ -285,6 +307,56 @@ class FakeSlack:
                     return {"ok": False, "error": "file_not_found"}
                 return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         raise AssertionError(method)
+
+    def _keep_view(self, view_id: str, view: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """A modal as Slack returns it: with id, team, an empty state and a fresh hash."""
+        kept = {
+            **view,
+            "id": view_id,
+            "team_id": self.state.tokens.get(token or "", "T0000TEST"),
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{next(self.state.counter):08d}",
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "root_view_id": view_id,
+            "app_id": "A0KILO",
+            "bot_id": "B0KILOBOT",
+        }
+        with self.state.lock:
+            self.state.views[view_id] = kept
+        return kept
+
+    def _update_view(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """views.update: by view_id (or external_id); a `hash` that is not the view's latest is hash_conflict."""
+        view_id = args.get("view_id")
+        if not view_id and args.get("external_id"):
+            view_id = next(
+                (key for key, kept in self.state.views.items() if kept.get("external_id") == args["external_id"]), None
+            )
+            if view_id is None:
+                return {"ok": False, "error": "not_found"}
+        if not view_id:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self.state.lock:
+            current = self.state.views.get(view_id)
+            if current is None:
+                return {"ok": False, "error": "not_found"}
+            if args.get("hash") and args["hash"] != current["hash"]:
+                return {"ok": False, "error": "hash_conflict"}
+            return {"ok": True, "view": self._keep_view(view_id, _json(args["view"]), token)}
+
+    def _open_conversation(self, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.open with one user: the bot's DM channel with them (a group DM is not modelled)."""
+        if args.get("channel"):
+            return {"ok": True, "channel": {"id": args["channel"]}}
+        users = [u for u in str(args.get("users") or "").split(",") if u]
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        if len(users) > 1:
+            return {"ok": False, "error": "not_enough_users"}
+        if users[0] not in self.state.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": self.dm_channel(users[0]), "is_im": True, "user": users[0]}}
 
     async def _response_url(self, request: Request) -> Response:
         body = json.loads(await request.body())
@@ -329,6 +401,24 @@ def _client_credentials(request: Request, args: dict[str, Any]) -> tuple[str | N
         client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
         return client_id, secret
     return args.get("client_id"), args.get("client_secret")
+
+
+def _user_object(user: SlackUser) -> dict[str, Any]:
+    """A user as users.info and users.lookupByEmail describe them."""
+    profile: dict[str, Any] = {"real_name": user.name, "display_name": user.name.split()[0]}
+    if user.email:
+        profile["email"] = user.email
+    return {
+        "id": user.id,
+        "team_id": user.team_id,
+        "name": user.name.lower(),
+        "real_name": user.name,
+        "tz": user.tz,
+        "is_bot": user.is_bot,
+        "is_admin": user.is_admin,
+        "is_owner": False,
+        "profile": profile,
+    }
 
 
 def _fail(error: str, detail: str | None = None) -> JSONResponse:

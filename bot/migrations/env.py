@@ -1,5 +1,6 @@
 """Alembic environment of the bot database."""
 
+import bot.seat_requests  # noqa: F401  (its tables are part of the metadata)
 from bot.store import BotBase
 from kilo_db.migrations import run_environment
 

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from pydantic import SecretStr
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import create_bolt_app, create_web_app
@@ -63,9 +64,13 @@ def bot_settings(fake_slack: FakeSlack, bot_store: BotStore) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def bot_url(bot_settings: Settings, bot_store: BotStore) -> Iterator[str]:
-    bolt = create_bolt_app(bot_settings, bot_store, clock=utcnow)
-    with BackgroundServer(create_web_app(bolt)) as server:
+def bolt_app(bot_settings: Settings, bot_store: BotStore) -> AsyncApp:
+    return create_bolt_app(bot_settings, bot_store, clock=utcnow)
+
+
+@pytest.fixture(scope="session")
+def bot_url(bolt_app: AsyncApp) -> Iterator[str]:
+    with BackgroundServer(create_web_app(bolt_app)) as server:
         yield server.url
 
 
