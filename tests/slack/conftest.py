@@ -23,8 +23,8 @@ from bot.migrate import upgrade as upgrade_bot
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
-from kilo_db.types import utcnow
 from local_slack import FakeSlack, SlackUser
+from tests.conftest import Clock
 from tests.factories import SQLITE_ONLY, OrganizationFactory, TestOrg
 
 SIGNING_SECRET = "test-signing-secret"
@@ -64,8 +64,9 @@ def bot_settings(fake_slack: FakeSlack, bot_store: BotStore) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def bolt_app(bot_settings: Settings, bot_store: BotStore) -> AsyncApp:
-    return create_bolt_app(bot_settings, bot_store, clock=utcnow)
+def bolt_app(bot_settings: Settings, bot_store: BotStore, clock: Clock) -> AsyncApp:
+    # The bot and the backend share one clock, as they share real time in production.
+    return create_bolt_app(bot_settings, bot_store, clock=clock)
 
 
 @pytest.fixture(scope="session")

@@ -115,8 +115,10 @@ def test_a_stale_refresh_never_overwrites_a_newer_one(workspace: Workspace):
     failures = len([c for c in workspace.slack.calls_to("views.update") if c.result.get("error") == "hash_conflict"])
     type_in_modal(workspace, workspace.admin, shown, BlockId.SEATS_NUMBER, ActionId.SEATS_NUMBER, "3")  # old hash
     wait_until(
-        lambda: len([c for c in workspace.slack.calls_to("views.update") if c.result.get("error") == "hash_conflict"])
-        > failures
+        lambda: (
+            len([c for c in workspace.slack.calls_to("views.update") if c.result.get("error") == "hash_conflict"])
+            > failures
+        )
     )
     assert workspace.slack.view(shown["id"])["hash"] == newer["hash"]
 
