@@ -331,7 +331,8 @@ class SeatDesk:
         await self._update_view(view_id, view, view_hash)
 
     async def approve_submitted(self, view: dict[str, Any]) -> None:
-        """After the "working…" ack: re-check role and price, win the claim, change the seats once, tell everyone."""
+        """After the "working…" ack: re-check the role, win the claim, re-read the price, change the seats
+        once, tell everyone."""
         form = _own_form(view, self.asker, SeatRequestForm)
         view_id = view["id"]
 
@@ -348,25 +349,29 @@ class SeatDesk:
         try:
             caller, client = await self._manager("approve seat requests")
             await self._check_organization(request, client)
-            plan = await self._plan(client, caller, SeatMode.ADD, request.seats)
         except (AccessDenied, SeatRefusal) as refused:
-            await show(
-                f":no_entry_sign: {refused.sentence if isinstance(refused, AccessDenied) else refused}",
-                "Nothing was changed.",
-            )
+            sentence = refused.sentence if isinstance(refused, AccessDenied) else str(refused)
+            await show(f":no_entry_sign: {sentence}", "Nothing was changed.")
             return
+        # Claimed before the price is read again: the seat count the price depends on cannot change
+        # under us through another approval of this request.
+        claimed = await asyncio.to_thread(
+            self.requests.claim, request.id, to=RequestStatus.APPROVING, by_user_id=self.asker.user_id, now=self.now
+        )
+        if not claimed:
+            decided = await asyncio.to_thread(self.requests.get, request.id)
+            await show(seat_views.already_decided(decided or request).text, "Nothing was changed.")
+            return
+        try:
+            plan = await self._plan(client, caller, SeatMode.ADD, request.seats)
         except Exception as error:
+            await asyncio.to_thread(self.requests.release, request.id, self.asker.user_id)
             await show(explain(error).text, "Nothing was changed.")
             return
         if plan.fingerprint != form.fingerprint:
+            await asyncio.to_thread(self.requests.release, request.id, self.asker.user_id)
             notice = "The price changed since it was shown. Check the new one and approve again."
             await self._update_view(view_id, seat_views.approve_modal(self.asker.team_id, request, plan, notice))
-            return
-        if not await asyncio.to_thread(
-            self.requests.claim, request.id, to=RequestStatus.APPROVING, by_user_id=self.asker.user_id, now=self.now
-        ):
-            decided = await asyncio.to_thread(self.requests.get, request.id)
-            await show(seat_views.already_decided(decided or request).text, "Nothing was changed.")
             return
         try:
             change = await client.change_seats(caller.actor, plan.new_seats, request.idempotency_key)

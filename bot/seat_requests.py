@@ -235,6 +235,19 @@ class SeatRequestStore:
         with self.sessions.begin() as session:
             return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
 
+    def release(self, request_id: str, by_user_id: str) -> None:
+        """An approval that stopped before charging (the price changed, Kilo could not quote): open again."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(SeatRequestRow)
+                .where(
+                    SeatRequestRow.id == request_id,
+                    SeatRequestRow.status == RequestStatus.APPROVING,
+                    SeatRequestRow.decided_by_user_id == by_user_id,
+                )
+                .values(status=RequestStatus.PENDING, decided_by_user_id=None, decided_at=None)
+            )
+
     def approved(self, request_id: str, *, seats_before: int, seats_after: int, charged: int, now: datetime) -> None:
         with self.sessions.begin() as session:
             session.execute(
