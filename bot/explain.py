@@ -58,6 +58,11 @@ def explain(error: Exception) -> Message:
             return problem(f"Kilo couldn't find that: {error.message}")
         case kilo_client.ValidationFailed() | kilo_client.Conflict():
             return problem(error.message, "Nothing was changed.")
+        case SlackApiError() if error.response.get("error") == "missing_scope":
+            return problem(
+                f"Slack hasn't given me the `{error.response.get('needed')}` permission I need for that.",
+                "A workspace admin can reinstall the app from manifest.yml. " + RETRY_HINT,
+            )
         case SlackApiError() if error.response.get("error") == "ratelimited":
             return problem("Slack is limiting how fast I can answer right now.", RETRY_HINT)
     logger.exception("unexpected error answering a Slack request", exc_info=error)

@@ -129,7 +129,7 @@ class SeatDesk:
             view = seat_views.notice_modal(
                 seat_views.TITLES[mode],
                 f":no_entry_sign: {refused.sentence}",
-                "Anyone can ask for seats with `/kilo seats request 2 why`; an Owner or Admin approves it here in Slack.",
+                "Anyone can ask for seats with `/kilo seats request 2 why`; an Owner or Admin approves it here.",
             )
         except Exception as error:
             view = seat_views.notice_modal(seat_views.TITLES[mode], explain(error).text, "Nothing was changed.")
@@ -180,7 +180,10 @@ class SeatDesk:
                 await self._update_view(view_id, await self._seat_form(client, caller, mode, seats, notice=notice))
                 return
             if plan.fingerprint != form.fingerprint:
-                notice = "The price changed since it was shown (or the number was not previewed yet). Check it and submit again."
+                notice = (
+                    "The price changed since it was shown (or the number was not previewed yet). "
+                    "Check it and submit again."
+                )
                 await self._update_view(
                     view_id, seat_views.seat_form_modal(self.asker.team_id, mode, seats, plan, notice=notice)
                 )
@@ -233,8 +236,12 @@ class SeatDesk:
             now=self.now,
         )
         message = seat_views.approvers_message(request, caller.organization_name, estimate)
-        sent_to = await self._post_to_approvers(request, message, channel, approvers, client, caller)
-        channel_id, ts = await self._dm(self.asker.user_id, seat_views.requester_copy(request, sent_to))
+        try:
+            sent_to = await self._post_to_approvers(request, message, channel, approvers, client, caller)
+            channel_id, ts = await self._dm(self.asker.user_id, seat_views.requester_copy(request, sent_to))
+        except Exception:
+            await asyncio.to_thread(self.requests.discard, request.id)  # nobody can act on half a delivery
+            raise
         await asyncio.to_thread(self.requests.add_message, request.id, channel_id, ts, CopyKind.REQUESTER)
         return seat_views.request_sent(sent_to, seats)
 
@@ -265,7 +272,8 @@ class SeatDesk:
                 await asyncio.to_thread(self.requests.add_message, request.id, dm_channel, ts, CopyKind.APPROVERS)
 
         await asyncio.gather(*(send(user_id) for user_id in approvers))
-        return f"{len(approvers)} Owner{'s' if len(approvers) != 1 else ''} and Admin{'s' if len(approvers) != 1 else ''} by DM"
+        plural = "s" if len(approvers) != 1 else ""
+        return f"{len(approvers)} Owner{plural} and Admin{plural} by DM"
 
     async def _approvers_in_workspace(self, client: KiloClient, caller: Caller) -> list[str]:
         """Slack ids of the organization's active Owners and Admins who are in this workspace (by email)."""
@@ -335,6 +343,8 @@ class SeatDesk:
         once, tell everyone."""
         form = _own_form(view, self.asker, SeatRequestForm)
         view_id = view["id"]
+        if form.fingerprint is None:  # a modal that never showed a price cannot approve one
+            raise StaleInteraction(form.noun, form.rerun)
 
         async def show(text: str, hint: str | None = None) -> None:
             await self._update_view(view_id, seat_views.notice_modal("Approve seats", text, hint, ViewId.SEAT_APPROVE))
@@ -588,7 +598,7 @@ def workspace_clients(bolt: AsyncApp, settings: Settings) -> WorkspaceClient:
         installations = bolt.installation_store
         if installations is None:
             return bolt.client
-        installed = await installations.async_find_bot(enterprise_id=None, team_id=team_id)  # type: ignore[union-attr]
+        installed = await installations.async_find_bot(enterprise_id=None, team_id=team_id)
         if installed is None or not installed.bot_token:
             return None
         return AsyncWebClient(token=installed.bot_token, base_url=settings.slack_api_base)

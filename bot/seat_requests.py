@@ -11,8 +11,10 @@ import enum
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, delete, select, update
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -189,6 +191,14 @@ class SeatRequestStore:
             session.add(row)
         return _snapshot(row, [])
 
+    def discard(self, request_id: str) -> None:
+        """A request that could not be delivered to anyone is forgotten (its copies' buttons go stale)."""
+        with self.sessions.begin() as session:
+            row = session.get(SeatRequestRow, request_id)
+            if row is not None:
+                session.execute(delete(SeatRequestMessage).where(SeatRequestMessage.request_id == request_id))
+                session.delete(row)
+
     def add_message(self, request_id: str, channel_id: str, ts: str, kind: CopyKind) -> None:
         with self.sessions.begin() as session:
             session.add(SeatRequestMessage(request_id=request_id, channel_id=channel_id, ts=ts, kind=kind))
@@ -233,7 +243,7 @@ class SeatRequestStore:
         if only_requester:
             statement = statement.where(SeatRequestRow.requester_user_id == by_user_id)
         with self.sessions.begin() as session:
-            return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+            return _rows_changed(session.execute(statement)) == 1
 
     def release(self, request_id: str, by_user_id: str) -> None:
         """An approval that stopped before charging (the price changed, Kilo could not quote): open again."""
@@ -341,7 +351,7 @@ class SeatRequestStore:
                 )
                 .values(status=FormStatus.WORKING, updated_at=now)
             )
-            if reopened.rowcount == 1:  # type: ignore[attr-defined]
+            if _rows_changed(reopened) == 1:
                 return True
         try:
             with self.sessions.begin() as session:
@@ -364,6 +374,11 @@ class SeatRequestStore:
         with self.sessions() as session:
             row = session.get(SeatFormSubmission, view_id)
             return None if row is None else FormStatus(row.status)
+
+
+def _rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE changed (what makes a conditional update's one winner)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def _snapshot(row: SeatRequestRow, messages: list[SeatRequestMessage]) -> SeatRequest:

@@ -47,6 +47,19 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "oauth.v2.access": ("code",),
     "apps.connections.open": (),
 }
+# The bot scope each method needs (https://api.slack.com/methods); a token granted fewer scopes gets
+# missing_scope, as from Slack. Tokens without a scope list (the default) may call everything.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "chat.postMessage": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "users.info": ("users:read",),
+    "users.lookupByEmail": ("users:read.email",),
+    "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),
+    "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
+}
 CLIENT_AUTHENTICATED = frozenset({"oauth.v2.access"})
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
@@ -75,6 +88,7 @@ class FakeSlackState:
     token: str
     base_url: str = ""
     tokens: dict[str, str] = field(default_factory=dict)  # bot token → team id
+    token_scopes: dict[str, frozenset[str]] = field(default_factory=dict)  # bot token → granted scopes
     apps: dict[str, str] = field(default_factory=dict)  # OAuth client id → secret
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # OAuth code → (team id, installer)
     app_tokens: dict[str, str] = field(default_factory=dict)  # xapp- token → Socket Mode URL
@@ -131,6 +145,10 @@ class FakeSlack:
         code = f"code-{next(self.state.counter)}"
         self.state.codes[code] = (team_id, installer)
         return code
+
+    def grant_scopes(self, token: str, scopes: set[str] | frozenset[str]) -> None:
+        """Let `token` call only the methods these bot scopes allow."""
+        self.state.token_scopes[token] = frozenset(scopes)
 
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         self.state.rate_limits[method] = [times, retry_after]
@@ -210,6 +228,12 @@ class FakeSlack:
             return _fail("invalid_auth")
         if method not in REQUIRED:
             return _fail("unknown_method")
+        granted = self.state.token_scopes.get(token or "")
+        needed = METHOD_SCOPES.get(method, ())
+        if granted is not None and needed and not granted.intersection(needed):
+            return JSONResponse(
+                {"ok": False, "error": "missing_scope", "needed": needed[0], "provided": ",".join(sorted(granted))}
+            )
         missing = [name for name in REQUIRED[method] if args.get(name) in (None, "")]
         if missing:
             return _fail("invalid_arguments", detail=f"missing required arguments: {', '.join(missing)}")
@@ -265,7 +289,10 @@ class FakeSlack:
                 user = self.state.users.get(args["user"])
                 if user is None:
                     return {"ok": False, "error": "user_not_found"}
-                return {"ok": True, "user": _user_object(user)}
+                granted = self.state.token_scopes.get(token or "")
+                # Slack leaves the email out unless the token has users:read.email
+                with_email = granted is None or "users:read.email" in granted
+                return {"ok": True, "user": _user_object(user, with_email=with_email)}
             case "users.lookupByEmail":
                 email = str(args["email"]).strip().lower()
                 found = next((u for u in self.state.users.values() if (u.email or "").lower() == email), None)
@@ -403,10 +430,10 @@ def _client_credentials(request: Request, args: dict[str, Any]) -> tuple[str | N
     return args.get("client_id"), args.get("client_secret")
 
 
-def _user_object(user: SlackUser) -> dict[str, Any]:
+def _user_object(user: SlackUser, *, with_email: bool = True) -> dict[str, Any]:
     """A user as users.info and users.lookupByEmail describe them."""
     profile: dict[str, Any] = {"real_name": user.name, "display_name": user.name.split()[0]}
-    if user.email:
+    if user.email and with_email:
         profile["email"] = user.email
     return {
         "id": user.id,

@@ -179,7 +179,8 @@ def decision_line(request: SeatRequest) -> str:
     match request.status:
         case RequestStatus.APPROVED:
             charged = fmt.usd(request.charged_microdollars or 0)
-            return f"✅ Approved by {by} at {when} — {request.seats_before} → {request.seats_after} seats, {charged} charged"
+            seats = f"{request.seats_before} → {request.seats_after} seats"
+            return f"✅ Approved by {by} at {when} — {seats}, {charged} charged"
         case RequestStatus.DENIED:
             return f"❌ Denied by {by}: {request.note}" if request.note else f"❌ Denied by {by} at {when}"
         case RequestStatus.WITHDRAWN:
@@ -227,7 +228,8 @@ def approvers_message(request: SeatRequest, organization: str, estimate: SeatPla
         )
         footer.append(
             context(
-                f"Requested {slack_time(request.created_at)} · open for 72 hours · the price is recomputed when you approve"
+                f"Requested {slack_time(request.created_at)} · open for 72 hours · "
+                "the price is recomputed when you approve"
             )
         )
     else:
@@ -325,7 +327,8 @@ def request_list(requests: Sequence[SeatRequest]) -> Message:
 
 
 def request_sent(sent_to: str, seats: int) -> Message:
-    text = f"📨 Your request for {seats} more seat{'s' if seats != 1 else ''} was sent to {sent_to}. I'll DM you the outcome."
+    plural = "s" if seats != 1 else ""
+    text = f"📨 Your request for {seats} more seat{plural} was sent to {sent_to}. I'll DM you the outcome."
     return Message(text=text, blocks=[section(text)])
 
 

@@ -20,6 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app import create_bolt_app, create_web_app
 from bot.migrate import upgrade as upgrade_bot
+from bot.oauth import BOT_SCOPES
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
@@ -38,6 +39,7 @@ __all__ = ["SQLITE_ONLY"]
 @pytest.fixture(scope="session")
 def fake_slack() -> Iterator[FakeSlack]:
     fake = FakeSlack(token=BOT_TOKEN)
+    fake.grant_scopes(BOT_TOKEN, set(BOT_SCOPES))  # exactly what manifest.yml asks for (a test keeps them equal)
     with BackgroundServer(fake.app) as server:
         fake.bind(server.url)
         yield fake

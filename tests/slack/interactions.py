@@ -7,7 +7,7 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -21,6 +21,7 @@ from local_slack import SlackUser
 from tests.slack.conftest import Workspace
 
 T = TypeVar("T")
+FormValues = Mapping[str, Mapping[str, tuple[str, str | None]]]  # {block_id: {action_id: (element type, value)}}
 
 
 def repoint(bolt: AsyncApp, ws: Workspace, backend_url: str) -> None:
@@ -133,7 +134,7 @@ def click_on_home(ws: Workspace, who: SlackUser, home_view: dict[str, Any], acti
     return post_payload(ws, payload)
 
 
-def _state(values: dict[str, dict[str, tuple[str, str | None]]]) -> dict[str, Any]:
+def _state(values: FormValues) -> dict[str, Any]:
     """{block_id: {action_id: (element type, value)}} as view.state.values."""
     return {
         block: {action: {"type": kind, "value": value} for action, (kind, value) in actions.items()}
@@ -141,7 +142,7 @@ def _state(values: dict[str, dict[str, tuple[str, str | None]]]) -> dict[str, An
     }
 
 
-def _view(ws: Workspace, shown: dict[str, Any], values: dict[str, dict[str, tuple[str, str | None]]]) -> dict[str, Any]:
+def _view(ws: Workspace, shown: dict[str, Any], values: FormValues) -> dict[str, Any]:
     return {**shown, "team_id": ws.team_id, "state": {"values": _state(values)}}
 
 
@@ -171,7 +172,7 @@ def submit_modal(
     ws: Workspace,
     who: SlackUser,
     shown: dict[str, Any],
-    values: dict[str, dict[str, tuple[str, str | None]]],
+    values: FormValues,
     *,
     team_id: str | None = None,
     headers: dict[str, str] | None = None,

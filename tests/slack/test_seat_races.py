@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -32,9 +33,9 @@ from local_slack import FakeSlack, SlackUser
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, Workspace, WorkspaceFactory, texts
-from tests.slack.interactions import click_in_message, submit_modal, wait_until
+from tests.slack.interactions import FormValues, click_in_message, submit_modal, wait_until
 from tests.slack.test_seat_requests import dm, posts_to, request_seats
-from tests.slack.test_seats import open_form, settled
+from tests.slack.test_seats import open_form
 
 JOINED = datetime(2026, 3, 1, 9, tzinfo=UTC)
 ROUNDS = int(os.environ.get("SEAT_RACE_ROUNDS", "2"))
@@ -61,7 +62,7 @@ def race_bot_url(
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_api_url=fake_slack.api_url,
         database_url=url,
-        kilo_api_timeout_seconds=5.0,
+        kilo_api_timeout_seconds=20.0,  # 40 requests at once on a shared 2-core machine
         kilo_read_cache_seconds=0,
     )
     with BackgroundServer(create_web_app(create_bolt_app(settings, store, clock=clock))) as server:
@@ -102,6 +103,12 @@ def more_admins(ws: Workspace, sessions: sessionmaker[Session], count: int) -> l
     return [ws.slack.add_user(admin) for admin in admins]
 
 
+def outcome_of(ws: Workspace, confirmation: dict[str, Any]) -> dict[str, Any] | None:
+    """The modal once the bot replaced the confirmation with the outcome (views.update gives a new hash)."""
+    shown = ws.slack.view(confirmation["id"])
+    return None if shown["hash"] == confirmation["hash"] else shown
+
+
 def all_at_once(actions: list[Any]) -> list[Any]:
     """Run the callables on RACERS threads released together."""
     start = threading.Barrier(len(actions))
@@ -126,9 +133,9 @@ def test_twenty_admins_approving_one_request_at_once_change_the_seats_once(
     race_workspaces: WorkspaceFactory, backend_sessions: sessionmaker[Session], http: httpx.Client, round_number: int
 ):
     ws = race_workspaces.create(seats=40)
-    admins = more_admins(ws, backend_sessions, RACERS - 1) + [ws.admin]
+    admins = [*more_admins(ws, backend_sessions, RACERS - 1), ws.admin]
     request_seats(ws, ws.member, "2 the race")
-    copies = {a.id: wait_until(lambda a=a: posts_to(ws, dm(ws, a)), what=f"the DM to {a.name}")[-1] for a in admins}
+    copies = {a.id: wait_until(partial(posts_to, ws, dm(ws, a)), what=f"the DM to {a.name}")[-1] for a in admins}
     opened_before = len(ws.slack.calls_to("views.open"))
     all_at_once(
         [lambda a=a: click_in_message(ws, a, copies[a.id], dm(ws, a), ActionId.SEAT_REQUEST_APPROVE) for a in admins]
@@ -141,18 +148,16 @@ def test_twenty_admins_approving_one_request_at_once_change_the_seats_once(
     )
     # Which admin got which modal does not matter: a modal carries only the request id and the price.
     confirmations = [ws.slack.view(view_id) for view_id in modals]
-    assert all("Approve and charge" in str(view.get("submit")) for view in confirmations)
+    not_confirmations = [texts(view) for view in confirmations if "Approve and charge" not in str(view.get("submit"))]
+    assert not not_confirmations, not_confirmations
     all_at_once([lambda a=a, v=v: submit_modal(ws, a, v, {}) for a, v in zip(admins, confirmations, strict=True)])
     wait_until(lambda: len(posts_to(ws, dm(ws, ws.member))) >= 2, what="the requester's outcome DM")
-    finals = [
-        texts(wait_until(lambda v=v: "Working on it" not in texts(ws.slack.view(v["id"])) and ws.slack.view(v["id"])))
-        for v in confirmations
-    ]
+    finals = [texts(wait_until(partial(outcome_of, ws, v), timeout=30)) for v in confirmations]
     assert sum("✅ Approved by" in shown for shown in finals) == 1, finals
     assert (
         sum("Already approved by" in shown or "is approving this request right now" in shown for shown in finals)
         == RACERS - 1
-    ), finals
+    ), [f for f in finals if "Already approved" not in f]
     subscription = seat_count(http, ws)
     assert subscription["seat_count"] == 42 and len(subscription["seat_history"]) == 1
     assert len(posts_to(ws, dm(ws, ws.member))) == 2  # the requester's copy and one outcome
@@ -164,13 +169,10 @@ def test_one_add_seats_modal_submitted_twenty_times_at_once_changes_the_seats_on
 ):
     ws = race_workspaces.create(seats=40)
     shown = open_form(ws, ws.owner, "seats add 3")
-    values = {BlockId.SEATS_NUMBER: {ActionId.SEATS_NUMBER: ("number_input", "3")}}
+    values: FormValues = {BlockId.SEATS_NUMBER: {ActionId.SEATS_NUMBER: ("number_input", "3")}}
     answers = all_at_once([lambda: submit_modal(ws, ws.owner, shown, values) for _ in range(RACERS)])
     assert all(answer.json()["response_action"] == "update" for answer in answers)
-    done = wait_until(lambda: "Seats: 40 → 43" in texts(ws.slack.view(shown["id"])), what="the outcome")
-    assert done
-    settled(ws, shown["id"], 2)
+    assert wait_until(lambda: "Seats: 40 → 43" in texts(ws.slack.view(shown["id"])), timeout=30, what="the outcome")
     subscription = seat_count(http, ws)
     assert subscription["seat_count"] == 43 and len(subscription["seat_history"]) == 1
-    dms = [c for c in ws.slack.calls_to("chat.postMessage") if c.args["channel"] == dm(ws, ws.owner)]
-    assert len(dms) == 1
+    assert len(wait_until(partial(posts_to, ws, dm(ws, ws.owner)), what="the DM")) == 1

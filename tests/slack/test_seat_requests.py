@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -20,15 +21,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import formatting as fmt
-from bot.app import services_of
+from bot.app import create_bolt_app, create_web_app, services_of
 from bot.ids import ActionId, BlockId
 from bot.seat_flows import expire_stale_requests, workspace_clients
 from bot.seat_requests import RequestStatus, SeatRequestStore
 from bot.serving import BackgroundServer
+from bot.settings import Settings
 from bot.store import BotStore
-from local_slack import SlackUser
-from tests.slack.conftest import SQLITE_ONLY, Workspace, WorkspaceFactory, texts
-from tests.slack.interactions import ack_body, click_in_message, repoint, submit_modal, wait_until
+from local_slack import FakeSlack, SlackUser
+from tests.slack.conftest import BOT_TOKEN, SQLITE_ONLY, Workspace, WorkspaceFactory, texts
+from tests.slack.interactions import FormValues, ack_body, click_in_message, repoint, submit_modal, wait_until
 
 pytestmark = SQLITE_ONLY
 
@@ -114,7 +116,7 @@ def test_a_request_goes_by_dm_to_every_owner_and_admin_in_the_workspace(workspac
     assert {workspace.owner.email, workspace.admin.email} <= looked_up
     expected = quote(http, workspace, 12)
     for approver in (workspace.owner, workspace.admin):
-        copy = wait_until(lambda a=approver: posts_to(workspace, dm(workspace, a)))[-1]
+        copy = wait_until(partial(posts_to, workspace, dm(workspace, approver)))[-1]
         shown = texts(copy)
         assert f"<@{workspace.member.id}> asks for *2 more seats*." in shown and ">two new hires on Monday" in shown
         assert f"*Pro-rated cost now*\n{fmt.usd(expected['prorated_amount_microdollars'])}" in shown
@@ -221,7 +223,9 @@ def test_deny_with_a_reason_updates_every_copy_and_tells_the_requester(with_chan
     opened_before = len(ws.slack.calls_to("views.open"))
     click_in_message(ws, ws.owner, pending, approvals(ws), ActionId.SEAT_REQUEST_DENY)
     deny = ws.slack.wait_for_call("views.open", count=opened_before + 1)[-1].result["view"]
-    reason = {BlockId.SEAT_DENY_REASON: {ActionId.SEAT_DENY_REASON: ("plain_text_input", "Not this quarter")}}
+    reason: FormValues = {
+        BlockId.SEAT_DENY_REASON: {ActionId.SEAT_DENY_REASON: ("plain_text_input", "Not this quarter")}
+    }
     submit_modal(ws, ws.owner, deny, reason)
     post = wait_until(lambda: [p for p in posts_to(ws, approvals(ws)) if "Denied" in texts(p)])[-1]
     assert f"❌ Denied by <@{ws.owner.id}>: Not this quarter" in texts(post)
@@ -385,3 +389,40 @@ def test_seat_requests_lists_pending_and_recent(with_channel: Workspace):
     assert listed.index("🕒 pending") < listed.index("✅ approved")
     assert "“second”" in listed and "“first”" in listed and f"Approved by <@{ws.owner.id}>" in listed
     assert "3 seats" in texts(ws.ask(ws.member, "seats requests"))
+
+
+@pytest.mark.parametrize(
+    ("scope", "said"),
+    [
+        ("users:read.email", "I can't see the email address on your Slack profile"),
+        ("im:write", "Slack hasn't given me the `im:write` permission"),
+        ("chat:write", "Slack hasn't given me the `chat:write` permission"),
+    ],
+)
+def test_each_slack_scope_the_requests_use_is_needed(
+    workspace: Workspace, bot_store: BotStore, fake_slack: FakeSlack, scope: str, said: str
+):
+    granted = fake_slack.state.token_scopes[BOT_TOKEN]
+    fake_slack.grant_scopes(BOT_TOKEN, granted - {scope})
+    try:
+        assert said in texts(request_seats(workspace, workspace.member, "2"))
+    finally:
+        fake_slack.grant_scopes(BOT_TOKEN, granted)
+    assert SeatRequestStore(bot_store.sessions).recent(workspace.team_id, workspace.org.id) == []
+
+
+def test_the_bot_process_expires_stale_requests_by_itself(
+    workspace: Workspace, bot_settings: Settings, bot_store: BotStore, clock: Any
+):
+    request_seats(workspace, workspace.member, "2")
+    wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))
+    # a second bot process (a replica) on the same database, sweeping every 0.2 s
+    replica = bot_settings.model_copy(update={"seat_request_sweep_seconds": 0.2})
+    with BackgroundServer(create_web_app(create_bolt_app(replica, bot_store, clock=clock))):
+        clock.now += timedelta(hours=73)
+        copy = wait_until(
+            lambda: [p for p in posts_to(workspace, dm(workspace, workspace.owner)) if "Expired" in texts(p)],
+            what="the sweep",
+        )[-1]
+    assert not [b for b in copy["blocks"] if b["type"] == "actions"]
+    assert posts_to(workspace, dm(workspace, workspace.member))[-1]["text"].startswith("Your request for 2 more seats")

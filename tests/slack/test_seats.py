@@ -12,6 +12,8 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import formatting as fmt
 from bot.ids import ActionId, BlockId, ViewId
+from bot.seats import estimate_addition
+from kilo_api import schemas
 from local_slack import SlackUser
 from tests.conftest import Clock
 from tests.slack.conftest import SQLITE_ONLY, Workspace, texts
@@ -297,3 +299,19 @@ def test_add_seats_buttons_for_managers_on_home_and_subscription(workspace: Work
     view_id = opened.result["view"]["id"]
     assert "*Seats:* 10 → 11" in texts(settled(workspace, view_id, 1))
     assert workspace.slack.view(view_id)["callback_id"] == ViewId.SEATS_CHANGE
+
+
+@pytest.mark.parametrize("day", [1, 2, 15, 30, 31])
+@pytest.mark.parametrize("seats", [1, 3, 17])
+def test_the_request_estimate_is_the_backends_own_quote(
+    workspace: Workspace, http: httpx.Client, clock: Clock, day: int, seats: int
+):
+    clock.now = clock.now.replace(day=day, hour=23, minute=59)
+    subscription = schemas.SubscriptionOut.model_validate(backend(http, workspace, "/subscription"))
+    estimate = estimate_addition(subscription, seats, clock.now)
+    expected = quote(http, workspace, 10 + seats)
+    assert (estimate.prorated_microdollars, estimate.remaining_days, estimate.cycle_days) == (
+        expected["prorated_amount_microdollars"],
+        expected["remaining_days"],
+        expected["cycle_days"],
+    )
