@@ -81,6 +81,7 @@ class Call:
     args: dict[str, Any]
     token: str | None = None
     result: dict[str, Any] = field(default_factory=dict)  # what the fake answered
+    at: float = field(default_factory=time.monotonic)  # when it was answered (benchmarks)
 
 
 @dataclass

@@ -34,6 +34,7 @@ from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
 from local_slack import FakeSlack, SlackUser
+from scripts.demo_seats import seat_shots
 
 SECRET = "demo-signing-secret"
 TOKEN = "xoxb-demo"
@@ -103,7 +104,8 @@ def collect(seed_events: int) -> list[Shot]:
                 slack_api_url=fake.api_url,
                 database_url=bot_db,
             )
-            with BackgroundServer(create_web_app(create_bolt_app(settings, store))) as bot:
+            bolt = create_bolt_app(settings, store)
+            with BackgroundServer(create_web_app(bolt)) as bot:
                 for who, text in COMMANDS:
                     key = secrets.token_hex(6)
                     body = urlencode(
@@ -139,6 +141,8 @@ def collect(seed_events: int) -> list[Shot]:
                     _post(bot.url, json.dumps(event), "application/json")
                     view = fake.wait_for_call("views.publish", count=published + 1)[-1].args["view"]
                     shots.append(Shot("App Home", who, view, kind="home"))
+                for title, who, payload, kind in seat_shots(bot.url, bolt, fake, people, _post):
+                    shots.append(Shot(title, who, payload, kind=kind))
         store.engine.dispose()
         engine.dispose()
     return shots
@@ -158,7 +162,7 @@ def _post(base: str, body: str, content_type: str) -> None:
 
 # --- a small Block Kit renderer ------------------------------------------------------------------
 
-EMOJI = {":warning:": "⚠️"}
+EMOJI = {":warning:": "⚠️", ":no_entry_sign:": "🚫", ":hourglass_flowing_sand:": "⏳"}
 
 
 def mrkdwn(text: str) -> str:
@@ -166,6 +170,10 @@ def mrkdwn(text: str) -> str:
     out = html.escape(text, quote=False)
     for code, char in EMOJI.items():
         out = out.replace(code, char)
+    # Slack shows a date token in each reader's zone; the page shows its fallback (UTC)
+    out = re.sub(r"&lt;!date\^\d+\^[^|&]*\|([^&]+)&gt;", r'<span class="date">\1</span>', out)
+    out = re.sub(r"&lt;#(\w+)(?:\|[^&]*)?&gt;", r'<span class="mention">#\1</span>', out)
+    out = re.sub(r"(^|\n)&gt;([^\n]*)", r'\1<span class="quote">\2</span>', out)
     out = re.sub(r"&lt;(https?://[^|&]+)\|([^&]+)&gt;", r'<a href="\1">\2</a>', out)
     out = re.sub(r"&lt;@(\w+)&gt;", r'<span class="mention">@\1</span>', out)
     out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
@@ -200,6 +208,13 @@ def render_block(block: dict[str, Any]) -> str:
         return f'<img src="{html.escape(block["image_url"])}" alt="{html.escape(block["alt_text"])}">'
     if kind == "actions":
         return '<div class="actions">' + "".join(render_button(e) for e in block["elements"]) + "</div>"
+    if kind == "input":
+        shown = block["element"].get("initial_value") or ""
+        hint = f'<div class="context">{text_of(block.get("hint"))}</div>' if block.get("hint") else ""
+        return (
+            f'<div class="input"><label>{text_of(block["label"])}</label>'
+            f'<div class="field">{html.escape(str(shown))}&nbsp;</div>{hint}</div>'
+        )
     if kind == "section":
         parts = [f'<div class="text">{text_of(block.get("text"))}</div>'] if block.get("text") else []
         if block.get("fields"):
@@ -213,13 +228,22 @@ def render_block(block: dict[str, Any]) -> str:
     return f"<pre>{html.escape(json.dumps(block))}</pre>"
 
 
+def modal_buttons(view: dict[str, Any]) -> str:
+    submit = f'<span class="button primary">{text_of(view["submit"])}</span>' if view.get("submit") else ""
+    close = f'<span class="button">{text_of(view["close"])}</span>' if view.get("close") else ""
+    return f'<div class="actions modal-buttons">{submit}{close}</div>'
+
+
 def render(shots: list[Shot]) -> str:
     cards = []
     for shot in shots:
         visibility = {"in_channel": "posted in the channel", "ephemeral": "only visible to you"}.get(
-            shot.payload.get("response_type", ""), "Home tab"
+            shot.payload.get("response_type", ""),
+            {"modal": "a modal", "dm": "a direct message"}.get(shot.kind, "Home tab"),
         )
         blocks = "".join(render_block(b) for b in shot.payload.get("blocks", []))
+        if shot.kind == "modal":
+            blocks = f"<h3>{text_of(shot.payload.get('title'))}</h3>{blocks}{modal_buttons(shot.payload)}"
         cards.append(
             f'<section class="card"><div class="meta"><code>{html.escape(shot.title)}</code> as '
             f'<b>{shot.who}</b> · {visibility}</div><div class="message">{blocks}</div></section>'
@@ -243,8 +267,11 @@ code{background:#f0f0f0;border-radius:3px;padding:0 3px;font-size:12px;color:#c0
 .button{display:inline-block;border:1px solid #bbb;border-radius:4px;padding:4px 12px;margin:4px 6px 0 0;font-size:13px;
 font-weight:600;color:#1d1c1d;text-decoration:none}.button.primary{background:#007a5a;border-color:#007a5a;color:#fff}
 .mention{background:#e8f5fa;color:#1264a3;border-radius:3px;padding:0 2px}
+.button.danger{border-color:#e01e5a;color:#e01e5a}.quote{border-left:4px solid #ddd;padding-left:8px;display:block}
+.input label{font-weight:700;display:block;margin:8px 0 4px}.field{border:1px solid #999;border-radius:4px;padding:6px}
+.date{border-bottom:1px dotted #888}.modal-buttons{text-align:right}
 </style></head><body>
-<h1>kilo-bot — {count} answers, as Slack would show them</h1>
+<h1>kilo-bot — {count} answers, modals and messages, as Slack would show them</h1>
 <p class="intro">Rendered from the Block Kit the bot sent to a local stand-in for Slack, for the demo organization
 (embedded backend, signed requests). Buttons with ↗ open links; the others are interactive in Slack.</p>
 {cards}
