@@ -58,7 +58,7 @@ def signed_post(client: httpx.Client, bot_url: str, payload: dict[str, Any]) -> 
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
+        "X-Slack-Signature": str(SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)),
     }
     sent = time.monotonic()
     response = client.post(f"{bot_url}/slack/events", content=body, headers=headers)
@@ -220,7 +220,7 @@ def approvals(
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
                 "X-Slack-Request-Timestamp": stamp,
-                "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=command),
+                "X-Slack-Signature": str(SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=command)),
             },
         )
         dm = fake.dm_channel(approver.id)

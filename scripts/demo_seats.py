@@ -7,7 +7,7 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -96,7 +96,7 @@ class SeatDemo:
         )
         self.post(self.bot_url, body, "application/x-www-form-urlencoded")
 
-    def submit(self, who: str, view: dict[str, Any], values: dict[str, Any]) -> None:
+    def submit(self, who: str, view: dict[str, Any], values: Mapping[Any, Any]) -> None:
         body = _interaction(self.people[who], "view_submission", view={**view, "state": {"values": values}})
         self.post(self.bot_url, body, "application/x-www-form-urlencoded")
 
