@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,7 +28,7 @@ from bot.seat_flows import expire_stale_requests, workspace_clients
 from bot.seat_requests import RequestStatus, SeatRequestStore
 from bot.serving import BackgroundServer
 from bot.settings import Settings
-from bot.store import BotStore
+from bot.store import BotStore, Connection
 from local_slack import FakeSlack, SlackUser
 from tests.slack.conftest import BOT_TOKEN, SQLITE_ONLY, Workspace, WorkspaceFactory, texts
 from tests.slack.interactions import FormValues, ack_body, click_in_message, repoint, submit_modal, wait_until
@@ -282,6 +283,7 @@ class FlakyBackend:
     url: str = ""
     seat_changes_fail: bool = False
     refused: int = 0
+    delay: float = 0.0  # seconds before each request is forwarded (a slow Kilo)
 
 
 @pytest.fixture
@@ -292,6 +294,7 @@ def flaky_backend(backend_server: Any) -> Iterator[FlakyBackend]:
         if flaky.seat_changes_fail and request.method == "POST" and request.url.path.endswith("/subscription/seats"):
             flaky.refused += 1
             return JSONResponse({"error": {"code": "unavailable", "message": "down"}}, status_code=503)
+        await asyncio.sleep(flaky.delay)
         headers = {k: v for k, v in request.headers.items() if k not in ("host", "content-length")}
         async with httpx.AsyncClient(base_url=backend_server.url) as real:
             answer = await real.request(
@@ -426,3 +429,62 @@ def test_the_bot_process_expires_stale_requests_by_itself(
         )[-1]
     assert not [b for b in copy["blocks"] if b["type"] == "actions"]
     assert posts_to(workspace, dm(workspace, workspace.member))[-1]["text"].startswith("Your request for 2 more seats")
+
+
+def test_the_approvers_role_is_checked_again_at_confirmation(workspace: Workspace, http: httpx.Client):
+    request_seats(workspace, workspace.member, "2")
+    copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.admin)))[-1]
+    opened_before = len(workspace.slack.calls_to("views.open"))
+    click_in_message(workspace, workspace.admin, copy, copy["channel"], ActionId.SEAT_REQUEST_APPROVE)
+    confirm = modal_after(workspace, opened_before)
+    demoted = http.patch(
+        workspace.org.path(f"/members/{workspace.org.admin.id}"),
+        json={"role": "member"},
+        headers=workspace.org.headers(workspace.org.owner),
+    )
+    assert demoted.status_code == 200
+    submit_modal(workspace, workspace.admin, confirm, {})
+    assert "Only Owners and Admins can approve seat requests." in texts(modal_after(workspace, opened_before, 2))
+    assert backend(http, workspace, "/subscription")["seat_count"] == 10
+    assert [b for b in posts_to(workspace, dm(workspace, workspace.owner))[-1]["blocks"] if b["type"] == "actions"]
+
+
+def test_a_request_of_another_organization_is_refused(
+    workspace: Workspace, http: httpx.Client, orgs: Any, bolt_app: AsyncApp, backend_server: Any
+):
+    request_seats(workspace, workspace.member, "2")
+    copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
+    other = orgs.create(name="Other Org", owner_email=workspace.owner.email)  # she owns both
+    services = services_of(bolt_app)
+    connection = Connection(workspace.team_id, other.id, backend_server.url, other.api_key)
+    asyncio.run(services.identity.save_connection(connection, "UTEST", services.clock()))
+    try:
+        opened_before = len(workspace.slack.calls_to("views.open"))
+        click_in_message(workspace, workspace.owner, copy, copy["channel"], ActionId.SEAT_REQUEST_APPROVE)
+        assert "another Kilo organization" in texts(modal_after(workspace, opened_before))
+    finally:
+        repoint(bolt_app, workspace, backend_server.url)
+    assert backend(http, workspace, "/subscription")["seat_count"] == 10
+
+
+def test_with_a_slow_kilo_the_modal_opens_and_the_confirmation_is_acked_at_once(
+    workspace: Workspace, http: httpx.Client, bolt_app: AsyncApp, backend_server: Any, flaky_backend: FlakyBackend
+):
+    request_seats(workspace, workspace.member, "2")
+    copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
+    repoint(bolt_app, workspace, flaky_backend.url)
+    flaky_backend.delay = 0.5  # every backend call takes half a second; a click makes several
+    try:
+        opened_before = len(workspace.slack.calls_to("views.open"))
+        started = time.monotonic()
+        click_in_message(workspace, workspace.owner, copy, copy["channel"], ActionId.SEAT_REQUEST_APPROVE)
+        workspace.slack.wait_for_call("views.open", count=opened_before + 1)
+        assert time.monotonic() - started < 1.0  # views.open before any backend call
+        confirm = modal_after(workspace, opened_before, 1)
+        started = time.monotonic()
+        answer = ack_body(submit_modal(workspace, workspace.owner, confirm, {}))
+        assert time.monotonic() - started < 1.0 and "Working on it" in texts(answer["view"])
+        assert "10 → 12 seats" in texts(modal_after(workspace, opened_before, 2))
+    finally:
+        repoint(bolt_app, workspace, backend_server.url)
+    assert backend(http, workspace, "/subscription")["seat_count"] == 12
