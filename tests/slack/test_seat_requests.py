@@ -488,3 +488,13 @@ def test_with_a_slow_kilo_the_modal_opens_and_the_confirmation_is_acked_at_once(
     finally:
         repoint(bolt_app, workspace, backend_server.url)
     assert backend(http, workspace, "/subscription")["seat_count"] == 12
+
+
+def test_a_request_nobody_here_could_approve_is_refused_and_not_kept(workspace: Workspace, bot_store: BotStore):
+    for approver in (workspace.owner, workspace.admin):
+        del workspace.slack.state.users[approver.id]  # neither is in this Slack workspace
+    reply = texts(request_seats(workspace, workspace.member, "2"))
+    assert f"No Owner or Admin of {workspace.org_name} is in this Slack workspace" in reply
+    assert "`/kilo approvals #channel`" in reply
+    assert SeatRequestStore(bot_store.sessions).recent(workspace.team_id, workspace.org.id) == []
+    assert not posts_to(workspace, dm(workspace, workspace.member))
