@@ -412,10 +412,10 @@ class SeatDesk:
                 body, seat_views.info("That is your own request: withdraw it from your DM with me instead.")
             )
             return
-        opened = await self.slack.views_open(
+        # The deny form needs nothing from Kilo; the role is checked when it is submitted.
+        await self.slack.views_open(
             trigger_id=body["trigger_id"], view=seat_views.deny_modal(self.asker.team_id, request)
         )
-        del opened  # the deny form needs nothing from Kilo; the role is checked when it is submitted
 
     async def deny_submitted(self, view: dict[str, Any], reason: str | None) -> None:
         form = _own_form(view, self.asker, SeatRequestForm)
