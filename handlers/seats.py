@@ -4,6 +4,7 @@ the live preview, the modals' submissions, and Approve / Deny / Withdraw on seat
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -101,7 +102,9 @@ async def deny_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebCl
     await _after_submission(kilo, client, body, lambda seat_desk: seat_desk.deny_submitted(body["view"], reason_text))
 
 
-async def _after_submission(kilo: BotServices, client: AsyncWebClient, body: dict[str, Any], work: Any) -> None:
+async def _after_submission(
+    kilo: BotServices, client: AsyncWebClient, body: dict[str, Any], work: Callable[[SeatDesk], Awaitable[None]]
+) -> None:
     """Run a submission's work after its ack; whatever fails is shown in the modal itself."""
     await kilo.acks_first.after_pending_acks()
     try:
