@@ -85,13 +85,15 @@ def home_click(user: SlackUser) -> dict[str, Any]:
     }
 
 
-def message_click(user: SlackUser, channel: str, message: dict[str, Any], action_id: str, value: str) -> dict[str, Any]:
+def message_click(
+    fake: FakeSlack, user: SlackUser, channel: str, message: dict[str, Any], action_id: str, value: str
+) -> dict[str, Any]:
     return {
         **envelope(user, "block_actions"),
         "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel},
         "channel": {"id": channel},
         "message": message,
-        "response_url": "http://127.0.0.1:9/unused",
+        "response_url": fake.response_url(secrets.token_hex(6)),
         "actions": [
             {"type": "button", "action_id": action_id, "block_id": "kilo_seat_request_actions", "value": value}
         ],
@@ -208,7 +210,7 @@ def approvals(
                 "user_id": requester.id,
                 "command": "/kilo",
                 "text": f"seats request 1 bench round {round_number}",
-                "response_url": "http://127.0.0.1:9/unused",
+                "response_url": fake.response_url(secrets.token_hex(6)),
                 "trigger_id": "1.2",
                 "channel_id": "C1",
             }
@@ -238,7 +240,7 @@ def approvals(
         copies = len(fake.calls_to("chat.postMessage")) - posted_before
         message = fake.message(dm, copy_call.result["ts"])
         request_id = next(e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"])
-        click = message_click(approver, dm, message, ActionId.SEAT_REQUEST_APPROVE, request_id)
+        click = message_click(fake, approver, dm, message, ActionId.SEAT_REQUEST_APPROVE, request_id)
         sent = signed_post(client, bot_url, click)
         opened = wait(
             lambda: next((c for c in fake.calls_to("views.open") if c.args["trigger_id"] == click["trigger_id"]), None)
