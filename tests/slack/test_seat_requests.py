@@ -397,6 +397,7 @@ def test_seat_requests_lists_pending_and_recent(with_channel: Workspace):
 @pytest.mark.parametrize(
     ("scope", "said"),
     [
+        ("users:read", "Slack hasn't given me the `users:read` permission"),
         ("users:read.email", "I can't see the email address on your Slack profile"),
         ("im:write", "Slack hasn't given me the `im:write` permission"),
         ("chat:write", "Slack hasn't given me the `chat:write` permission"),
