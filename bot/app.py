@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -30,6 +31,7 @@ from bot.oauth import oauth_settings
 from bot.outbound import AddressPolicy
 from bot.replays import Replays
 from bot.replies import Replies
+from bot.seat_flows import sweep_expired_requests, workspace_clients
 from bot.services import BotServices
 from bot.settings import Settings
 from bot.store import DEFAULT_TEAM, BotStore, Connection
@@ -134,7 +136,12 @@ def create_web_app(bolt: AsyncApp) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        every = services.settings.seat_request_sweep_seconds
+        sweeper = asyncio.create_task(
+            sweep_expired_requests(services, workspace_clients(bolt, services.settings), every)
+        )
         yield
+        sweeper.cancel()
         await services.replies.aclose()
         await services.identity.pool.aclose()
         if services.oauth_engine is not None:

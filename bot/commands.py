@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from bot.inputs import InputRefused, dollars_to_microdollars, email_address
 from bot.periods import BILLING_PERIOD, PeriodChoice, PeriodError, is_period_word, parse_period
+from bot.seats import SeatMode, SeatNumberError, parse_seat_number
 from kilo_api.enums import Role
 from kilo_api.limits import MAX_CREDIT_PURCHASE_MICRODOLLARS, MIN_CREDIT_PURCHASE_MICRODOLLARS
 
@@ -114,6 +116,37 @@ class Audit:
 # Commands that change something open a modal (or, for resume, act at once); handlers/manage.py runs them.
 Change = Invite | Policies | ChangeBillingCycle | CancelSubscription | ResumeSubscription | BuyCredits | Audit
 
+
+@dataclass(frozen=True)
+class SeatsChange:
+    """`/kilo seats add [N]` / `/kilo seats remove [N]`: a modal with the live price."""
+
+    mode: SeatMode
+    seats: int = 1
+
+
+@dataclass(frozen=True)
+class SeatsRequest:
+    """`/kilo seats request [N] [reason]`: ask the Owners and Admins for more seats."""
+
+    seats: int = 1
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SeatsRequests:
+    """`/kilo seats requests`: pending and recent seat requests."""
+
+
+@dataclass(frozen=True)
+class Approvals:
+    """`/kilo approvals [#channel|dm]`: where seat requests go (no argument: show it)."""
+
+    channel_id: str | None = None
+    direct_messages: bool = False
+
+
+SeatCommand = SeatsChange | SeatsRequest | SeatsRequests | Approvals
 Command = (
     Connect
     | Help
@@ -127,6 +160,10 @@ Command = (
     | Billing
     | Subscription
     | Change
+    | SeatsChange
+    | SeatsRequest
+    | SeatsRequests
+    | Approvals
 )
 
 SUBCOMMANDS = (
@@ -141,6 +178,7 @@ SUBCOMMANDS = (
     "invite",
     "policies",
     "audit",
+    "approvals",
 )
 USAGE_VIEWS = ("models", "users", "me", "trend")
 ROLE_WORDS = {
@@ -179,6 +217,10 @@ def parse(text: str) -> Command:
         return Connect()
     if head in ("subscription", "plan") and rest:
         return _subscription_change(head, rest)
+    if head == "seats" and rest:
+        return _seats(rest)
+    if head == "approvals":
+        return _approvals(rest)
     if head in ("subscription", "plan", "seats"):
         _no_arguments(head, rest)
         return Subscription(seats_first=head == "seats")
@@ -295,3 +337,54 @@ def _audit(words: list[str]) -> Audit:
     if len(words) == 1 and words[0].isascii() and words[0].isdigit() and 1 <= int(words[0]) <= MAX_AUDIT_ENTRIES:
         return Audit(limit=int(words[0]))
     raise CommandError(f"`/kilo audit` takes how many entries to show, 1 to {MAX_AUDIT_ENTRIES}: `/kilo audit 50`.")
+
+
+SEAT_WORDS = ("add", "remove", "request", "requests")
+CHANNEL_LINK = re.compile(r"^<#([CG][A-Z0-9]{2,30})(?:\|[^>]*)?>$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,30}$")
+MAX_REASON_LENGTH = 500
+
+
+def _seats(words: list[str]) -> Command:
+    action = words[0].lower()
+    rest = words[1:]
+    if action in ("add", "remove"):
+        if len(rest) > 1:
+            raise CommandError(f"`/kilo seats {action}` takes one number, like `/kilo seats {action} 2`.")
+        return SeatsChange(SeatMode(action), _seat_number(rest[0]) if rest else 1)
+    if action == "request":
+        seats = 1
+        if rest and rest[0].lstrip("+-").isdigit():
+            seats, rest = _seat_number(rest[0]), rest[1:]
+        reason = " ".join(rest) or None
+        if reason is not None and len(reason) > MAX_REASON_LENGTH:
+            raise CommandError(f"Keep the reason under {MAX_REASON_LENGTH} characters.")
+        return SeatsRequest(seats, reason)
+    if action == "requests" and not rest:
+        return SeatsRequests()
+    suggestion = difflib.get_close_matches(action, SEAT_WORDS, n=1)
+    hint = f"Did you mean `/kilo seats {suggestion[0]}`?" if suggestion else "Try `/kilo seats add 2`."
+    raise CommandError(f"`/kilo seats` understands add, remove, request and requests. {hint}")
+
+
+def _seat_number(word: str) -> int:
+    try:
+        return parse_seat_number(word)
+    except SeatNumberError as problem:
+        raise CommandError(str(problem)) from None
+
+
+def _approvals(words: list[str]) -> Approvals:
+    if not words:
+        return Approvals()
+    if len(words) == 1 and words[0].lower() in ("dm", "dms", "off", "none"):
+        return Approvals(direct_messages=True)
+    link = CHANNEL_LINK.match(words[0]) if len(words) == 1 else None
+    if link:
+        return Approvals(channel_id=link.group(1))
+    if len(words) == 1 and CHANNEL_ID.match(words[0]):
+        return Approvals(channel_id=words[0])
+    raise CommandError(
+        "Name the channel as Slack links it: type `/kilo approvals #` and pick it from the list "
+        "(or `/kilo approvals dm` for DMs to Owners and Admins)."
+    )

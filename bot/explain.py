@@ -12,6 +12,7 @@ from bot.commands import CommandError
 from bot.dashboard import AccessDenied
 from bot.identity import NoEmail, NotAMember, NotConnected
 from bot.interaction import StaleInteraction
+from bot.seats import SeatNumberError, SeatRefusal
 from bot.views.blocks import Message
 from bot.views.problems import names, problem
 
@@ -24,6 +25,8 @@ def explain(error: Exception) -> Message:
     match error:
         case CommandError():
             return problem(str(error), "Type `/kilo help` for everything I can do.")
+        case SeatRefusal() | SeatNumberError():
+            return problem(str(error), "Nothing was changed.")
         case StaleInteraction():
             return problem(str(error), "Nothing was changed.")
         case ActionRefused(sentence=sentence, hint=hint):
@@ -67,6 +70,11 @@ def explain(error: Exception) -> Message:
             )
         case kilo_client.ValidationFailed() | kilo_client.Conflict():
             return problem(error.message, "Nothing was changed.")
+        case SlackApiError() if error.response.get("error") == "missing_scope":
+            return problem(
+                f"Slack hasn't given me the `{error.response.get('needed')}` permission I need for that.",
+                "A workspace admin can reinstall the app from manifest.yml. " + RETRY_HINT,
+            )
         case SlackApiError() if error.response.get("error") in ("expired_trigger_id", "exchanged_trigger_id"):
             return problem(
                 "Slack took too long to open the form.", "Nothing was changed. Run the command or click again."

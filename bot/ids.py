@@ -30,6 +30,13 @@ class ActionId(enum.StrEnum):
     BILLING_CYCLE = "kilo_billing_cycle"
     CANCEL_NAME = "kilo_cancel_name"
     CREDIT_AMOUNT = "kilo_credit_amount"
+    SEATS_ADD = "kilo_seats_add"
+    SEATS_REMOVE = "kilo_seats_remove"
+    SEATS_NUMBER = "kilo_seats_number"
+    SEAT_REQUEST_APPROVE = "kilo_seat_request_approve"
+    SEAT_REQUEST_DENY = "kilo_seat_request_deny"
+    SEAT_REQUEST_WITHDRAW = "kilo_seat_request_withdraw"
+    SEAT_DENY_REASON = "kilo_seat_deny_reason"
 
 
 class BlockId(enum.StrEnum):
@@ -52,6 +59,10 @@ class BlockId(enum.StrEnum):
     BILLING_CYCLE = "kilo_billing_cycle_block"
     CANCEL_NAME = "kilo_cancel_name_block"
     CREDIT_AMOUNT = "kilo_credit_amount_block"
+    SEATS_NUMBER = "kilo_seats_number_block"
+    SEATS_PREVIEW = "kilo_seats_preview_block"
+    SEAT_REQUEST_ACTIONS = "kilo_seat_request_actions"
+    SEAT_DENY_REASON = "kilo_seat_deny_reason_block"
 
 
 class ViewId(enum.StrEnum):
@@ -67,3 +78,6 @@ class ViewId(enum.StrEnum):
     CANCEL = "kilo_cancel"
     CANCEL_CONFIRM = "kilo_cancel_confirm"
     BUY_CREDITS = "kilo_buy_credits_form"
+    SEATS_CHANGE = "kilo_seats_change"
+    SEAT_APPROVE = "kilo_seat_approve"
+    SEAT_DENY = "kilo_seat_deny"

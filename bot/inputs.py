@@ -34,9 +34,7 @@ def dollars_to_microdollars(typed: str | None, *, minimum: int, maximum: int, wh
         raise InputRefused(f"{what.capitalize()} can't be negative.")
     match = DOLLARS.match(text) if len(text) <= MAX_TYPED_LENGTH else None
     if match is None or not (match["whole"] or match["fraction"]):
-        raise InputRefused(
-            f"“{_echo(typed or '')}” is not an amount in dollars; type a number like 25 or 12.50."
-        )
+        raise InputRefused(f"“{_echo(typed or '')}” is not an amount in dollars; type a number like 25 or 12.50.")
     exact = Decimal(match["whole"].replace(",", "") or "0") + Decimal(f"0.{match['fraction'] or '0'}")
     cents = int(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
     amount = cents * MICRODOLLARS_PER_CENT

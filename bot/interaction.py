@@ -8,6 +8,7 @@ fields change, and buttons already posted with the old shape become "out of date
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -18,6 +19,8 @@ from kilo_api.enums import Role
 MAX_ENCODED_LENGTH = 2000  # Slack's limit for a button value (private_metadata allows 3,000)
 SLACK_ID = r"^[A-Z0-9*]{1,32}$"
 KILO_ID = r"^[A-Za-z0-9_-]{1,40}$"
+REQUEST_ID = r"^sr_[0-9a-f]{16}$"
+FINGERPRINT = r"^[0-9a-f]{16}$"
 
 
 class StaleInteraction(Exception):
@@ -93,7 +96,31 @@ class OrganizationButton(_State):
     organization_id: str = Field(alias="o", pattern=KILO_ID)
 
 
-AnyState = MembersPage | ConnectForm | AdminForm | MemberMenu | OrganizationButton
+class SeatForm(_State):
+    """The add- or remove-seats modal: the workspace, which change, and the fingerprint of the price shown."""
+
+    noun: ClassVar[str] = "form"
+    rerun: ClassVar[str] = "/kilo seats add"
+    kind: Literal["seat_form"] = Field(default="seat_form", alias="k")
+    version: Literal[1] = Field(default=1, alias="v")
+    team_id: str = Field(alias="t", pattern=SLACK_ID)
+    mode: Literal["add", "remove"] = Field(alias="m")
+    fingerprint: str | None = Field(default=None, alias="f", pattern=FINGERPRINT)
+
+
+class SeatRequestForm(_State):
+    """The approve or deny modal of a seat request: the workspace, the request, the price shown (approve)."""
+
+    noun: ClassVar[str] = "form"
+    rerun: ClassVar[str] = "/kilo seats requests"
+    kind: Literal["seat_request_form"] = Field(default="seat_request_form", alias="k")
+    version: Literal[1] = Field(default=1, alias="v")
+    team_id: str = Field(alias="t", pattern=SLACK_ID)
+    request_id: str = Field(alias="r", pattern=REQUEST_ID)
+    fingerprint: str | None = Field(default=None, alias="f", pattern=FINGERPRINT)
+
+
+AnyState = MembersPage | ConnectForm | AdminForm | MemberMenu | OrganizationButton | SeatForm | SeatRequestForm
 InteractionState = Annotated[AnyState, Field(discriminator="kind")]
 _STATES: TypeAdapter[AnyState] = TypeAdapter(InteractionState)
 State = TypeVar("State", bound=_State)
@@ -118,3 +145,10 @@ def decode(raw: object, expected: type[State]) -> State:
     if not isinstance(state, expected):
         raise StaleInteraction(expected.noun, expected.rerun)
     return state
+
+
+def seat_request_id(raw: object) -> str:
+    """An Approve, Deny or Withdraw button's value: the request id alone, or StaleInteraction."""
+    if not isinstance(raw, str) or re.fullmatch(REQUEST_ID, raw) is None:
+        raise StaleInteraction("button", SeatRequestForm.rerun)
+    return raw

@@ -157,17 +157,25 @@ def http_app_from_environment() -> Starlette:
 def _run_socket_mode(settings: Settings, store: BotStore) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    from bot.app import create_bolt_app
+    from bot.app import create_bolt_app, services_of
+    from bot.seat_flows import sweep_expired_requests, workspace_clients
 
     assert settings.slack_app_token is not None
     app_token = settings.slack_app_token.get_secret_value()
 
     async def connect() -> None:
         # The handler's aiohttp session needs the running loop, so it is made inside it.
-        handler = AsyncSocketModeHandler(create_bolt_app(settings, store), app_token)
+        bolt = create_bolt_app(settings, store)
+        handler = AsyncSocketModeHandler(bolt, app_token)
+        services = services_of(bolt)
+        every = settings.seat_request_sweep_seconds
+        sweeper = asyncio.create_task(sweep_expired_requests(services, workspace_clients(bolt, settings), every))
         gc.freeze()
         logger.info("Connecting to Slack in Socket Mode…")
-        await handler.start_async()  # type: ignore[no-untyped-call]
+        try:
+            await handler.start_async()  # type: ignore[no-untyped-call]
+        finally:
+            sweeper.cancel()
 
     asyncio.run(connect())
 

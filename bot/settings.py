@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     kilo_api_key: SecretStr | None = None
     kilo_api_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     kilo_read_cache_seconds: float = Field(default=5.0, ge=0, le=300, description="0 turns read caching off")
+    seat_request_sweep_seconds: float = Field(default=300, gt=0, description="how often stale seat requests expire")
     embedded_backend_port: int = Field(default=8765, ge=1, le=65535)
     kilo_connect_allow_local: bool = Field(
         default=False, description="/kilo connect may use http:// and loopback or private addresses (local runs, tests)"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import BotServices
-from handlers import actions, commands, errors, events, manage, middleware, views
+from handlers import actions, commands, errors, events, manage, middleware, seats, views
 
 
 def register(app: AsyncApp, services: BotServices, *, multi_workspace: bool) -> None:
@@ -16,4 +16,5 @@ def register(app: AsyncApp, services: BotServices, *, multi_workspace: bool) -> 
     actions.register(app)
     events.register(app)
     views.register(app)
+    seats.register(app)
     manage.register(app)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.answers import answer
-from bot.commands import Change, Connect, parse
+from bot.commands import Change, Connect, SeatCommand, parse
 from bot.connect import check_may_connect
 from bot.views.connect import connect_modal
 from handlers import manage
 from handlers.listener import Turn, after_ack
+from handlers.seats import seat_command
 
 
 @after_ack
@@ -21,6 +22,8 @@ async def kilo_command(turn: Turn) -> None:
         return
     if isinstance(request, Change):
         await manage.command(turn, request)
+    if isinstance(request, SeatCommand):
+        await seat_command(turn, request)
         return
     reply = await answer(request, await turn.dashboard(), turn.now)
     await turn.reply(reply.message, public=reply.public)

@@ -46,10 +46,25 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "views.publish": ("user_id", "view"),
     "users.info": ("user",),
     "conversations.info": ("channel",),
+    "conversations.open": (),
+    "users.lookupByEmail": ("email",),
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
     "oauth.v2.access": ("code",),
     "apps.connections.open": (),
+}
+# The bot scope each method needs (https://api.slack.com/methods); a token granted fewer scopes gets
+# missing_scope, as from Slack. Tokens without a scope list (the default) may call everything.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "chat.postMessage": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "users.info": ("users:read",),
+    "users.lookupByEmail": ("users:read.email",),
+    "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),
+    "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
 }
 CLIENT_AUTHENTICATED = frozenset({"oauth.v2.access"})
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
@@ -71,7 +86,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None = None
-    answer: dict[str, Any] | None = None  # what the fake answered (views.* calls)
+    answer: dict[str, Any] = field(default_factory=dict)  # what the fake answered
     at: float = field(default_factory=time.monotonic)  # when the call reached the fake
 
 
@@ -87,6 +102,7 @@ class FakeSlackState:
     token: str
     base_url: str = ""
     tokens: dict[str, str] = field(default_factory=dict)  # bot token → team id
+    token_scopes: dict[str, frozenset[str]] = field(default_factory=dict)  # bot token → granted scopes
     apps: dict[str, str] = field(default_factory=dict)  # OAuth client id → secret
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # OAuth code → (team id, installer)
     app_tokens: dict[str, str] = field(default_factory=dict)  # xapp- token → Socket Mode URL
@@ -101,6 +117,7 @@ class FakeSlackState:
     triggers: dict[str, Trigger] = field(default_factory=dict)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # open modals by id, as Slack shows them
     stacks: dict[str, list[str]] = field(default_factory=dict)  # root view id → the views stacked on it
+    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (channel, ts) → message
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     lock: threading.Condition = field(default_factory=threading.Condition)
 
@@ -244,6 +261,10 @@ class FakeSlack:
         stack.append(view_id)
         return view_id
 
+    def grant_scopes(self, token: str, scopes: set[str] | frozenset[str]) -> None:
+        """Let `token` call only the methods these bot scopes allow."""
+        self.state.token_scopes[token] = frozenset(scopes)
+
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         self.state.rate_limits[method] = [times, retry_after]
 
@@ -282,6 +303,15 @@ class FakeSlack:
             times = self.state.response_times.get(key)
             return times[0] if times else None
 
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        """A message as it reads now (after every chat.update), with its channel and ts."""
+        with self.state.lock:
+            return dict(self.state.messages[(channel, ts)])
+
+    def dm_channel(self, user_id: str) -> str:
+        """The id of the bot's direct-message channel with a user (what conversations.open answers)."""
+        return f"D{user_id[1:]}"
+
     def responses_to(self, key: str) -> list[dict[str, Any]]:
         with self.state.lock:
             return list(self.state.responses[key])
@@ -312,6 +342,12 @@ class FakeSlack:
             return _fail("invalid_auth")
         if method not in REQUIRED:
             return _fail("unknown_method")
+        granted = self.state.token_scopes.get(token or "")
+        needed = METHOD_SCOPES.get(method, ())
+        if granted is not None and needed and not granted.intersection(needed):
+            return JSONResponse(
+                {"ok": False, "error": "missing_scope", "needed": needed[0], "provided": ",".join(sorted(granted))}
+            )
         missing = [name for name in REQUIRED[method] if args.get(name) in (None, "")]
         if missing:
             return _fail("invalid_arguments", detail=f"missing required arguments: {', '.join(missing)}")
@@ -323,8 +359,9 @@ class FakeSlack:
                 answer = self._modal(method, args, token)
             self._record(method, args, token, answer)
             return JSONResponse(answer)
-        self._record(method, args, token)
-        return JSONResponse(self._answer(method, args, token))
+        answer = self._answer(method, args, token)
+        self._record(method, args, token, answer)
+        return JSONResponse(answer)
 
     def _modal(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         """views.open, views.push and views.update as Slack documents them (called with the lock held)."""
@@ -382,7 +419,7 @@ class FakeSlack:
         self, method: str, args: dict[str, Any], token: str | None = None, answer: dict[str, Any] | None = None
     ) -> None:
         with self.state.lock:
-            self.state.calls.append(Call(method, args, token, answer))
+            self.state.calls.append(Call(method, args, token, answer or {}))
             self.state.lock.notify_all()
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
@@ -423,33 +460,32 @@ class FakeSlack:
                 user = self.state.users.get(args["user"])
                 if user is None:
                     return {"ok": False, "error": "user_not_found"}
-                profile: dict[str, Any] = {"real_name": user.name, "display_name": user.name.split()[0]}
-                if user.email:
-                    profile["email"] = user.email
-                return {
-                    "ok": True,
-                    "user": {
-                        "id": user.id,
-                        "team_id": user.team_id,
-                        "name": user.name.lower(),
-                        "real_name": user.name,
-                        "tz": user.tz,
-                        "is_bot": user.is_bot,
-                        "is_admin": user.is_admin,
-                        "is_owner": False,
-                        "profile": profile,
-                    },
-                }
+                granted = self.state.token_scopes.get(token or "")
+                # Slack leaves the email out unless the token has users:read.email
+                with_email = granted is None or "users:read.email" in granted
+                return {"ok": True, "user": _user_object(user, with_email=with_email)}
+            case "users.lookupByEmail":
+                email = str(args["email"]).strip().lower()
+                found = next((u for u in self.state.users.values() if (u.email or "").lower() == email), None)
+                return {"ok": True, "user": _user_object(found)} if found else {"ok": False, "error": "users_not_found"}
+            case "conversations.open":
+                return self._open_conversation(args)
             case "conversations.info":
                 name = self.state.channels.get(args["channel"], args["channel"].lower())
                 return {"ok": True, "channel": {"id": args["channel"], "name": name, "is_channel": True}}
-            case "chat.postMessage" | "chat.update":
-                return {
-                    "ok": True,
-                    "channel": args["channel"],
-                    "ts": args.get("ts", ts),
-                    "message": {"text": args.get("text", ""), "blocks": _blocks(args)},
-                }
+            case "chat.postMessage":
+                message = {"text": args.get("text", ""), "blocks": _blocks(args), "ts": ts, "bot_id": "B0KILOBOT"}
+                with self.state.lock:
+                    self.state.messages[(args["channel"], ts)] = message
+                return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+            case "chat.update":
+                with self.state.lock:
+                    if (args["channel"], args["ts"]) not in self.state.messages:
+                        return {"ok": False, "error": "message_not_found"}
+                    message = {**self.state.messages[(args["channel"], args["ts"])]}
+                    message.update(text=args.get("text", ""), blocks=_blocks(args))
+                    self.state.messages[(args["channel"], args["ts"])] = message
+                return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": message["text"]}
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
             case "views.publish":
@@ -465,6 +501,19 @@ class FakeSlack:
                     return {"ok": False, "error": "file_not_found"}
                 return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         raise AssertionError(method)
+
+    def _open_conversation(self, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.open with one user: the bot's DM channel with them (a group DM is not modelled)."""
+        if args.get("channel"):
+            return {"ok": True, "channel": {"id": args["channel"]}}
+        users = [u for u in str(args.get("users") or "").split(",") if u]
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        if len(users) > 1:
+            return {"ok": False, "error": "not_enough_users"}
+        if users[0] not in self.state.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": self.dm_channel(users[0]), "is_im": True, "user": users[0]}}
 
     async def _response_url(self, request: Request) -> Response:
         body = json.loads(await request.body())
@@ -513,6 +562,24 @@ def _client_credentials(request: Request, args: dict[str, Any]) -> tuple[str | N
         client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
         return client_id, secret
     return args.get("client_id"), args.get("client_secret")
+
+
+def _user_object(user: SlackUser, *, with_email: bool = True) -> dict[str, Any]:
+    """A user as users.info and users.lookupByEmail describe them."""
+    profile: dict[str, Any] = {"real_name": user.name, "display_name": user.name.split()[0]}
+    if user.email and with_email:
+        profile["email"] = user.email
+    return {
+        "id": user.id,
+        "team_id": user.team_id,
+        "name": user.name.lower(),
+        "real_name": user.name,
+        "tz": user.tz,
+        "is_bot": user.is_bot,
+        "is_admin": user.is_admin,
+        "is_owner": False,
+        "profile": profile,
+    }
 
 
 def _fail(error: str, detail: str | None = None) -> JSONResponse:

@@ -35,6 +35,7 @@ from bot.settings import Settings
 from bot.store import BotStore, Connection
 from local_slack import FakeSlack, SlackUser
 from scripts.demo_modals import AdminDemo, admin_modals
+from scripts.demo_seats import seat_shots
 
 SECRET = "demo-signing-secret"
 TOKEN = "xoxb-demo"
@@ -106,7 +107,8 @@ def collect(seed_events: int) -> list[Shot]:
                 database_url=bot_db,
                 kilo_api_url=backend.url,  # the operator's own backend, reachable on loopback
             )
-            with BackgroundServer(create_web_app(create_bolt_app(settings, store))) as bot:
+            bolt = create_bolt_app(settings, store)
+            with BackgroundServer(create_web_app(bolt)) as bot:
                 for who, text in COMMANDS:
                     key = secrets.token_hex(6)
                     body = urlencode(
@@ -117,7 +119,7 @@ def collect(seed_events: int) -> list[Shot]:
                             "text": text,
                             "channel_id": "CDEMO",
                             "response_url": fake.response_url(key),
-                            "trigger_id": "1.2",
+                            "trigger_id": fake.trigger(),
                             "api_app_id": "ADEMO",
                         }
                     )
@@ -144,6 +146,8 @@ def collect(seed_events: int) -> list[Shot]:
                     shots.append(Shot("App Home", who, view, kind="home"))
                 for modal in admin_modals(AdminDemo(bot.url, fake, people, TEAM, _post)):
                     shots.append(Shot(modal.title, modal.who, modal.view, kind="modal"))
+                for title, who, payload, kind in seat_shots(bot.url, bolt, fake, people, _post):
+                    shots.append(Shot(title, who, payload, kind=kind))
         store.engine.dispose()
         engine.dispose()
     return shots
@@ -165,7 +169,7 @@ def _post(base: str, body: str, content_type: str) -> Any:
 
 # --- a small Block Kit renderer ------------------------------------------------------------------
 
-EMOJI = {":warning:": "⚠️"}
+EMOJI = {":warning:": "⚠️", ":no_entry_sign:": "🚫", ":hourglass_flowing_sand:": "⏳"}
 
 
 def mrkdwn(text: str) -> str:
@@ -173,6 +177,10 @@ def mrkdwn(text: str) -> str:
     out = html.escape(text, quote=False)
     for code, char in EMOJI.items():
         out = out.replace(code, char)
+    # Slack shows a date token in each reader's zone; the page shows its fallback (UTC)
+    out = re.sub(r"&lt;!date\^\d+\^[^|&]*\|([^&]+)&gt;", r'<span class="date">\1</span>', out)
+    out = re.sub(r"&lt;#(\w+)(?:\|[^&]*)?&gt;", r'<span class="mention">#\1</span>', out)
+    out = re.sub(r"(^|\n)&gt;([^\n]*)", r'\1<span class="quote">\2</span>', out)
     out = re.sub(r"&lt;(https?://[^|&]+)\|([^&]+)&gt;", r'<a href="\1">\2</a>', out)
     out = re.sub(r"&lt;@(\w+)&gt;", r'<span class="mention">@\1</span>', out)
     out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
@@ -234,6 +242,13 @@ def render_block(block: dict[str, Any]) -> str:
         return f'<img src="{html.escape(block["image_url"])}" alt="{html.escape(block["alt_text"])}">'
     if kind == "actions":
         return '<div class="actions">' + "".join(render_button(e) for e in block["elements"]) + "</div>"
+    if kind == "input":
+        shown = block["element"].get("initial_value") or ""
+        hint = f'<div class="context">{text_of(block.get("hint"))}</div>' if block.get("hint") else ""
+        return (
+            f'<div class="input"><label>{text_of(block["label"])}</label>'
+            f'<div class="field">{html.escape(str(shown))}&nbsp;</div>{hint}</div>'
+        )
     if kind == "section":
         parts = [f'<div class="text">{text_of(block.get("text"))}</div>'] if block.get("text") else []
         if block.get("fields"):
@@ -250,11 +265,18 @@ def render_block(block: dict[str, Any]) -> str:
     return f"<pre>{html.escape(json.dumps(block))}</pre>"
 
 
+def modal_buttons(view: dict[str, Any]) -> str:
+    submit = f'<span class="button primary">{text_of(view["submit"])}</span>' if view.get("submit") else ""
+    close = f'<span class="button">{text_of(view["close"])}</span>' if view.get("close") else ""
+    return f'<div class="actions modal-buttons">{submit}{close}</div>'
+
+
 def render(shots: list[Shot]) -> str:
     cards = []
     for shot in shots:
         visibility = {"in_channel": "posted in the channel", "ephemeral": "only visible to you"}.get(
-            shot.payload.get("response_type", ""), "a modal" if shot.kind == "modal" else "Home tab"
+            shot.payload.get("response_type", ""),
+            {"modal": "a modal", "dm": "a direct message"}.get(shot.kind, "Home tab"),
         )
         blocks = "".join(render_block(b) for b in shot.payload.get("blocks", []))
         if shot.kind == "modal":
@@ -295,8 +317,11 @@ font-weight:600;color:#1d1c1d;text-decoration:none}.button.primary{background:#0
 .modal{border:1px solid #ddd;border-radius:8px;padding:4px 14px;max-width:520px}.modal-buttons{text-align:right}
 .input{margin:10px 0}.label{font-weight:700;font-size:14px;margin-bottom:4px}.option{font-size:14px;margin:2px 0}
 input{width:95%;padding:6px;border:1px solid #bbb;border-radius:4px;font-size:14px}
+.button.danger{border-color:#e01e5a;color:#e01e5a}.quote{border-left:4px solid #ddd;padding-left:8px;display:block}
+.input label{font-weight:700;display:block;margin:8px 0 4px}.field{border:1px solid #999;border-radius:4px;padding:6px}
+.date{border-bottom:1px dotted #888}.modal-buttons{text-align:right}
 </style></head><body>
-<h1>kilo-bot — {count} answers and modals, as Slack would show them</h1>
+<h1>kilo-bot — {count} answers, modals and messages, as Slack would show them</h1>
 <p class="intro">Rendered from the Block Kit the bot sent to a local stand-in for Slack, for the demo organization
 (embedded backend, signed requests). Buttons with ↗ open links; the others are interactive in Slack; ⋯ is a
 row's menu. Modals are shown as they open, pre-filled.</p>

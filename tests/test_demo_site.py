@@ -8,7 +8,11 @@ from scripts.demo_site import COMMANDS, collect, mrkdwn, render
 
 def test_demo_page_renders_every_answer_from_the_real_bot():
     shots = collect(seed_events=3_000)
-    assert len(shots) == len(COMMANDS) + 2 + len(MODAL_COMMANDS) + len(MEMBER_MENU_CHOICES) + 2
+    admin_shots = len(MODAL_COMMANDS) + len(MEMBER_MENU_CHOICES) + 2
+    seat_shot_count = 14
+    assert len(shots) == len(COMMANDS) + 2 + admin_shots + seat_shot_count
+    seat_shots = {s.title: s for s in shots[len(COMMANDS) + 2 + admin_shots :]}
+    assert len(seat_shots) == seat_shot_count
     page = render(shots)
     by_title = {(s.title, s.who): s for s in shots}
     assert by_title[("/kilo usage", "owner")].payload["blocks"][0]["text"]["text"].startswith("AI spend: $")
@@ -16,6 +20,14 @@ def test_demo_page_renders_every_answer_from_the_real_bot():
     assert "Only Owners and Admins can see billing." in str(by_title[("/kilo billing", "member")].payload)
     assert "You're not a member of" in str(by_title[("/kilo usage", "stranger")].payload)
     assert page.count('<section class="card">') == len(shots)
+    assert "Asking Kilo for the current price" in str(seat_shots["/kilo seats add 2 — opened at once"].payload)
+    assert "Seats:* 46 → 48" in str(seat_shots["/kilo seats add 2 — Kilo's price"].payload)
+    assert "Seats:* 46 → 51" in str(seat_shots["Add seats — typed 5: the preview follows"].payload)
+    for state in ("approved (every copy edited)", "denied", "expired after 72 hours"):
+        assert "actions" not in str(seat_shots[f"Seat request — {state}"].payload)
+    assert "Approve" in str(seat_shots["Seat request — pending (DM to each Owner and Admin)"].payload)
+    assert "Withdraw" in str(seat_shots["Seat request — the requester's DM"].payload)
+    assert "Approve and charge" in page and '<span class="date">' in page
     assert "Download PDF ↗" in page and "Buy credits ↗" in page and "<h3>Acme Robotics · Kilo for Teams</h3>" in page
     modals = {s.title: s for s in shots if s.kind == "modal"}
     assert modals["/kilo invite ana@example.com admin"].payload["callback_id"] == "kilo_invite"

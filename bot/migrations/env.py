@@ -1,5 +1,6 @@
 """Alembic environment of the bot database."""
 
+import bot.seat_requests
 import bot.submissions  # noqa: F401  (its table is part of the bot's metadata)
 from bot.store import BotBase
 from kilo_db.migrations import run_environment

@@ -136,6 +136,11 @@ def subscription(
     blocks = [
         header(seats if seats_first else "Kilo for Teams subscription"),
         section(fields=fields),
+        actions(
+            button("Add seats", ActionId.SEATS_ADD, style="primary"),
+            button("Remove seats", ActionId.SEATS_REMOVE),
+            block_id=BlockId.QUICK_ACTIONS,
+        ),
         divider(),
         section("*Seat history*"),
         *text_sections(history or ["No seat changes yet."]),

@@ -74,6 +74,7 @@ def home(data: HomeData, caller: Caller, now: datetime) -> dict[str, Any]:
         button("Invite", ActionId.INVITE_OPEN, value=shown_for),
     ]
     if caller.is_manager:
+        quick.append(button("Add seats", ActionId.SEATS_ADD))
         blocks += [divider(), actions(*quick, block_id=BlockId.QUICK_ACTIONS)]
     blocks.append(context("Type `/kilo help` in any channel for every command."))
     return home_view(blocks)

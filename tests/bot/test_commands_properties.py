@@ -15,6 +15,7 @@ from bot.commands import (
     ROLE_WORDS,
     SUBCOMMANDS,
     USAGE_VIEWS,
+    Approvals,
     Audit,
     Billing,
     Command,
@@ -25,6 +26,9 @@ from bot.commands import (
     Members,
     Org,
     Policies,
+    SeatsChange,
+    SeatsRequest,
+    SeatsRequests,
     Subscription,
     Usage,
     UsageMe,
@@ -34,6 +38,7 @@ from bot.commands import (
     parse,
 )
 from bot.periods import BILLING_PERIOD, PeriodChoice
+from bot.seats import MAX_SEATS, SeatMode
 from kilo_api.enums import Role
 
 LAST_7_DAYS = PeriodChoice(name="7d")
@@ -59,6 +64,7 @@ SUBCOMMAND_WORDS: dict[str, Command] = {
     "policies": Policies(),
     "policy": Policies(),
     "audit": Audit(),
+    "approvals": Approvals(),
 }
 PERIOD_WORDS = {
     "7d": LAST_7_DAYS,
@@ -173,7 +179,7 @@ def test_anything_else_after_members_is_a_search(text: str, query: str):
         ("frobnicate", "I don't know `/kilo frobnicate`. Type `/kilo help` to see what I can do."),
         ("org everything", "`/kilo org` takes no options (I got `everything`)."),
         ("Billing now please", "`/kilo billing` takes no options (I got `now please`)."),
-        ("seats 12", "`/kilo seats` takes no options (I got `12`)."),
+        ("seats 12", "`/kilo seats` understands add, remove, request and requests."),
         ("connect https://kilo.example", "`/kilo connect` takes no options (I got `https://kilo.example`)."),
         ("usage users public", "`/kilo usage users` is personal data, so it is only ever shown to you."),
         ("usage public me", "`/kilo usage me` is personal data, so it is only ever shown to you."),
@@ -276,6 +282,15 @@ COMMANDS: st.SearchStrategy[Command] = st.one_of(
     st.builds(Members, role=st.sampled_from(Role)),
     st.builds(Members, query=QUERIES),
     st.just(Members()),
+    st.builds(SeatsChange, st.sampled_from(SeatMode), st.integers(1, MAX_SEATS)),
+    st.builds(
+        SeatsRequest,
+        st.integers(1, MAX_SEATS),
+        st.one_of(st.none(), QUERIES.filter(lambda reason: not reason.split(" ")[0].lstrip("+-").isdigit())),
+    ),
+    st.just(SeatsRequests()),
+    st.builds(Approvals, channel_id=st.from_regex(r"C[A-Z0-9]{8,12}", fullmatch=True)),
+    st.just(Approvals(direct_messages=True)),
 )
 
 
@@ -305,6 +320,17 @@ def as_text(command: Command, rng: random.Random) -> list[str]:
             return ["members", *query.split(" ")]
         case Subscription(seats_first=True):
             return ["seats"]
+        case SeatsChange(mode=mode, seats=seats):
+            return ["seats", mode.value, *([] if seats == 1 and rng.random() < 0.5 else [str(seats)])]
+        case SeatsRequest(seats=seats, reason=reason):
+            number = [] if seats == 1 and reason is None and rng.random() < 0.5 else [str(seats)]
+            return ["seats", "request", *number, *(reason.split(" ") if reason else [])]
+        case SeatsRequests():
+            return ["seats", "requests"]
+        case Approvals(channel_id=str(channel)):
+            return ["approvals", rng.choice([f"<#{channel}>", f"<#{channel}|approvals>", channel])]
+        case Approvals(direct_messages=True):
+            return ["approvals", rng.choice(["dm", "dms", "off", "none"])]
     return [rng.choice([word for word, meaning in SUBCOMMAND_WORDS.items() if meaning == command])]
 
 
@@ -320,7 +346,10 @@ def test_a_request_written_as_text_parses_back_to_itself(command: Command, rng: 
 @given(COMMANDS, st.randoms(use_true_random=False), st.lists(SPACES, min_size=8, max_size=8))
 def test_case_and_spacing_do_not_change_a_request(command: Command, rng: random.Random, spaces: list[str]):
     words = as_text(command, rng)
-    if not isinstance(command, Members) or command.query is None:
-        words = [random_case(word, rng) for word in words]  # a search keeps what was typed
+    typed_as_is = (isinstance(command, Members) and command.query is not None) or isinstance(
+        command, SeatsRequest | Approvals
+    )
+    if not typed_as_is:
+        words = [random_case(word, rng) for word in words]  # a search, a reason, a channel id keep their case
     text = spaces[0] + "".join(word + space for word, space in zip(words, spaces[1:] * 4, strict=False))
     assert parse(text) == command

@@ -93,3 +93,51 @@ def test_views_must_be_home_or_modal_and_fit(fake: FakeSlack):
     with pytest.raises(SlackApiError, match="invalid_blocks"):
         client(fake).views_publish(user_id="U1", view={"type": "home", "blocks": [{"type": "divider"}] * 101})
     assert client(fake).views_publish(user_id="U1", view={"type": "home", "blocks": [{"type": "divider"}] * 100})["ok"]
+
+
+def test_views_update_with_an_old_hash_is_a_hash_conflict(fake: FakeSlack):
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": [{"type": "divider"}]}
+    opened = client(fake).views_open(trigger_id=fake.trigger(), view=modal)["view"]
+    assert opened["id"].startswith("V") and opened["hash"] and opened["state"] == {"values": {}}
+    updated = client(fake).views_update(view_id=opened["id"], hash=opened["hash"], view=modal)["view"]
+    assert updated["hash"] != opened["hash"]
+    with pytest.raises(SlackApiError, match="hash_conflict"):
+        client(fake).views_update(view_id=opened["id"], hash=opened["hash"], view=modal)
+    assert client(fake).views_update(view_id=opened["id"], view=modal)["ok"]  # no hash: last write wins
+    with pytest.raises(SlackApiError, match="not_found"):
+        client(fake).views_update(view_id="VNOSUCHVIEW", view=modal)
+
+
+def test_chat_update_edits_a_posted_message_and_refuses_an_unknown_one(fake: FakeSlack):
+    posted = client(fake).chat_postMessage(channel="C1", text="before")
+    client(fake).chat_update(channel="C1", ts=posted["ts"], text="after", blocks=[{"type": "divider"}])
+    assert fake.message("C1", posted["ts"])["text"] == "after"
+    with pytest.raises(SlackApiError, match="message_not_found"):
+        client(fake).chat_update(channel="C1", ts="1.000001", text="nothing there")
+
+
+def test_users_lookup_by_email_and_conversations_open(fake: FakeSlack):
+    from local_slack import SlackUser
+
+    fake.add_user(SlackUser("ULOOKUP1", "Someone@Example.com", "Some One"))
+    assert client(fake).users_lookupByEmail(email="someone@example.com")["user"]["id"] == "ULOOKUP1"
+    with pytest.raises(SlackApiError, match="users_not_found"):
+        client(fake).users_lookupByEmail(email="nobody@example.com")
+    assert client(fake).conversations_open(users="ULOOKUP1")["channel"]["id"] == fake.dm_channel("ULOOKUP1")
+    with pytest.raises(SlackApiError, match="user_not_found"):
+        client(fake).conversations_open(users="UNOBODY")
+
+
+def test_a_token_without_a_scope_gets_missing_scope(fake: FakeSlack):
+    fake.state.tokens["xoxb-narrow"] = "T0000TEST"
+    fake.grant_scopes("xoxb-narrow", {"chat:write", "users:read"})
+    from local_slack import SlackUser
+
+    fake.add_user(SlackUser("USCOPE1", "scope@example.com", "Scope Person"))
+    with pytest.raises(SlackApiError, match="missing_scope") as refused:
+        client(fake, "xoxb-narrow").users_lookupByEmail(email="scope@example.com")
+    assert refused.value.response["needed"] == "users:read.email"
+    with pytest.raises(SlackApiError, match="missing_scope"):
+        client(fake, "xoxb-narrow").conversations_open(users="USCOPE1")
+    profile = client(fake, "xoxb-narrow").users_info(user="USCOPE1")["user"]["profile"]
+    assert "email" not in profile  # Slack leaves it out without users:read.email

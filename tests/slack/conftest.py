@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from pydantic import SecretStr
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -26,8 +27,8 @@ from bot.oauth import BOT_SCOPES, async_database_url, installation_store
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
-from kilo_db.types import utcnow
 from local_slack import FakeSlack, SlackUser
+from tests.conftest import Clock
 from tests.factories import SQLITE_ONLY, OrganizationFactory, TestOrg
 
 SIGNING_SECRET = "test-signing-secret"
@@ -42,6 +43,7 @@ __all__ = ["SQLITE_ONLY"]
 @pytest.fixture(scope="session")
 def fake_slack() -> Iterator[FakeSlack]:
     fake = FakeSlack(token=BOT_TOKEN)
+    fake.grant_scopes(BOT_TOKEN, set(BOT_SCOPES))  # exactly what manifest.yml asks for (a test keeps them equal)
     with BackgroundServer(fake.app) as server:
         fake.bind(server.url)
         yield fake
@@ -72,9 +74,14 @@ def bot_settings(fake_slack: FakeSlack, bot_store: BotStore) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def bot_url(bot_settings: Settings, bot_store: BotStore) -> Iterator[str]:
-    bolt = create_bolt_app(bot_settings, bot_store, clock=utcnow)
-    with BackgroundServer(create_web_app(bolt)) as server:
+def bolt_app(bot_settings: Settings, bot_store: BotStore, clock: Clock) -> AsyncApp:
+    # The bot and the backend share one clock, as they share real time in production.
+    return create_bolt_app(bot_settings, bot_store, clock=clock)
+
+
+@pytest.fixture(scope="session")
+def bot_url(bolt_app: AsyncApp) -> Iterator[str]:
+    with BackgroundServer(create_web_app(bolt_app)) as server:
         yield server.url
 
 
@@ -147,7 +154,7 @@ class Workspace:
             "api_app_id": "A0KILO",
             "token": "verification-token-unused",
             "container": {"type": "message", "channel_id": "C0GENERAL", "is_ephemeral": True},
-            "trigger_id": "1.2",
+            "trigger_id": self.slack.trigger(),
             "channel": {"id": "C0GENERAL", "name": "general"},
             "response_url": self.slack.response_url(response_key),
             "actions": [{**action, "type": "button", "action_ts": str(time.time())}],
@@ -204,6 +211,7 @@ class Workspace:
 def install(slack: FakeSlack, bot_store: BotStore, team_id: str) -> str:
     """The app installed in `team_id`: a bot token Slack knows, kept in the bot's installation store."""
     token = slack.install_workspace(team_id)
+    slack.grant_scopes(token, set(BOT_SCOPES))  # exactly what manifest.yml asks for
 
     async def save() -> None:
         engine = create_async_engine(async_database_url(str(bot_store.engine.url)))

@@ -147,14 +147,14 @@ def test_only_owners_cancel(workspace: Workspace, http: httpx.Client):
     assert "Only Owners can cancel the subscription." in texts_of(modal.view) and "submit" not in modal.view
     message, _key = answer(workspace, workspace.admin, "subscription")
     labels = [e["text"]["text"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert labels == ["Change billing cycle"]
+    assert labels == ["Change billing cycle", "Add seats", "Remove seats"]  # no Cancel for an Admin
 
 
 def test_resume_from_the_command_and_the_button_until_the_end(workspace: Workspace, http: httpx.Client):
     http.post(workspace.org.path("/subscription/cancel"), headers=workspace.org.headers(workspace.org.owner))
     message, key = answer(workspace, workspace.owner, "subscription")
     labels = [e["text"]["text"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert labels == ["Change billing cycle", "Resume subscription"]
+    assert labels == ["Change billing cycle", "Resume subscription", "Add seats", "Remove seats"]
     click_in_message(workspace, workspace.owner, message, key, ActionId.RESUME)
     resumed = texts(workspace.slack.wait_for_response(key, count=2))
     assert "✅ The subscription continues and renews automatically. Next charge $290.00 on Apr 1, 2026." in resumed

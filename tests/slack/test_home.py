@@ -48,7 +48,7 @@ def test_owner_home_shows_spend_seats_credits_and_top_users(busy: Workspace, htt
     assert "*Credits left*" in shown and "*Next charge*\n$290.00" in shown
     assert "Top users this period" in shown
     assert summary["models"][0]["model"] in shown
-    assert [b["text"]["text"] for b in buttons(view)] == ["Buy credits", "Buy with card on file", "Invite"]
+    assert [b["text"]["text"] for b in buttons(view)] == ["Buy credits", "Buy with card on file", "Invite", "Add seats"]
 
 
 def test_member_home_has_no_admin_only_data(busy: Workspace):

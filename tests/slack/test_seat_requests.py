@@ -1,0 +1,502 @@
+"""Seat requests approved in Slack: a request goes to the approvals channel or to every Owner and Admin by
+DM; Approve (with the price recomputed) or Deny; every copy edited in place; the requester told; stale
+clicks change nothing; withdraw, expiry after 72 hours, and a failed charge that can be approved again."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import httpx
+import pytest
+from slack_bolt.async_app import AsyncApp
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot import formatting as fmt
+from bot.app import create_bolt_app, create_web_app, services_of
+from bot.ids import ActionId, BlockId
+from bot.seat_flows import expire_stale_requests, workspace_clients
+from bot.seat_requests import RequestStatus, SeatRequestStore
+from bot.serving import BackgroundServer
+from bot.settings import Settings
+from bot.store import BotStore, Connection
+from local_slack import FakeSlack, SlackUser
+from tests.slack.conftest import SQLITE_ONLY, Workspace, WorkspaceFactory, texts
+from tests.slack.interactions import FormValues, ack_body, click_in_message, repoint, submit_modal, wait_until
+
+pytestmark = SQLITE_ONLY
+
+
+def approvals(ws: Workspace) -> str:
+    """Each workspace's own approvals channel."""
+    return f"C0APPR{ws.team_id[1:]}"
+
+
+def backend(http: httpx.Client, ws: Workspace, path: str) -> Any:
+    response = http.get(ws.org.path(path), headers=ws.org.headers(ws.org.owner))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def quote(http: httpx.Client, ws: Workspace, seats: int) -> dict[str, Any]:
+    response = http.post(
+        ws.org.path("/subscription/seats/preview"), json={"seats": seats}, headers=ws.org.headers(ws.org.owner)
+    )
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def posts_to(ws: Workspace, channel: str) -> list[dict[str, Any]]:
+    """Messages posted to a channel, as they read now (after every chat.update)."""
+    return [
+        {**ws.slack.message(c.args["channel"], c.answer["ts"]), "channel": c.args["channel"]}
+        for c in ws.slack.calls_to("chat.postMessage")
+        if c.args["channel"] == channel
+    ]
+
+
+def dm(ws: Workspace, who: SlackUser) -> str:
+    return ws.slack.dm_channel(who.id)
+
+
+def request_seats(ws: Workspace, who: SlackUser, text: str) -> dict[str, Any]:
+    """Run /kilo seats request …; the private confirmation."""
+    return ws.ask(who, f"seats request {text}")
+
+
+def request_id_of(message: dict[str, Any]) -> str:
+    values = [e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert values and len(set(values)) == 1
+    return str(values[0])
+
+
+def ephemerals_to(ws: Workspace, who: SlackUser) -> list[str]:
+    return [c.args["text"] for c in ws.slack.calls_to("chat.postEphemeral") if c.args["user"] == who.id]
+
+
+def modal_after(ws: Workspace, opened_before: int, updates: int = 1) -> dict[str, Any]:
+    opened = ws.slack.wait_for_call("views.open", count=opened_before + 1)[opened_before]
+    view_id = opened.answer["view"]["id"]
+    wait_until(
+        lambda: len([c for c in ws.slack.calls_to("views.update") if c.args.get("view_id") == view_id]) >= updates,
+        what=f"views.update #{updates} of the modal",
+    )
+    return ws.slack.view(view_id)
+
+
+def approve(ws: Workspace, who: SlackUser, copy: dict[str, Any]) -> dict[str, Any]:
+    """Click Approve on a copy, confirm in the modal; the modal once the outcome is shown."""
+    opened_before = len(ws.slack.calls_to("views.open"))
+    click_in_message(ws, who, copy, copy["channel"], ActionId.SEAT_REQUEST_APPROVE)
+    confirm = modal_after(ws, opened_before)
+    answer = ack_body(submit_modal(ws, who, confirm, {}))
+    assert answer["response_action"] == "update" and "Working on it" in texts(answer["view"])
+    return modal_after(ws, opened_before, 2)
+
+
+@pytest.fixture
+def with_channel(workspace: Workspace) -> Workspace:
+    reply = workspace.ask(workspace.owner, f"approvals <#{approvals(workspace)}|approvals>")
+    assert f"Seat requests now go to <#{approvals(workspace)}>" in texts(reply)
+    return workspace
+
+
+def test_a_request_goes_by_dm_to_every_owner_and_admin_in_the_workspace(workspace: Workspace, http: httpx.Client):
+    reply = request_seats(workspace, workspace.member, "2 two new hires on Monday")
+    assert "sent to 2 Owners and Admins by DM" in texts(reply) and reply["response_type"] == "ephemeral"
+    looked_up = {c.args["email"] for c in workspace.slack.calls_to("users.lookupByEmail")}
+    assert {workspace.owner.email, workspace.admin.email} <= looked_up
+    expected = quote(http, workspace, 12)
+    for approver in (workspace.owner, workspace.admin):
+        copy = wait_until(partial(posts_to, workspace, dm(workspace, approver)))[-1]
+        shown = texts(copy)
+        assert f"<@{workspace.member.id}> asks for *2 more seats*." in shown and ">two new hires on Monday" in shown
+        assert f"*Pro-rated cost now*\n{fmt.usd(expected['prorated_amount_microdollars'])}" in shown
+        price = expected["price_per_seat_microdollars"]
+        assert f"*New recurring amount*\n{fmt.usd(12 * price)} per month" in shown
+        assert [e["text"]["text"] for b in copy["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
+            "Approve",
+            "Deny",
+        ]
+        assert re.fullmatch(r"sr_[0-9a-f]{16}", request_id_of(copy))
+    mine = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.member)))[-1]
+    assert "You asked for *2 more seats*" in texts(mine) and "Withdraw" in texts(mine)
+    assert backend(http, workspace, "/subscription")["seat_count"] == 10
+
+
+def test_approvals_channel_is_set_by_managers_only_and_gets_the_request(with_channel: Workspace):
+    ws = with_channel
+    refused = ws.ask(ws.member, "approvals <#C0OTHER>")
+    assert "Only Owners and Admins can choose where seat requests go." in texts(refused)
+    assert f"Seat requests go to <#{approvals(ws)}>" in texts(ws.ask(ws.admin, "approvals"))
+    reply = request_seats(ws, ws.member, "3")
+    assert f"sent to <#{approvals(ws)}>" in texts(reply)
+    assert "asks for *3 more seats*" in texts(wait_until(lambda: posts_to(ws, approvals(ws)))[-1])
+    assert not posts_to(ws, dm(ws, ws.owner))
+
+
+def test_approve_changes_the_seats_once_and_updates_every_copy(workspace: Workspace, http: httpx.Client):
+    request_seats(workspace, workspace.member, "2 new hires")
+    owner_copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
+    wait_until(lambda: posts_to(workspace, dm(workspace, workspace.admin)))
+    expected = quote(http, workspace, 12)
+    opened_before = len(workspace.slack.calls_to("views.open"))
+    click_in_message(
+        workspace,
+        workspace.admin,
+        posts_to(workspace, dm(workspace, workspace.admin))[-1],
+        dm(workspace, workspace.admin),
+        ActionId.SEAT_REQUEST_APPROVE,
+    )
+    confirm = modal_after(workspace, opened_before)
+    assert "*Seats:* 10 → 12" in texts(confirm) and fmt.usd(expected["prorated_amount_microdollars"]) in texts(confirm)
+    submit_modal(workspace, workspace.admin, confirm, {})
+    done = modal_after(workspace, opened_before, 2)
+    charged = fmt.usd(expected["prorated_amount_microdollars"])
+    assert f"Approved by <@{workspace.admin.id}> at <!date^" in texts(done)
+    assert f"— 10 → 12 seats, {charged} charged" in texts(done)
+    for copy in (
+        *posts_to(workspace, dm(workspace, workspace.owner)),
+        *posts_to(workspace, dm(workspace, workspace.admin)),
+    ):
+        assert not [b for b in copy["blocks"] if b["type"] == "actions"]
+        assert f"✅ Approved by <@{workspace.admin.id}> at <!date^" in texts(copy)
+        assert f"10 → 12 seats, {charged} charged" in texts(copy)
+    requester = posts_to(workspace, dm(workspace, workspace.member))
+    assert "Withdraw" not in texts(requester[0]) and "Approved by" in texts(requester[0])
+    assert (
+        "Your request for 2 more seats: ✅ Approved by"
+        in wait_until(lambda: posts_to(workspace, dm(workspace, workspace.member))[1:])[-1]["text"]
+    )
+    subscription = backend(http, workspace, "/subscription")
+    assert subscription["seat_count"] == 12 and len(subscription["seat_history"]) == 1
+    assert backend(http, workspace, "/invoices")[0]["total_microdollars"] == expected["prorated_amount_microdollars"]
+    entry = backend(http, workspace, "/audit-log")[0]
+    assert entry["action"] == "organization.seats.add" and entry["actor_member_id"] == workspace.org.admin.id
+    # a second, stale click on the other copy changes nothing and says who decided
+    opened = len(workspace.slack.calls_to("views.open"))
+    click_in_message(
+        workspace, workspace.owner, owner_copy, dm(workspace, workspace.owner), ActionId.SEAT_REQUEST_APPROVE
+    )
+    said = wait_until(lambda: ephemerals_to(workspace, workspace.owner))[-1]
+    assert said.startswith(f"Already approved by <@{workspace.admin.id}> at <!date^")
+    assert len(workspace.slack.calls_to("views.open")) == opened
+    assert backend(http, workspace, "/subscription")["seat_count"] == 12
+
+
+def test_the_requester_cannot_approve_their_own_request(with_channel: Workspace, http: httpx.Client):
+    ws = with_channel
+    request_seats(ws, ws.admin, "2")
+    post = wait_until(lambda: posts_to(ws, approvals(ws)))[-1]
+    click_in_message(ws, ws.admin, post, approvals(ws), ActionId.SEAT_REQUEST_APPROVE)
+    assert "can't approve your own seat request" in wait_until(lambda: ephemerals_to(ws, ws.admin))[-1]
+    assert backend(http, ws, "/subscription")["seat_count"] == 10
+
+
+def test_a_member_clicking_approve_is_refused_privately(with_channel: Workspace, http: httpx.Client):
+    ws = with_channel
+    request_seats(ws, ws.member, "2")
+    post = wait_until(lambda: posts_to(ws, approvals(ws)))[-1]
+    other_member = ws.slack.add_user(
+        SlackUser(f"UMEM2{ws.team_id[1:7]}", ws.org.people[3].email, "Max Member", team_id=ws.team_id)
+    )
+    opened_before = len(ws.slack.calls_to("views.open"))
+    click_in_message(ws, other_member, post, approvals(ws), ActionId.SEAT_REQUEST_APPROVE)
+    refusal = modal_after(ws, opened_before)
+    assert "Only Owners and Admins can approve seat requests." in texts(refusal) and "submit" not in refusal
+    assert backend(http, ws, "/subscription")["seat_count"] == 10
+    assert [b for b in posts_to(ws, approvals(ws))[-1]["blocks"] if b["type"] == "actions"]  # still open
+
+
+def test_deny_with_a_reason_updates_every_copy_and_tells_the_requester(with_channel: Workspace, http: httpx.Client):
+    ws = with_channel
+    request_seats(ws, ws.member, "4 contractors")
+    pending = wait_until(lambda: posts_to(ws, approvals(ws)))[-1]
+    opened_before = len(ws.slack.calls_to("views.open"))
+    click_in_message(ws, ws.owner, pending, approvals(ws), ActionId.SEAT_REQUEST_DENY)
+    deny = ws.slack.wait_for_call("views.open", count=opened_before + 1)[-1].answer["view"]
+    reason: FormValues = {
+        BlockId.SEAT_DENY_REASON: {ActionId.SEAT_DENY_REASON: ("plain_text_input", "Not this quarter")}
+    }
+    submit_modal(ws, ws.owner, deny, reason)
+    post = wait_until(lambda: [p for p in posts_to(ws, approvals(ws)) if "Denied" in texts(p)])[-1]
+    assert f"❌ Denied by <@{ws.owner.id}>: Not this quarter" in texts(post)
+    assert not [b for b in post["blocks"] if b["type"] == "actions"]
+    told = wait_until(lambda: posts_to(ws, dm(ws, ws.member))[1:])[-1]
+    assert told["text"] == f"Your request for 4 more seats: ❌ Denied by <@{ws.owner.id}>: Not this quarter"
+    # a click on a copy that still shows the buttons changes nothing
+    click_in_message(ws, ws.admin, pending, approvals(ws), ActionId.SEAT_REQUEST_APPROVE)
+    assert wait_until(lambda: ephemerals_to(ws, ws.admin))[-1].startswith(f"Already denied by <@{ws.owner.id}>")
+    assert backend(http, ws, "/subscription")["seat_count"] == 10
+
+
+def test_the_requester_withdraws_while_pending(workspace: Workspace, http: httpx.Client):
+    request_seats(workspace, workspace.member, "1")
+    owner_copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
+    mine = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.member)))[-1]
+    click_in_message(workspace, workspace.member, mine, dm(workspace, workspace.member), ActionId.SEAT_REQUEST_WITHDRAW)
+    wait_until(lambda: "Withdrawn" in texts(posts_to(workspace, dm(workspace, workspace.owner))[-1]))
+    assert "Withdraw" not in [b["type"] for b in posts_to(workspace, dm(workspace, workspace.member))[0]["blocks"]]
+    click_in_message(
+        workspace, workspace.owner, owner_copy, dm(workspace, workspace.owner), ActionId.SEAT_REQUEST_APPROVE
+    )
+    assert "Already withdrawn" in wait_until(lambda: ephemerals_to(workspace, workspace.owner))[-1]
+    assert backend(http, workspace, "/subscription")["seat_count"] == 10
+
+
+def test_requests_expire_after_72_hours_and_the_requester_is_told(
+    workspace: Workspace, bolt_app: AsyncApp, bot_store: BotStore
+):
+    request_seats(workspace, workspace.member, "2")
+    wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))
+    services = services_of(bolt_app)
+    clients = workspace_clients(bolt_app, services.settings)
+    now = services.clock()
+    assert workspace.team_id not in str(
+        asyncio.run(expire_stale_requests(services, clients, now + timedelta(hours=71)))
+    )
+    expired = asyncio.run(expire_stale_requests(services, clients, now + timedelta(hours=72, minutes=1)))
+    assert len(expired) >= 1
+    copy = posts_to(workspace, dm(workspace, workspace.owner))[-1]
+    assert "⌛ Expired at <!date^" in texts(copy) and not [b for b in copy["blocks"] if b["type"] == "actions"]
+    told = posts_to(workspace, dm(workspace, workspace.member))[-1]
+    assert told["text"].startswith("Your request for 2 more seats: ⌛ Expired")
+    assert asyncio.run(expire_stale_requests(services, clients, now + timedelta(hours=80))) == []  # once only
+    store = SeatRequestStore(bot_store.sessions)
+    assert all(r.status is RequestStatus.EXPIRED for r in store.recent(workspace.team_id, workspace.org.id))
+
+
+@dataclass
+class FlakyBackend:
+    """The real backend behind a proxy that, while `seat_changes_fail`, answers 503 to seat changes
+    without forwarding them (Kilo down at the moment of the charge; the reads before it worked)."""
+
+    url: str = ""
+    seat_changes_fail: bool = False
+    refused: int = 0
+    delay: float = 0.0  # seconds before each request is forwarded (a slow Kilo)
+
+
+@pytest.fixture
+def flaky_backend(backend_server: Any) -> Iterator[FlakyBackend]:
+    flaky = FlakyBackend()
+
+    async def forward(request: Request) -> Response:
+        if flaky.seat_changes_fail and request.method == "POST" and request.url.path.endswith("/subscription/seats"):
+            flaky.refused += 1
+            return JSONResponse({"error": {"code": "unavailable", "message": "down"}}, status_code=503)
+        await asyncio.sleep(flaky.delay)
+        headers = {k: v for k, v in request.headers.items() if k not in ("host", "content-length")}
+        async with httpx.AsyncClient(base_url=backend_server.url) as real:
+            answer = await real.request(
+                request.method,
+                request.url.path,
+                params=request.query_params,
+                headers=headers,
+                content=await request.body(),
+            )
+        return Response(answer.content, answer.status_code, media_type=answer.headers.get("content-type"))
+
+    proxy = Starlette(routes=[Route("/{path:path}", forward, methods=["GET", "POST", "PATCH", "DELETE"])])
+    with BackgroundServer(proxy) as server:
+        flaky.url = server.url
+        yield flaky
+
+
+def test_a_failed_charge_marks_the_request_failed_and_it_can_be_approved_again(
+    workspace: Workspace, http: httpx.Client, bolt_app: AsyncApp, backend_server: Any, flaky_backend: FlakyBackend
+):
+    repoint(bolt_app, workspace, flaky_backend.url)
+    request_seats(workspace, workspace.member, "2")
+    copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
+    flaky_backend.seat_changes_fail = True
+    failed = approve(workspace, workspace.owner, copy)
+    assert flaky_backend.refused == 3  # the idempotency key lets the client retry a 5xx
+    assert "Kilo isn't answering right now" in texts(failed) and "approve it again once that is fixed" in texts(failed)
+    assert backend(http, workspace, "/subscription")["seat_count"] == 10
+    copy = posts_to(workspace, dm(workspace, workspace.owner))[-1]
+    assert f"⚠️ Approval by <@{workspace.owner.id}> failed at <!date^" in texts(copy)
+    assert "The Kilo backend failed (503)." in texts(copy) and "Nothing was changed" in texts(copy)
+    assert [b for b in copy["blocks"] if b["type"] == "actions"]  # still open: it can be approved again
+    assert len(posts_to(workspace, dm(workspace, workspace.member))) == 1  # nothing decided: not told yet
+    flaky_backend.seat_changes_fail = False
+    done = approve(workspace, workspace.admin, posts_to(workspace, dm(workspace, workspace.admin))[-1])
+    assert f"Approved by <@{workspace.admin.id}>" in texts(done) and "10 → 12 seats" in texts(done)
+    subscription = backend(http, workspace, "/subscription")
+    assert subscription["seat_count"] == 12 and len(subscription["seat_history"]) == 1
+    repoint(bolt_app, workspace, backend_server.url)
+
+
+def test_a_price_changed_since_the_confirmation_is_not_charged(workspace: Workspace, http: httpx.Client, clock: Any):
+    request_seats(workspace, workspace.member, "2")
+    copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
+    opened_before = len(workspace.slack.calls_to("views.open"))
+    click_in_message(workspace, workspace.owner, copy, copy["channel"], ActionId.SEAT_REQUEST_APPROVE)
+    confirm = modal_after(workspace, opened_before)
+    clock.now += timedelta(days=2)
+    submit_modal(workspace, workspace.owner, confirm, {})
+    again = modal_after(workspace, opened_before, 2)
+    assert "The price changed since it was shown" in texts(again)
+    assert fmt.usd(quote(http, workspace, 12)["prorated_amount_microdollars"]) in texts(again)
+    assert backend(http, workspace, "/subscription")["seat_count"] == 10
+
+
+def test_a_click_from_another_workspace_is_refused(workspaces: WorkspaceFactory, http: httpx.Client):
+    mine, theirs = workspaces.create(), workspaces.create()
+    request_seats(mine, mine.member, "2")
+    copy = wait_until(lambda: posts_to(mine, dm(mine, mine.owner)))[-1]
+    key = "other-team-click"
+    click_in_message(
+        theirs, theirs.owner, copy, dm(theirs, theirs.owner), ActionId.SEAT_REQUEST_APPROVE, response_key=key
+    )
+    assert "That button is out of date" in texts(mine.slack.wait_for_response(key))
+    assert backend(http, mine, "/subscription")["seat_count"] == 10
+
+
+def test_a_resent_confirmation_changes_the_seats_once(workspace: Workspace, http: httpx.Client):
+    request_seats(workspace, workspace.member, "2")
+    copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
+    opened_before = len(workspace.slack.calls_to("views.open"))
+    click_in_message(workspace, workspace.owner, copy, copy["channel"], ActionId.SEAT_REQUEST_APPROVE)
+    confirm = modal_after(workspace, opened_before)
+    submit_modal(workspace, workspace.owner, confirm, {})
+    submit_modal(
+        workspace,
+        workspace.owner,
+        confirm,
+        {},
+        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
+    wait_until(lambda: posts_to(workspace, dm(workspace, workspace.member))[1:])
+    assert backend(http, workspace, "/subscription")["seat_count"] == 12
+    assert len(backend(http, workspace, "/subscription")["seat_history"]) == 1
+    assert len(posts_to(workspace, dm(workspace, workspace.member))) == 2  # the copy, and one outcome
+
+
+def test_seat_requests_lists_pending_and_recent(with_channel: Workspace):
+    ws = with_channel
+    request_seats(ws, ws.member, "2 first")
+    request_seats(ws, ws.member, "3 second")
+    first = wait_until(lambda: posts_to(ws, approvals(ws))[:2])[0]
+    approve(ws, ws.owner, first)
+    listed = texts(ws.ask(ws.admin, "seats requests"))
+    assert listed.index("🕒 pending") < listed.index("✅ approved")
+    assert "“second”" in listed and "“first”" in listed and f"Approved by <@{ws.owner.id}>" in listed
+    assert "3 seats" in texts(ws.ask(ws.member, "seats requests"))
+
+
+@pytest.mark.parametrize(
+    ("scope", "said"),
+    [
+        ("users:read", "Slack hasn't given me the `users:read` permission"),
+        ("users:read.email", "I can't see the email address on your Slack profile"),
+        ("im:write", "Slack hasn't given me the `im:write` permission"),
+        ("chat:write", "Slack hasn't given me the `chat:write` permission"),
+    ],
+)
+def test_each_slack_scope_the_requests_use_is_needed(
+    workspace: Workspace, bot_store: BotStore, fake_slack: FakeSlack, scope: str, said: str
+):
+    token = next(token for token, team in fake_slack.state.tokens.items() if team == workspace.team_id)
+    granted = fake_slack.state.token_scopes[token]
+    fake_slack.grant_scopes(token, granted - {scope})
+    try:
+        assert said in texts(request_seats(workspace, workspace.member, "2"))
+    finally:
+        fake_slack.grant_scopes(token, granted)
+    assert SeatRequestStore(bot_store.sessions).recent(workspace.team_id, workspace.org.id) == []
+
+
+def test_the_bot_process_expires_stale_requests_by_itself(
+    workspace: Workspace, bot_settings: Settings, bot_store: BotStore, clock: Any
+):
+    request_seats(workspace, workspace.member, "2")
+    wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))
+    # a second bot process (a replica) on the same database, sweeping every 0.2 s
+    replica = bot_settings.model_copy(update={"seat_request_sweep_seconds": 0.2})
+    with BackgroundServer(create_web_app(create_bolt_app(replica, bot_store, clock=clock))):
+        clock.now += timedelta(hours=73)
+        copy = wait_until(
+            lambda: [p for p in posts_to(workspace, dm(workspace, workspace.owner)) if "Expired" in texts(p)],
+            what="the sweep",
+        )[-1]
+    assert not [b for b in copy["blocks"] if b["type"] == "actions"]
+    assert posts_to(workspace, dm(workspace, workspace.member))[-1]["text"].startswith("Your request for 2 more seats")
+
+
+def test_the_approvers_role_is_checked_again_at_confirmation(workspace: Workspace, http: httpx.Client):
+    request_seats(workspace, workspace.member, "2")
+    copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.admin)))[-1]
+    opened_before = len(workspace.slack.calls_to("views.open"))
+    click_in_message(workspace, workspace.admin, copy, copy["channel"], ActionId.SEAT_REQUEST_APPROVE)
+    confirm = modal_after(workspace, opened_before)
+    demoted = http.patch(
+        workspace.org.path(f"/members/{workspace.org.admin.id}"),
+        json={"role": "member"},
+        headers=workspace.org.headers(workspace.org.owner),
+    )
+    assert demoted.status_code == 200
+    submit_modal(workspace, workspace.admin, confirm, {})
+    assert "Only Owners and Admins can approve seat requests." in texts(modal_after(workspace, opened_before, 2))
+    assert backend(http, workspace, "/subscription")["seat_count"] == 10
+    assert [b for b in posts_to(workspace, dm(workspace, workspace.owner))[-1]["blocks"] if b["type"] == "actions"]
+
+
+def test_a_request_of_another_organization_is_refused(
+    workspace: Workspace, http: httpx.Client, orgs: Any, bolt_app: AsyncApp, backend_server: Any
+):
+    request_seats(workspace, workspace.member, "2")
+    copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
+    other = orgs.create(name="Other Org", owner_email=workspace.owner.email)  # she owns both
+    services = services_of(bolt_app)
+    connection = Connection(workspace.team_id, other.id, backend_server.url, other.api_key)
+    asyncio.run(services.identity.save_connection(connection, "UTEST", services.clock()))
+    try:
+        opened_before = len(workspace.slack.calls_to("views.open"))
+        click_in_message(workspace, workspace.owner, copy, copy["channel"], ActionId.SEAT_REQUEST_APPROVE)
+        assert "another Kilo organization" in texts(modal_after(workspace, opened_before))
+    finally:
+        repoint(bolt_app, workspace, backend_server.url)
+    assert backend(http, workspace, "/subscription")["seat_count"] == 10
+
+
+def test_with_a_slow_kilo_the_modal_opens_and_the_confirmation_is_acked_at_once(
+    workspace: Workspace, http: httpx.Client, bolt_app: AsyncApp, backend_server: Any, flaky_backend: FlakyBackend
+):
+    request_seats(workspace, workspace.member, "2")
+    copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
+    repoint(bolt_app, workspace, flaky_backend.url)
+    flaky_backend.delay = 0.5  # every backend call takes half a second; a click makes several
+    try:
+        opened_before = len(workspace.slack.calls_to("views.open"))
+        started = time.monotonic()
+        click_in_message(workspace, workspace.owner, copy, copy["channel"], ActionId.SEAT_REQUEST_APPROVE)
+        workspace.slack.wait_for_call("views.open", count=opened_before + 1)
+        assert time.monotonic() - started < 1.0  # views.open before any backend call
+        confirm = modal_after(workspace, opened_before, 1)
+        started = time.monotonic()
+        answer = ack_body(submit_modal(workspace, workspace.owner, confirm, {}))
+        assert time.monotonic() - started < 1.0 and "Working on it" in texts(answer["view"])
+        assert "10 → 12 seats" in texts(modal_after(workspace, opened_before, 2))
+    finally:
+        repoint(bolt_app, workspace, backend_server.url)
+    assert backend(http, workspace, "/subscription")["seat_count"] == 12
+
+
+def test_a_request_nobody_here_could_approve_is_refused_and_not_kept(workspace: Workspace, bot_store: BotStore):
+    for approver in (workspace.owner, workspace.admin):
+        del workspace.slack.state.users[approver.id]  # neither is in this Slack workspace
+    reply = texts(request_seats(workspace, workspace.member, "2"))
+    assert f"No Owner or Admin of {workspace.org_name} is in this Slack workspace" in reply
+    assert "`/kilo approvals #channel`" in reply
+    assert SeatRequestStore(bot_store.sessions).recent(workspace.team_id, workspace.org.id) == []
+    assert not posts_to(workspace, dm(workspace, workspace.member))
