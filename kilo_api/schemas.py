@@ -5,13 +5,47 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from kilo_api.enums import BillingCycle, CreditKind, CreditSettlement, MemberStatus, Role
+from kilo_api.money import MICRODOLLARS_PER_CENT, dollars, format_usd
 
 MAX_TOKENS = 100_000_000
 MAX_EVENT_COST = 1_000 * 1_000_000  # $1,000 for one request is already absurd
 MAX_BATCH_EVENTS = 5_000
+MIN_CREDIT_PURCHASE = dollars(10)
+MAX_CREDIT_PURCHASE = dollars(100_000)
+NUL_MESSAGE = "must not contain the NUL character (U+0000)"
+
+
+def credit_purchase_problem(amount_microdollars: int) -> str | None:
+    """The credit-purchase rule, the one place it is written: whole cents from $10 to $100,000."""
+    if (
+        MIN_CREDIT_PURCHASE <= amount_microdollars <= MAX_CREDIT_PURCHASE
+        and not amount_microdollars % MICRODOLLARS_PER_CENT
+    ):
+        return None
+    return (
+        f"A credit purchase must be a whole number of cents between {format_usd(MIN_CREDIT_PURCHASE)} "
+        f"and {format_usd(MAX_CREDIT_PURCHASE)}."
+    )
+
+
+def _credit_purchase_amount(value: int) -> int:
+    if problem := credit_purchase_problem(value):
+        raise PydanticCustomError("credit_purchase_amount", problem)
+    return value
 
 
 def _aware(value: datetime) -> datetime:
@@ -26,9 +60,17 @@ IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class Strict(BaseModel):
-    """Request bodies: unknown fields are refused, numbers must be JSON integers (not "12" or 12.5)."""
+    """Request bodies: unknown fields are refused, numbers must be JSON integers (not "12" or 12.5), and no
+    text holds a NUL character (PostgreSQL cannot store one)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_character(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("nul_character", NUL_MESSAGE)
+        return value
 
 
 # --- requests ----------------------------------------------------------------------------------
@@ -83,8 +125,21 @@ class SubscriptionPatchIn(Strict):
     billing_cycle: BillingCycle | None = None
 
 
+CreditPurchaseAmount = Annotated[
+    StrictInt,
+    AfterValidator(_credit_purchase_amount),
+    Field(
+        json_schema_extra={
+            "minimum": MIN_CREDIT_PURCHASE,
+            "maximum": MAX_CREDIT_PURCHASE,
+            "multipleOf": MICRODOLLARS_PER_CENT,
+        }
+    ),
+]
+
+
 class CreditPurchaseIn(Strict):
-    amount_microdollars: Annotated[StrictInt, Field(ge=1, le=10**12)]
+    amount_microdollars: CreditPurchaseAmount
     idempotency_key: IdempotencyKey | None = None
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -110,9 +111,15 @@ def _reset_clock(clock: Clock) -> None:
 
 
 @pytest.fixture(scope="session")
-def backend_server(backend_sessions: sessionmaker[Session], clock: Clock) -> Iterator[BackgroundServer]:
+def backend_app(backend_sessions: sessionmaker[Session], clock: Clock) -> FastAPI:
+    """The real backend app (ASGI), on backend_db_url's database."""
+    return create_app(backend_sessions, clock=clock)
+
+
+@pytest.fixture(scope="session")
+def backend_server(backend_app: FastAPI) -> Iterator[BackgroundServer]:
     """The real backend app, served by uvicorn on loopback."""
-    with BackgroundServer(create_app(backend_sessions, clock=clock)) as server:
+    with BackgroundServer(backend_app) as server:
         yield server
 
 
