@@ -8,14 +8,15 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
     StrictBool,
-    StrictInt,
     StringConstraints,
     field_validator,
 )
+from pydantic import Strict as StrictMode
 from pydantic_core import PydanticCustomError
 
 from kilo_api.enums import BillingCycle, CreditKind, CreditSettlement, MemberStatus, Role
@@ -54,14 +55,26 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 12.0 as an integer, so the API does too; "12" and 12.5 stay refused.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+# Integers of request bodies: strict, with their bounds, 12.0 read as 12 (the bounds stay in the JSON schema).
+WholeNumber = BeforeValidator(_whole_number)
+Tokens = Annotated[int, StrictMode(), Field(ge=0, le=MAX_TOKENS), WholeNumber]
+EventCost = Annotated[int, StrictMode(), Field(ge=0, le=MAX_EVENT_COST), WholeNumber]
+LatencyMs = Annotated[int, StrictMode(), Field(ge=0, le=3_600_000), WholeNumber]
+DailyLimit = Annotated[int, StrictMode(), Field(ge=0, le=10**12), WholeNumber]
+SeatCount = Annotated[int, StrictMode(), Field(ge=1, le=10_000), WholeNumber]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class Strict(BaseModel):
-    """Request bodies: unknown fields are refused, numbers must be JSON integers (not "12" or 12.5), and no
-    text holds a NUL character (PostgreSQL cannot store one)."""
+    """Request bodies: unknown fields are refused, counts and money must be JSON integers (12 or 12.0, not "12"
+    or 12.5), and no text holds a NUL character (PostgreSQL cannot store one)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -81,13 +94,13 @@ class UsageEventIn(Strict):
     member_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     model: ShortText
     provider: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-    input_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
-    output_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
-    cache_write_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)] = 0
-    cache_hit_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)] = 0
-    cost_microdollars: Annotated[StrictInt, Field(ge=0, le=MAX_EVENT_COST)]
+    input_tokens: Tokens
+    output_tokens: Tokens
+    cache_write_tokens: Tokens = 0
+    cache_hit_tokens: Tokens = 0
+    cost_microdollars: EventCost
     has_error: StrictBool = False
-    latency_ms: Annotated[StrictInt, Field(ge=0, le=3_600_000)]
+    latency_ms: LatencyMs
     occurred_at: AwareDatetime
 
 
@@ -103,7 +116,7 @@ class InviteIn(Strict):
 
 class MemberPatchIn(Strict):
     role: Role | None = None
-    daily_limit_microdollars: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = None
+    daily_limit_microdollars: DailyLimit | None = None
     clear_daily_limit: StrictBool = False
 
 
@@ -113,12 +126,12 @@ class PolicyPatchIn(Strict):
 
 
 class SeatChangeIn(Strict):
-    seats: Annotated[StrictInt, Field(ge=1, le=10_000)]
+    seats: SeatCount
     idempotency_key: IdempotencyKey | None = None
 
 
 class SeatPreviewIn(Strict):
-    seats: Annotated[StrictInt, Field(ge=1, le=10_000)]
+    seats: SeatCount
 
 
 class SubscriptionPatchIn(Strict):
@@ -126,7 +139,9 @@ class SubscriptionPatchIn(Strict):
 
 
 CreditPurchaseAmount = Annotated[
-    StrictInt,
+    int,
+    StrictMode(),
+    WholeNumber,
     AfterValidator(_credit_purchase_amount),
     Field(
         json_schema_extra={

@@ -314,3 +314,28 @@ def test_an_old_event_is_refused_saying_it_is_too_old(http: httpx.Client, orgs: 
     )
     assert response.status_code == 422, response.text
     assert response.json()["error"]["message"] == "event 'nul-1-0': occurred_at is more than 400 days ago."
+
+
+# --- integers as JSON Schema counts them --------------------------------------------------------------
+
+
+def test_a_whole_number_written_with_a_decimal_point_is_an_integer(http: httpx.Client, orgs: OrganizationFactory):
+    org = orgs.create(seats=10)
+    quote = ok(http.post(org.path("/subscription/seats/preview"), json={"seats": 12.0}, headers=org.headers(org.owner)))
+    assert (quote["current_seats"], quote["new_seats"]) == (10, 12)
+    refused = http.post(org.path("/subscription/seats/preview"), json={"seats": 12.5}, headers=org.headers(org.owner))
+    assert refused.status_code == 422
+
+
+# --- found by the fuzz run ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signature", ["é", "\U0010b3c8", "0" * 64])
+def test_a_download_link_with_a_foreign_signature_is_refused_not_a_crash(
+    http: httpx.Client, orgs: OrganizationFactory, signature: str
+):
+    org = orgs.create()
+    invoice = ok(http.get(org.path("/invoices"), headers=org.headers()))[0]
+    response = http.get(org.path(f"/invoices/{invoice['id']}/pdf"), params={"expires": 2**40, "signature": signature})
+    assert response.status_code == 403, response.text
+    assert response.json()["error"]["code"] == "link_expired"
