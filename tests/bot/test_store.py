@@ -14,17 +14,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.migrate import upgrade
 from bot.oauth import async_database_url
 from bot.store import DEFAULT_TEAM, BotStore, Connection, Profile
+from tests.conftest import DATABASE_KINDS, migrated
 
 NOW = datetime(2026, 3, 15, 12, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def bot_db_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    upgrade(url)
+@pytest.fixture(params=DATABASE_KINDS)
+def bot_db_url(request: pytest.FixtureRequest) -> str:
+    url = migrated(request, upgrade)
     upgrade(url)  # migrating twice is harmless
     return url
 
