@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV := uv==0.13.8
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck pytest demo bench clean
+.PHONY: run test lint typecheck pytest fuzz demo bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || (echo "Python 3.11 is required" && exit 1)
@@ -37,6 +37,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# schemathesis against the backend on SQLite and PostgreSQL, ~90 s each with a new seed (`make test` runs a short one).
+fuzz: $(STAMP)
+	FUZZ_BUDGET=long $(BIN)/pytest tests/backend/test_fuzz.py -k fuzzing_the_openapi -s -p no:cacheprovider
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo_site.py out/demo

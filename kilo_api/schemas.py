@@ -5,13 +5,48 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+)
+from pydantic import Strict as StrictMode
+from pydantic_core import PydanticCustomError
 
 from kilo_api.enums import BillingCycle, CreditKind, CreditSettlement, MemberStatus, Role
+from kilo_api.limits import MAX_CREDIT_PURCHASE_MICRODOLLARS as MAX_CREDIT_PURCHASE
+from kilo_api.limits import MIN_CREDIT_PURCHASE_MICRODOLLARS as MIN_CREDIT_PURCHASE
+from kilo_api.money import MICRODOLLARS_PER_CENT, format_usd
 
 MAX_TOKENS = 100_000_000
 MAX_EVENT_COST = 1_000 * 1_000_000  # $1,000 for one request is already absurd
 MAX_BATCH_EVENTS = 5_000
+NUL_MESSAGE = "must not contain the NUL character (U+0000)"
+
+
+def credit_purchase_problem(amount_microdollars: int) -> str | None:
+    """The credit-purchase rule, the one place it is written: whole cents from $10 to $100,000."""
+    if (
+        MIN_CREDIT_PURCHASE <= amount_microdollars <= MAX_CREDIT_PURCHASE
+        and not amount_microdollars % MICRODOLLARS_PER_CENT
+    ):
+        return None
+    return (
+        f"A credit purchase must be a whole number of cents between {format_usd(MIN_CREDIT_PURCHASE)} "
+        f"and {format_usd(MAX_CREDIT_PURCHASE)}."
+    )
+
+
+def _credit_purchase_amount(value: int) -> int:
+    if problem := credit_purchase_problem(value):
+        raise PydanticCustomError("credit_purchase_amount", problem)
+    return value
 
 
 def _aware(value: datetime) -> datetime:
@@ -20,15 +55,35 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 12.0 as an integer, so the API does too; "12" and 12.5 stay refused.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+# Integers of request bodies: strict, with their bounds, 12.0 read as 12 (the bounds stay in the JSON schema).
+WholeNumber = BeforeValidator(_whole_number)
+Tokens = Annotated[int, StrictMode(), Field(ge=0, le=MAX_TOKENS), WholeNumber]
+EventCost = Annotated[int, StrictMode(), Field(ge=0, le=MAX_EVENT_COST), WholeNumber]
+LatencyMs = Annotated[int, StrictMode(), Field(ge=0, le=3_600_000), WholeNumber]
+DailyLimit = Annotated[int, StrictMode(), Field(ge=0, le=10**12), WholeNumber]
+SeatCount = Annotated[int, StrictMode(), Field(ge=1, le=10_000), WholeNumber]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class Strict(BaseModel):
-    """Request bodies: unknown fields are refused, numbers must be JSON integers (not "12" or 12.5)."""
+    """Request bodies: unknown fields are refused, counts and money must be JSON integers (12 or 12.0, not "12"
+    or 12.5), and no text holds a NUL character (PostgreSQL cannot store one)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_character(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("nul_character", NUL_MESSAGE)
+        return value
 
 
 # --- requests ----------------------------------------------------------------------------------
@@ -39,13 +94,13 @@ class UsageEventIn(Strict):
     member_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     model: ShortText
     provider: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-    input_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
-    output_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
-    cache_write_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)] = 0
-    cache_hit_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)] = 0
-    cost_microdollars: Annotated[StrictInt, Field(ge=0, le=MAX_EVENT_COST)]
+    input_tokens: Tokens
+    output_tokens: Tokens
+    cache_write_tokens: Tokens = 0
+    cache_hit_tokens: Tokens = 0
+    cost_microdollars: EventCost
     has_error: StrictBool = False
-    latency_ms: Annotated[StrictInt, Field(ge=0, le=3_600_000)]
+    latency_ms: LatencyMs
     occurred_at: AwareDatetime
 
 
@@ -61,7 +116,7 @@ class InviteIn(Strict):
 
 class MemberPatchIn(Strict):
     role: Role | None = None
-    daily_limit_microdollars: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = None
+    daily_limit_microdollars: DailyLimit | None = None
     clear_daily_limit: StrictBool = False
 
 
@@ -71,12 +126,12 @@ class PolicyPatchIn(Strict):
 
 
 class SeatChangeIn(Strict):
-    seats: Annotated[StrictInt, Field(ge=1, le=10_000)]
+    seats: SeatCount
     idempotency_key: IdempotencyKey | None = None
 
 
 class SeatPreviewIn(Strict):
-    seats: Annotated[StrictInt, Field(ge=1, le=10_000)]
+    seats: SeatCount
 
 
 class SubscriptionPatchIn(Strict):
@@ -87,8 +142,23 @@ class BillingCyclePreviewIn(Strict):
     billing_cycle: BillingCycle
 
 
+CreditPurchaseAmount = Annotated[
+    int,
+    StrictMode(),
+    WholeNumber,
+    AfterValidator(_credit_purchase_amount),
+    Field(
+        json_schema_extra={
+            "minimum": MIN_CREDIT_PURCHASE,
+            "maximum": MAX_CREDIT_PURCHASE,
+            "multipleOf": MICRODOLLARS_PER_CENT,
+        }
+    ),
+]
+
+
 class CreditPurchaseIn(Strict):
-    amount_microdollars: Annotated[StrictInt, Field(ge=1, le=10**12)]
+    amount_microdollars: CreditPurchaseAmount
     idempotency_key: IdempotencyKey | None = None
 
 

@@ -1,28 +1,35 @@
-"""Shared fixtures: real databases (a SQLite file, PostgreSQL), the real backend app over HTTP, a clock."""
+"""Shared fixtures: real databases (a SQLite file, PostgreSQL), the real backend app over HTTP, a clock.
+
+One of each: the session's SQLite file and PostgreSQL database hold the backend's and the bot's tables
+(each schema has its own Alembic version table), and the clock starts at TEST_NOW in every test."""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.api import create_app
 from backend.db import make_engine, make_session_factory
-from backend.migrate import upgrade
+from backend.migrate import upgrade as upgrade_backend
 from bot.serving import BackgroundServer
 from kilo_db.secrets import SECRET_KEY_VARIABLE, generate_key
 from tests.factories import OrganizationFactory
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TEST_NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
+# Each database test runs on a SQLite file and on PostgreSQL (marked, so `-m "not postgres"` skips it).
+DATABASE_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 # One key for secrets at rest for the whole run (and the processes it starts), so no test writes var/.
 os.environ.setdefault(SECRET_KEY_VARIABLE, generate_key())
 
@@ -31,7 +38,7 @@ os.environ.setdefault(SECRET_KEY_VARIABLE, generate_key())
 class Clock:
     """The backend's notion of now; tests move it."""
 
-    now: datetime = field(default_factory=lambda: datetime(2026, 3, 15, 12, 0, tzinfo=UTC))
+    now: datetime = TEST_NOW
 
     def __call__(self) -> datetime:
         return self.now
@@ -65,15 +72,21 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'backend.sqlite3'}"
+    """The SQLite file of this test session."""
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kilo.sqlite3'}"
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend_db_url(request: pytest.FixtureRequest) -> str:
-    """Each API test runs once on a SQLite file and once on PostgreSQL, both migrated by Alembic."""
+def migrated(request: pytest.FixtureRequest, upgrade: Callable[[str], None]) -> str:
+    """The session's database of the kind request.param names (DATABASE_KINDS), migrated by `upgrade`."""
     url: str = request.getfixturevalue(f"{request.param}_url")
     upgrade(url)
     return url
+
+
+@pytest.fixture(scope="session", params=DATABASE_KINDS)
+def backend_db_url(request: pytest.FixtureRequest) -> str:
+    """Each API test runs once on a SQLite file and once on PostgreSQL, both migrated by Alembic."""
+    return migrated(request, upgrade_backend)
 
 
 @pytest.fixture
@@ -106,13 +119,19 @@ def clock() -> Clock:
 
 @pytest.fixture(autouse=True)
 def _reset_clock(clock: Clock) -> None:
-    clock.now = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
+    clock.now = TEST_NOW
 
 
 @pytest.fixture(scope="session")
-def backend_server(backend_sessions: sessionmaker[Session], clock: Clock) -> Iterator[BackgroundServer]:
+def backend_app(backend_sessions: sessionmaker[Session], clock: Clock) -> FastAPI:
+    """The real backend app (ASGI), on backend_db_url's database."""
+    return create_app(backend_sessions, clock=clock)
+
+
+@pytest.fixture(scope="session")
+def backend_server(backend_app: FastAPI) -> Iterator[BackgroundServer]:
     """The real backend app, served by uvicorn on loopback."""
-    with BackgroundServer(create_app(backend_sessions, clock=clock)) as server:
+    with BackgroundServer(backend_app) as server:
         yield server
 
 
@@ -125,13 +144,3 @@ def orgs(backend_sessions: sessionmaker[Session], clock: Clock) -> OrganizationF
 def http(backend_server: BackgroundServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=backend_server.url, timeout=10) as client:
         yield client
-
-
-@pytest.fixture(scope="session")
-def sqlite_sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
-    """A migrated SQLite file for domain-rule tests that call the services directly."""
-    url = f"sqlite:///{Path(tmp_path_factory.mktemp('domain')) / 'domain.sqlite3'}"
-    upgrade(url)
-    engine = make_engine(url)
-    yield make_session_factory(engine)
-    engine.dispose()

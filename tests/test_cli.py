@@ -5,35 +5,26 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-KILO_BOT = str(Path(sys.executable).with_name("kilo-bot"))
+from tests.support import KILO_BOT, free_port, process_environment
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([KILO_BOT, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_seed_demo_json_then_serve_the_backend(tmp_path: Path):
     port = free_port()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KILO_"))},
+        **process_environment(),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
         "BACKEND_DATABASE_URL": f"sqlite:///{tmp_path / 'backend.sqlite3'}",
         "KILO_API_URL": f"http://127.0.0.1:{port}",
-        "KILO_SECRET_KEY": os.environ["KILO_SECRET_KEY"],
     }
     upgraded = run(["db", "upgrade"], env)
     assert upgraded.returncode == 0, upgraded.stderr
@@ -87,7 +78,7 @@ def test_seed_refuses_nonsense_sizes(tmp_path: Path):
 
 def _local_env(tmp_path: Path) -> dict[str, str]:
     return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KILO_"))},
+        **process_environment(),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
         "BACKEND_DATABASE_URL": f"sqlite:///{tmp_path / 'backend.sqlite3'}",
         "EMBEDDED_BACKEND_PORT": str(free_port()),

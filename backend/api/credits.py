@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backend.api.deps import ORGANIZATION_PATH, Ctx, Limit, Offset
+from backend.api.deps import ORGANIZATION_PATH, ORGANIZATION_REFUSALS, Ctx, Limit, Offset
+from backend.api.errors import refusals
 from backend.models import CreditKind
 from backend.services import access, account_balance, billing_history
 from backend.services import credits as credit_ledger
 from kilo_api import schemas
 
-router = APIRouter(prefix=ORGANIZATION_PATH)
+router = APIRouter(prefix=ORGANIZATION_PATH, responses=ORGANIZATION_REFUSALS)
 
 
 @router.get("/credits", response_model=schemas.CreditsOut)
@@ -26,7 +27,7 @@ def credits(ctx: Ctx, kind: CreditKind | None = None, limit: Limit = 50, offset:
         )
 
 
-@router.post("/credits/purchases", response_model=schemas.CreditEntryOut, status_code=201)
+@router.post("/credits/purchases", response_model=schemas.CreditEntryOut, status_code=201, responses=refusals(403, 409))
 def purchase_credits(ctx: Ctx, body: schemas.CreditPurchaseIn) -> schemas.CreditEntryOut:
     with ctx.transaction() as session:
         entry = credit_ledger.purchase_credits(

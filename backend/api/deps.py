@@ -3,21 +3,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Security
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.api.errors import ApiError
+from backend.api.errors import refusals, unauthorized
 from backend.models import Member, Subscription
 from backend.services import access, organizations, subscriptions
 from backend.services.errors import NotFound
 from kilo_db.secrets import SecretBox
 
 ORGANIZATION_PATH = "/api/v1/organizations/{organization_id}"
+# Every organization route may answer these (the key, another organization's id, a bad parameter, the database).
+ORGANIZATION_REFUSALS = refusals(401, 404, 422, 503)
 Clock = Callable[[], datetime]
 
 
@@ -56,26 +61,62 @@ class Context:
         return subscription
 
 
-def bearer_organization(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
-    """The organization whose API key is in `Authorization: Bearer <key>`."""
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise ApiError(401, "unauthorized", "Send the organization's API key as 'Authorization: Bearer <key>'.")
+# RFC 9110 §11.1: the scheme is case-insensitive. RFC 6750 §2.1: one space, then the token (b64token).
+# Anything else (other schemes, no or two spaces, a tab, trailing text) is refused the same way.
+BEARER_CREDENTIALS = re.compile(r"(?i:bearer) ([A-Za-z0-9\-._~+/]+=*)")
+
+
+class OrganizationApiKey(SecurityBase):
+    """The organization's API key from `Authorization: Bearer <key>`, declared in the OpenAPI document as the
+    `ApiKey` bearer scheme. With required=False a missing header gives None (a malformed one is still refused)."""
+
+    def __init__(self, *, required: bool = True) -> None:
+        self.model = HTTPBearerModel(
+            description="The organization's API key: `Authorization: Bearer <key>` (the scheme in any case, one "
+            "space). It is organization-wide trust: whoever holds it may act as any member via X-Kilo-Actor."
+        )
+        self.scheme_name = "ApiKey"
+        self.required = required
+
+    def __call__(self, request: Request) -> str | None:
+        header = request.headers.get("Authorization")
+        if header is None and not self.required:
+            return None
+        match = BEARER_CREDENTIALS.fullmatch(header or "")
+        if match is None:
+            raise unauthorized()
+        return match.group(1)
+
+
+def organization_for_key(request: Request, key: str) -> str:
     sessions: sessionmaker[Session] = request.app.state.sessions
     with sessions() as session:
-        organization_id = organizations.organization_for_key(session, authorization[7:].strip())
+        organization_id = organizations.organization_for_key(session, key)
     if organization_id is None:
-        raise ApiError(401, "unauthorized", "The API key is wrong or was revoked.")
+        raise unauthorized("The API key is wrong or was revoked.")
     return organization_id
 
 
+def bearer_organization(request: Request, key: Annotated[str, Security(OrganizationApiKey())]) -> str:
+    """The organization whose API key is in `Authorization: Bearer <key>`."""
+    return organization_for_key(request, key)
+
+
 KeyOrganization = Annotated[str, Depends(bearer_organization)]
+OptionalApiKey = Annotated[str | None, Security(OrganizationApiKey(required=False))]
+ACTOR_DESCRIPTION = (
+    "Email or member id of the member on whose behalf the request is made; routes that change or reveal "
+    "more than the team's figures check their role. Whoever holds the API key may name any member."
+)
 
 
 def context(
     request: Request,
     organization_id: str,
     key_organization: KeyOrganization,
-    x_kilo_actor: Annotated[str | None, Header(max_length=320)] = None,
+    x_kilo_actor: Annotated[
+        str | None, Header(alias="X-Kilo-Actor", max_length=320, description=ACTOR_DESCRIPTION)
+    ] = None,
 ) -> Context:
     if key_organization != organization_id:
         # Another organization's ids look exactly like ids that do not exist.

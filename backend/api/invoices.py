@@ -5,17 +5,26 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.api.deps import ORGANIZATION_PATH, Context, Ctx, Limit, Offset, bearer_organization
-from backend.api.errors import ApiError
+from backend.api.deps import (
+    ORGANIZATION_PATH,
+    ORGANIZATION_REFUSALS,
+    Context,
+    Ctx,
+    Limit,
+    Offset,
+    OptionalApiKey,
+    organization_for_key,
+)
+from backend.api.errors import ApiError, refusals, unauthorized
 from backend.models import Invoice
 from backend.services import invoice_pdf, invoices, organizations
 from backend.services.errors import NotFound
 from kilo_api import schemas
 
-router = APIRouter(prefix=ORGANIZATION_PATH)
+router = APIRouter(prefix=ORGANIZATION_PATH, responses=ORGANIZATION_REFUSALS)
 DOWNLOAD_LINK_VALIDITY = timedelta(days=7)
 
 
@@ -27,14 +36,14 @@ def _invoice_out(session: Session, ctx: Context, invoice: Invoice) -> schemas.In
     return out
 
 
-@router.get("/invoices", response_model=list[schemas.InvoiceOut])
+@router.get("/invoices", response_model=list[schemas.InvoiceOut], responses=refusals(409))
 def list_invoices(ctx: Ctx, limit: Limit = 20, offset: Offset = 0) -> list[schemas.InvoiceOut]:
     with ctx.transaction() as session:
         found = invoices.list_invoices(session, ctx.organization_id, limit=limit, offset=offset)
         return [_invoice_out(session, ctx, invoice) for invoice in found]
 
 
-@router.get("/invoices/{invoice_id}", response_model=schemas.InvoiceOut)
+@router.get("/invoices/{invoice_id}", response_model=schemas.InvoiceOut, responses=refusals(409))
 def get_invoice(ctx: Ctx, invoice_id: str) -> schemas.InvoiceOut:
     with ctx.transaction() as session:
         return _invoice_out(session, ctx, invoices.get_invoice(session, ctx.organization_id, invoice_id))
@@ -43,7 +52,8 @@ def get_invoice(ctx: Ctx, invoice_id: str) -> schemas.InvoiceOut:
 @router.get(
     "/invoices/{invoice_id}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": {"application/pdf": {}}}, **refusals(403)},
+    openapi_extra={"security": [{}]},  # or no key at all, with the signed link's expires and signature
 )
 def invoice_pdf_download(
     request: Request,
@@ -51,7 +61,7 @@ def invoice_pdf_download(
     invoice_id: str,
     expires: Annotated[int | None, Query(ge=0, le=2**40)] = None,
     signature: Annotated[str | None, Query(max_length=64)] = None,
-    authorization: Annotated[str | None, Header()] = None,
+    key: OptionalApiKey = None,
 ) -> Response:
     """The invoice as a PDF: with the API key, or with the signed link from the invoice's download_url."""
     sessions: sessionmaker[Session] = request.app.state.sessions
@@ -60,7 +70,9 @@ def invoice_pdf_download(
             box = request.app.state.secret_box
             if not invoice_pdf.verify_download(session, box, invoice_id, expires, signature, request.app.state.clock()):
                 raise ApiError(403, "link_expired", "This download link is invalid or has expired.")
-        elif bearer_organization(request, authorization) != organization_id:
+        elif key is None:
+            raise unauthorized()
+        elif organization_for_key(request, key) != organization_id:
             raise NotFound("No such invoice.")
         invoice = invoices.get_invoice(session, organization_id, invoice_id)
         document = invoice_pdf.render_invoice_pdf(organizations.get_organization(session, organization_id), invoice)

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from backend.api.deps import ORGANIZATION_PATH, Ctx, Limit, Offset
+from backend.api.deps import ORGANIZATION_PATH, ORGANIZATION_REFUSALS, Ctx, Limit, Offset
+from backend.api.errors import refusals
 from backend.models import MemberStatus, Role
 from backend.services import members
 from kilo_api import schemas
 
-router = APIRouter(prefix=ORGANIZATION_PATH)
+router = APIRouter(prefix=ORGANIZATION_PATH, responses=ORGANIZATION_REFUSALS)
 
 
 @router.get("/members", response_model=schemas.MemberPageOut)
@@ -44,7 +45,7 @@ def list_members(
         )
 
 
-@router.post("/members", response_model=schemas.MemberOut, status_code=201)
+@router.post("/members", response_model=schemas.MemberOut, status_code=201, responses=refusals(403, 409))
 def invite_member(ctx: Ctx, body: schemas.InviteIn) -> schemas.MemberOut:
     with ctx.transaction() as session:
         member = members.invite_member(
@@ -66,7 +67,7 @@ def get_member(ctx: Ctx, member_id: str) -> schemas.MemberOut:
         return schemas.MemberOut.model_validate(members.get_member(session, ctx.organization_id, member_id))
 
 
-@router.patch("/members/{member_id}", response_model=schemas.MemberOut)
+@router.patch("/members/{member_id}", response_model=schemas.MemberOut, responses=refusals(403, 409))
 def change_member(ctx: Ctx, member_id: str, body: schemas.MemberPatchIn) -> schemas.MemberOut:
     with ctx.transaction() as session:
         member = members.get_member(session, ctx.organization_id, member_id)
@@ -79,7 +80,7 @@ def change_member(ctx: Ctx, member_id: str, body: schemas.MemberPatchIn) -> sche
         return schemas.MemberOut.model_validate(member)
 
 
-@router.delete("/members/{member_id}", response_model=schemas.MemberOut)
+@router.delete("/members/{member_id}", response_model=schemas.MemberOut, responses=refusals(403, 409))
 def remove_member(ctx: Ctx, member_id: str) -> schemas.MemberOut:
     with ctx.transaction() as session:
         member = members.get_member(session, ctx.organization_id, member_id)

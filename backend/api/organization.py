@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.api.deps import ORGANIZATION_PATH, Context, Ctx, KeyOrganization, Limit, Offset
+from backend.api.deps import ORGANIZATION_PATH, ORGANIZATION_REFUSALS, Context, Ctx, KeyOrganization, Limit, Offset
+from backend.api.errors import refusals
 from backend.services import access, audit, organizations
 from kilo_api import schemas
 
-router = APIRouter(prefix=ORGANIZATION_PATH)
-whoami_router = APIRouter()
+router = APIRouter(prefix=ORGANIZATION_PATH, responses=ORGANIZATION_REFUSALS)
+whoami_router = APIRouter(responses=refusals(401, 503))
 
 
 def _organization_out(session: Session, ctx: Context) -> schemas.OrganizationOut:
@@ -39,7 +40,7 @@ def get_organization(ctx: Ctx) -> schemas.OrganizationOut:
         return _organization_out(session, ctx)
 
 
-@router.patch("/policies", response_model=schemas.PoliciesOut)
+@router.patch("/policies", response_model=schemas.PoliciesOut, responses=refusals(403, 409))
 def change_policies(ctx: Ctx, body: schemas.PolicyPatchIn) -> schemas.PoliciesOut:
     with ctx.transaction() as session:
         actor = access.require_manager(ctx.actor(session))
@@ -53,7 +54,7 @@ def change_policies(ctx: Ctx, body: schemas.PolicyPatchIn) -> schemas.PoliciesOu
         return schemas.PoliciesOut.model_validate(organization)
 
 
-@router.get("/audit-log", response_model=list[schemas.AuditEntryOut])
+@router.get("/audit-log", response_model=list[schemas.AuditEntryOut], responses=refusals(403))
 def audit_log(ctx: Ctx, limit: Limit = 50, offset: Offset = 0) -> list[schemas.AuditEntryOut]:
     with ctx.transaction(write=False) as session:
         access.require_manager(ctx.actor(session))

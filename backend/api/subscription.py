@@ -6,12 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from backend.api.deps import ORGANIZATION_PATH, Context, Ctx
+from backend.api.deps import ORGANIZATION_PATH, ORGANIZATION_REFUSALS, Context, Ctx
+from backend.api.errors import refusals
 from backend.models import Subscription
 from backend.services import access, account_balance, organizations, subscriptions
 from kilo_api import schemas
 
-router = APIRouter(prefix=ORGANIZATION_PATH)
+router = APIRouter(prefix=ORGANIZATION_PATH, responses=ORGANIZATION_REFUSALS)
 
 
 def _subscription_out(session: Session, ctx: Context, subscription: Subscription) -> schemas.SubscriptionOut:
@@ -41,13 +42,13 @@ def _subscription_out(session: Session, ctx: Context, subscription: Subscription
     )
 
 
-@router.get("/subscription", response_model=schemas.SubscriptionOut)
+@router.get("/subscription", response_model=schemas.SubscriptionOut, responses=refusals(409))
 def get_subscription(ctx: Ctx) -> schemas.SubscriptionOut:
     with ctx.transaction() as session:
         return _subscription_out(session, ctx, ctx.required_subscription(session))
 
 
-@router.patch("/subscription", response_model=schemas.SubscriptionOut)
+@router.patch("/subscription", response_model=schemas.SubscriptionOut, responses=refusals(403, 409))
 def change_subscription(ctx: Ctx, body: schemas.SubscriptionPatchIn) -> schemas.SubscriptionOut:
     with ctx.transaction() as session:
         actor = access.require_manager(ctx.actor(session))
@@ -57,21 +58,23 @@ def change_subscription(ctx: Ctx, body: schemas.SubscriptionPatchIn) -> schemas.
         return _subscription_out(session, ctx, subscription)
 
 
-@router.post("/subscription/billing-cycle/preview", response_model=schemas.BillingCycleQuoteOut)
+@router.post(
+    "/subscription/billing-cycle/preview", response_model=schemas.BillingCycleQuoteOut, responses=refusals(403, 409)
+)
 def preview_billing_cycle(ctx: Ctx, body: schemas.BillingCyclePreviewIn) -> schemas.BillingCycleQuoteOut:
     with ctx.transaction() as session:
         access.require_manager(ctx.actor(session))
         return subscriptions.quote_billing_cycle(session, ctx.required_subscription(session), body.billing_cycle)
 
 
-@router.post("/subscription/seats/preview", response_model=schemas.SeatQuoteOut)
+@router.post("/subscription/seats/preview", response_model=schemas.SeatQuoteOut, responses=refusals(403, 409))
 def preview_seats(ctx: Ctx, body: schemas.SeatPreviewIn) -> schemas.SeatQuoteOut:
     with ctx.transaction() as session:
         access.require_manager(ctx.actor(session))
         return subscriptions.quote_seat_change(session, ctx.required_subscription(session), body.seats, ctx.now)
 
 
-@router.post("/subscription/seats", response_model=schemas.SeatChangeOut)
+@router.post("/subscription/seats", response_model=schemas.SeatChangeOut, responses=refusals(403, 409))
 def change_seats(ctx: Ctx, body: schemas.SeatChangeIn) -> schemas.SeatChangeOut:
     with ctx.transaction() as session:
         change = subscriptions.change_seats(
@@ -85,7 +88,7 @@ def change_seats(ctx: Ctx, body: schemas.SeatChangeIn) -> schemas.SeatChangeOut:
         return schemas.SeatChangeOut.model_validate(change)
 
 
-@router.post("/subscription/cancel", response_model=schemas.SubscriptionOut)
+@router.post("/subscription/cancel", response_model=schemas.SubscriptionOut, responses=refusals(403, 409))
 def cancel_subscription(ctx: Ctx) -> schemas.SubscriptionOut:
     with ctx.transaction() as session:
         actor = access.require_owner(ctx.actor(session))
@@ -93,7 +96,7 @@ def cancel_subscription(ctx: Ctx) -> schemas.SubscriptionOut:
         return _subscription_out(session, ctx, subscription)
 
 
-@router.post("/subscription/resume", response_model=schemas.SubscriptionOut)
+@router.post("/subscription/resume", response_model=schemas.SubscriptionOut, responses=refusals(403, 409))
 def resume_subscription(ctx: Ctx) -> schemas.SubscriptionOut:
     with ctx.transaction() as session:
         actor = access.require_owner(ctx.actor(session))

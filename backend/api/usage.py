@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from backend.api.deps import ORGANIZATION_PATH, Ctx
+from backend.api.deps import ORGANIZATION_PATH, ORGANIZATION_REFUSALS, Ctx
+from backend.api.errors import refusals
 from backend.services import access, members, usage_ingest, usage_queries
 from backend.services.errors import Forbidden
 from backend.services.usage_queries import PeriodName
 from kilo_api import schemas
 
-router = APIRouter(prefix=ORGANIZATION_PATH)
+router = APIRouter(prefix=ORGANIZATION_PATH, responses=ORGANIZATION_REFUSALS)
+_RANGE = f"between {usage_queries.EARLIEST_DATE} and {usage_queries.LATEST_DATE}; give both start and end, or neither"
+Start = Annotated[date | None, Query(description=f"First day of an explicit period, {_RANGE}.")]
+End = Annotated[date | None, Query(description=f"Day after the last one (exclusive), {_RANGE}.")]
 
 
-@router.post("/usage/events", response_model=schemas.IngestOut)
+@router.post("/usage/events", response_model=schemas.IngestOut, responses=refusals(409))
 def ingest_usage(ctx: Ctx, body: schemas.UsageBatchIn) -> schemas.IngestOut:
     # Concurrent batches with the same event ids are safe: ON CONFLICT DO NOTHING counts them as resent.
     with ctx.transaction() as session:
@@ -25,16 +30,16 @@ def ingest_usage(ctx: Ctx, body: schemas.UsageBatchIn) -> schemas.IngestOut:
 
 @router.get("/usage/summary", response_model=schemas.UsageSummaryOut)
 def usage_summary(
-    ctx: Ctx, period: PeriodName | None = None, start: date | None = None, end: date | None = None
+    ctx: Ctx, period: PeriodName | None = None, start: Start = None, end: End = None
 ) -> schemas.UsageSummaryOut:
     with ctx.transaction(write=False) as session:
         chosen = usage_queries.choose_period(session, ctx.organization_id, ctx.now, name=period, start=start, end=end)
         return usage_queries.summary(session, ctx.organization_id, chosen, ctx.now.date())
 
 
-@router.get("/usage/members", response_model=schemas.MemberUsagePageOut)
+@router.get("/usage/members", response_model=schemas.MemberUsagePageOut, responses=refusals(403))
 def usage_by_member(
-    ctx: Ctx, period: PeriodName | None = None, start: date | None = None, end: date | None = None
+    ctx: Ctx, period: PeriodName | None = None, start: Start = None, end: End = None
 ) -> schemas.MemberUsagePageOut:
     with ctx.transaction(write=False) as session:
         access.require_manager(ctx.actor(session))
@@ -42,13 +47,13 @@ def usage_by_member(
         return usage_queries.member_usage(session, ctx.organization_id, chosen, ctx.now.date())
 
 
-@router.get("/usage/members/{member_id}", response_model=schemas.MyUsageOut)
+@router.get("/usage/members/{member_id}", response_model=schemas.MyUsageOut, responses=refusals(403))
 def usage_of_member(
     ctx: Ctx,
     member_id: str,
     period: PeriodName | None = None,
-    start: date | None = None,
-    end: date | None = None,
+    start: Start = None,
+    end: End = None,
 ) -> schemas.MyUsageOut:
     with ctx.transaction(write=False) as session:
         actor = access.require_actor(ctx.actor(session))

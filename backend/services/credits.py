@@ -12,8 +12,7 @@ from backend.models import AuditAction, CreditKind, CreditTransaction, InvoiceSt
 from backend.services import audit
 from backend.services.errors import Conflict, Invalid, PaymentDeclined
 from backend.services.invoices import bill, lock_billing, primary_payment_method
-from kilo_api.limits import MAX_CREDIT_PURCHASE_MICRODOLLARS as MAX_CREDIT_PURCHASE
-from kilo_api.limits import MIN_CREDIT_PURCHASE_MICRODOLLARS as MIN_CREDIT_PURCHASE
+from kilo_api.schemas import credit_purchase_problem
 
 
 def credit_balance(session: Session, organization_id: str) -> int:
@@ -73,10 +72,8 @@ def purchase_credits(
             if earlier.amount_microdollars != amount_microdollars:
                 raise Conflict("This idempotency key was already used for a different purchase.")
             return earlier
-    if not MIN_CREDIT_PURCHASE <= amount_microdollars <= MAX_CREDIT_PURCHASE:
-        raise Invalid("A credit purchase must be between $10.00 and $100,000.00.")
-    if amount_microdollars % 10_000:
-        raise Invalid("A credit purchase must be a whole number of cents.")
+    if problem := credit_purchase_problem(amount_microdollars):
+        raise Invalid(problem)
     card = primary_payment_method(session, organization_id)
     if card is None:
         raise Conflict("Add a payment method before buying credits.")

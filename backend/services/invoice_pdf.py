@@ -88,4 +88,6 @@ def verify_download(
 ) -> bool:
     if expires < now.timestamp():
         return False
-    return hmac.compare_digest(_signature(_link_secret(session, box), invoice_id, expires), signature)
+    expected = _signature(_link_secret(session, box), invoice_id, expires)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a mismatch).
+    return hmac.compare_digest(expected.encode(), signature.encode())

@@ -80,6 +80,10 @@ def _fingerprint(member_id: str, model: str, cost: int, occurred_at: datetime, t
     return (member_id, model, cost, as_utc(occurred_at), tokens)
 
 
+def _iso(moment: datetime) -> str:
+    return as_utc(moment).isoformat().replace("+00:00", "Z")
+
+
 def ingest(session: Session, organization_id: str, events: Sequence[UsageEventIn], now: datetime) -> IngestResult:
     """Store new events and fold them into the rollups; resent event ids are skipped, not doubled."""
     ids = [event.event_id for event in events]
@@ -87,8 +91,13 @@ def ingest(session: Session, organization_id: str, events: Sequence[UsageEventIn
     if repeated:
         raise Invalid(f"event_id {repeated[0]!r} appears more than once in this batch.")
     for event in events:
-        if not now - EARLIEST_EVENT_AGE <= event.occurred_at <= now + LATEST_EVENT_SKEW:
-            raise Invalid(f"event {event.event_id!r}: occurred_at must be within the last 400 days.")
+        if event.occurred_at > now + LATEST_EVENT_SKEW:
+            raise Invalid(
+                f"event {event.event_id!r}: occurred_at is in the future ({_iso(event.occurred_at)}; "
+                f"the backend's time is {_iso(now)})."
+            )
+        if event.occurred_at < now - EARLIEST_EVENT_AGE:
+            raise Invalid(f"event {event.event_id!r}: occurred_at is more than {EARLIEST_EVENT_AGE.days} days ago.")
 
     member_ids = {event.member_id for event in events}
     known = set(

@@ -41,6 +41,9 @@ ACTIVE_USER_WINDOW_DAYS = 7
 MONTHS_IN_TREND = 6
 TOP_MEMBERS = 10
 MAX_RANGE_DAYS = 400
+# Explicit periods stay inside these dates, so the previous period and the month trend never leave the calendar.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
 
 
 # --- queries -----------------------------------------------------------------------------------
@@ -96,6 +99,8 @@ def choose_period(
 
 
 def check_period(period: Period) -> Period:
+    if not (period.start >= EARLIEST_DATE and period.end <= LATEST_DATE):
+        raise Invalid(f"Dates must be between {EARLIEST_DATE} and {LATEST_DATE}.")
     if period.days <= 0:
         raise Invalid("The period must end after it starts.")
     if period.days > MAX_RANGE_DAYS:

@@ -11,11 +11,7 @@ import httpx
 from backend.models import BillingCycle
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory, TestOrg
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
+from tests.support import ok
 
 
 def at(day: str, hour: int = 12) -> datetime:

@@ -12,11 +12,7 @@ from backend.services.usage_ingest import bucket_center, latency_bucket
 from backend.services.usage_queries import lower_median
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory, TestOrg, usage_events
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
+from tests.support import ok
 
 
 def ingest(http: httpx.Client, org: TestOrg, events: list[dict[str, Any]]) -> Any:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.factories import OrganizationFactory, TestOrg, usage_events
+from tests.support import ok
 
 EVENT_START = datetime(2026, 3, 10, tzinfo=UTC)
 
@@ -20,9 +21,7 @@ def snapshot(http: httpx.Client, org: TestOrg) -> dict[str, Any]:
     headers = org.headers(org.owner)
 
     def get(path: str, **params: Any) -> Any:
-        response = http.get(org.path(path), params=params, headers=headers)
-        assert response.status_code == 200, response.text
-        return response.json()
+        return ok(http.get(org.path(path), params=params, headers=headers))
 
     return {
         "organization": get(""),

@@ -14,17 +14,11 @@ from backend.services import billing_history, credits, invoices, members, subscr
 from backend.services.errors import Conflict, Invalid, SeatLimitReached
 from kilo_api.money import divide_round_half_up, dollars, format_usd, prorate_to_cent
 from kilo_api.schemas import SeatQuoteOut
-from tests.conftest import Clock
-from tests.factories import OrganizationFactory, TestOrg
+from tests.factories import TestOrg
 
 
 def at(day: str, hour: int = 12) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
-
-
-@pytest.fixture
-def factory(sqlite_sessions: sessionmaker[Session]) -> OrganizationFactory:
-    return OrganizationFactory(sqlite_sessions, Clock())
 
 
 def quote(sessions: sessionmaker[Session], org: TestOrg, seats: int, now: datetime) -> SeatQuoteOut:
@@ -43,63 +37,63 @@ def change(sessions: sessionmaker[Session], org: TestOrg, seats: int, now: datet
         )
 
 
-def test_prorated_charge_for_two_seats_on_day_15_of_30(factory, sqlite_sessions):
-    org = factory.create(seats=10, start=at("2026-04-01", 9))
-    result = quote(sqlite_sessions, org, 12, at("2026-04-15"))
+def test_prorated_charge_for_two_seats_on_day_15_of_30(orgs, backend_sessions):
+    org = orgs.create(seats=10, start=at("2026-04-01", 9))
+    result = quote(backend_sessions, org, 12, at("2026-04-15"))
     assert (result.cycle_days, result.remaining_days) == (30, 16)
     # 2 × $29 × 16/30 = $30.9333… → $30.93
     assert result.prorated_amount_microdollars == 30_930_000
 
 
-def test_prorated_credit_for_removing_a_seat_on_day_15_of_30(factory, sqlite_sessions):
-    org = factory.create(seats=10, start=at("2026-04-01", 9))
+def test_prorated_credit_for_removing_a_seat_on_day_15_of_30(orgs, backend_sessions):
+    org = orgs.create(seats=10, start=at("2026-04-01", 9))
     # −$29 × 16/30 = −$15.4666… → −$15.47
-    assert quote(sqlite_sessions, org, 9, at("2026-04-15")).prorated_amount_microdollars == -15_470_000
+    assert quote(backend_sessions, org, 9, at("2026-04-15")).prorated_amount_microdollars == -15_470_000
 
 
-def test_adding_a_seat_on_the_first_day_costs_the_full_price(factory, sqlite_sessions):
-    org = factory.create(seats=10, start=at("2026-04-01", 9))
-    assert quote(sqlite_sessions, org, 11, at("2026-04-01", 23)).prorated_amount_microdollars == 29_000_000
+def test_adding_a_seat_on_the_first_day_costs_the_full_price(orgs, backend_sessions):
+    org = orgs.create(seats=10, start=at("2026-04-01", 9))
+    assert quote(backend_sessions, org, 11, at("2026-04-01", 23)).prorated_amount_microdollars == 29_000_000
 
 
-def test_adding_a_seat_on_the_last_day_costs_one_day(factory, sqlite_sessions):
-    org = factory.create(seats=10, start=at("2026-04-01", 9))
+def test_adding_a_seat_on_the_last_day_costs_one_day(orgs, backend_sessions):
+    org = orgs.create(seats=10, start=at("2026-04-01", 9))
     # $29 × 1/30 = $0.9666… → $0.97
-    assert quote(sqlite_sessions, org, 11, at("2026-04-30", 23)).prorated_amount_microdollars == 970_000
+    assert quote(backend_sessions, org, 11, at("2026-04-30", 23)).prorated_amount_microdollars == 970_000
 
 
-def test_february_cycle_has_28_days(factory, sqlite_sessions):
-    org = factory.create(seats=10, start=at("2026-02-01", 9))
-    result = quote(sqlite_sessions, org, 13, at("2026-02-15"))
+def test_february_cycle_has_28_days(orgs, backend_sessions):
+    org = orgs.create(seats=10, start=at("2026-02-01", 9))
+    result = quote(backend_sessions, org, 13, at("2026-02-15"))
     assert (result.cycle_days, result.remaining_days) == (28, 14)
     assert result.prorated_amount_microdollars == 43_500_000  # 3 × $29 × 14/28
 
 
-def test_yearly_cycle_prorates_over_365_days(factory, sqlite_sessions):
-    org = factory.create(seats=10, start=at("2026-01-01", 9), cycle=BillingCycle.YEARLY)
-    result = quote(sqlite_sessions, org, 11, at("2026-07-02"))
+def test_yearly_cycle_prorates_over_365_days(orgs, backend_sessions):
+    org = orgs.create(seats=10, start=at("2026-01-01", 9), cycle=BillingCycle.YEARLY)
+    result = quote(backend_sessions, org, 11, at("2026-07-02"))
     assert (result.price_per_seat_microdollars, result.cycle_days, result.remaining_days) == (290_000_000, 365, 183)
     assert result.prorated_amount_microdollars == 145_400_000  # $290 × 183/365 = $145.397… → $145.40
 
 
-def test_seat_addition_is_invoiced_and_charged_once_per_idempotency_key(factory, sqlite_sessions):
-    org = factory.create(seats=10, start=at("2026-04-01", 9))
-    first = change(sqlite_sessions, org, 12, at("2026-04-15"), key="k-1")
-    again = change(sqlite_sessions, org, 12, at("2026-04-15"), key="k-1")
+def test_seat_addition_is_invoiced_and_charged_once_per_idempotency_key(orgs, backend_sessions):
+    org = orgs.create(seats=10, start=at("2026-04-01", 9))
+    first = change(backend_sessions, org, 12, at("2026-04-15"), key="k-1")
+    again = change(backend_sessions, org, 12, at("2026-04-15"), key="k-1")
     assert again.id == first.id
-    with sqlite_sessions() as session:
+    with backend_sessions() as session:
         found = invoices.list_invoices(session, org.id, limit=10, offset=0)
         assert [i.total_microdollars for i in found] == [30_930_000, 290_000_000]
         assert subscriptions.get_subscription(session, org.id).seat_count == 12
 
 
-def test_removal_credit_reduces_the_next_renewal(factory, sqlite_sessions):
-    org = factory.create(seats=10, start=at("2026-04-01", 9))
-    change(sqlite_sessions, org, 9, at("2026-04-15"))
-    with sqlite_sessions() as session:
+def test_removal_credit_reduces_the_next_renewal(orgs, backend_sessions):
+    org = orgs.create(seats=10, start=at("2026-04-01", 9))
+    change(backend_sessions, org, 9, at("2026-04-15"))
+    with backend_sessions() as session:
         subscription = subscriptions.get_subscription(session, org.id)
         assert subscriptions.next_charge(session, subscription).amount_microdollars == 9 * 29_000_000 - 15_470_000
-    with sqlite_sessions.begin() as session:
+    with backend_sessions.begin() as session:
         subscription = subscriptions.get_subscription(session, org.id)
         subscriptions.roll_forward(session, subscription, at("2026-05-01", 0))
         renewal = invoices.list_invoices(session, org.id, limit=1, offset=0)[0]
@@ -108,10 +102,10 @@ def test_removal_credit_reduces_the_next_renewal(factory, sqlite_sessions):
         assert subscriptions.next_charge(session, subscription).amount_microdollars == 261_000_000
 
 
-def test_monthly_cycles_keep_the_anchor_day_through_short_months(factory, sqlite_sessions):
-    org = factory.create(seats=2, start=at("2026-01-31", 9))
+def test_monthly_cycles_keep_the_anchor_day_through_short_months(orgs, backend_sessions):
+    org = orgs.create(seats=2, start=at("2026-01-31", 9))
     ends = []
-    with sqlite_sessions.begin() as session:
+    with backend_sessions.begin() as session:
         subscription = subscriptions.get_subscription(session, org.id)
         for day in ("2026-02-27", "2026-03-01", "2026-04-01", "2026-05-01"):
             subscriptions.roll_forward(session, subscription, at(day))
@@ -119,17 +113,17 @@ def test_monthly_cycles_keep_the_anchor_day_through_short_months(factory, sqlite
     assert ends == ["2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"]
 
 
-def test_removing_seats_below_the_used_count_is_refused(factory, sqlite_sessions):
-    org = factory.create(seats=6, members=3)  # owner + admin + 3 members = 5 used
+def test_removing_seats_below_the_used_count_is_refused(orgs, backend_sessions):
+    org = orgs.create(seats=6, members=3)  # owner + admin + 3 members = 5 used
     with pytest.raises(Conflict, match="5 seats are in use"):
-        quote(sqlite_sessions, org, 4, at("2026-03-20"))
-    assert quote(sqlite_sessions, org, 5, at("2026-03-20")).delta == -1
+        quote(backend_sessions, org, 4, at("2026-03-20"))
+    assert quote(backend_sessions, org, 5, at("2026-03-20")).delta == -1
 
 
-def test_invite_beyond_the_seat_count_is_refused(factory, sqlite_sessions):
-    org = factory.create(seats=6, members=3)
+def test_invite_beyond_the_seat_count_is_refused(orgs, backend_sessions):
+    org = orgs.create(seats=6, members=3)
     now = at("2026-03-20")
-    with sqlite_sessions.begin() as session:
+    with backend_sessions.begin() as session:
         subscription = subscriptions.get_subscription(session, org.id)
         admin = session.get(Member, org.admin.id)
         members.invite_member(
@@ -142,7 +136,7 @@ def test_invite_beyond_the_seat_count_is_refused(factory, sqlite_sessions):
             actor=admin,
             now=now,
         )
-    with sqlite_sessions.begin() as session, pytest.raises(SeatLimitReached, match="All 6 seats are in use"):
+    with backend_sessions.begin() as session, pytest.raises(SeatLimitReached, match="All 6 seats are in use"):
         members.invite_member(
             session,
             organization_id=org.id,
@@ -155,10 +149,10 @@ def test_invite_beyond_the_seat_count_is_refused(factory, sqlite_sessions):
         )
 
 
-def test_expired_invitation_frees_its_seat(factory, sqlite_sessions):
-    org = factory.create(seats=6, members=3)
+def test_expired_invitation_frees_its_seat(orgs, backend_sessions):
+    org = orgs.create(seats=6, members=3)
     now = at("2026-03-20")
-    with sqlite_sessions.begin() as session:
+    with backend_sessions.begin() as session:
         invited = members.invite_member(
             session,
             organization_id=org.id,
@@ -171,12 +165,12 @@ def test_expired_invitation_frees_its_seat(factory, sqlite_sessions):
         )
         assert invited.status is MemberStatus.INVITED
     later = now + members.INVITE_VALIDITY + timedelta(seconds=1)
-    assert quote(sqlite_sessions, org, 5, later).seats_used == 5
+    assert quote(backend_sessions, org, 5, later).seats_used == 5
 
 
-def test_cancel_takes_effect_at_period_end(factory, sqlite_sessions):
-    org = factory.create(seats=3, members=1, start=at("2026-04-01", 9))
-    with sqlite_sessions.begin() as session:
+def test_cancel_takes_effect_at_period_end(orgs, backend_sessions):
+    org = orgs.create(seats=3, members=1, start=at("2026-04-01", 9))
+    with backend_sessions.begin() as session:
         subscription = subscriptions.get_subscription(session, org.id)
         subscriptions.cancel(session, subscription, session.get(Member, org.owner.id), at("2026-04-10"))
         assert subscription.cancel_effective_at == at("2026-05-01", 0)
@@ -186,10 +180,10 @@ def test_cancel_takes_effect_at_period_end(factory, sqlite_sessions):
         assert len(invoices.list_invoices(session, org.id, limit=10, offset=0)) == 1
 
 
-def test_credit_balance_is_the_sum_of_the_ledger(factory, sqlite_sessions):
-    org = factory.create()
+def test_credit_balance_is_the_sum_of_the_ledger(orgs, backend_sessions):
+    org = orgs.create()
     now = at("2026-03-20")
-    with sqlite_sessions.begin() as session:
+    with backend_sessions.begin() as session:
         owner = session.get(Member, org.owner.id)
         assert owner is not None
         credits.purchase_credits(
@@ -216,15 +210,15 @@ def test_credit_balance_is_the_sum_of_the_ledger(factory, sqlite_sessions):
             credits.add_credit_entry(
                 session, organization_id=org.id, kind=kind, amount_microdollars=amount, description=kind.value, now=now
             )
-    with sqlite_sessions() as session:
+    with backend_sessions() as session:
         assert credits.credit_balance(session, org.id) == 100_000_000 + 20_000_000 - 12_345_678 - 5_000_000
         history = billing_history.purchase_history(session, org.id, limit=10)
         assert sorted(h.kind for h in history) == ["promotional", "purchase", "refund"]
 
 
-def test_credit_purchase_needs_a_whole_cent_amount_in_range(factory, sqlite_sessions):
-    org = factory.create()
-    with sqlite_sessions.begin() as session:
+def test_credit_purchase_needs_a_whole_cent_amount_in_range(orgs, backend_sessions):
+    org = orgs.create()
+    with backend_sessions.begin() as session:
         owner = session.get(Member, org.owner.id)
         assert owner is not None
         for amount in (dollars(5), dollars(100) + 1, dollars(200_000)):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import httpx
 import pytest
@@ -16,14 +15,10 @@ from backend.migrate import upgrade
 from bot.serving import BackgroundServer
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory, TestOrg
+from tests.support import ok
 
 PARALLEL = 20
 OWNER_RACE_ROUNDS = 100
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def in_parallel(server: BackgroundServer, count: int, request: Callable[[httpx.Client, int], httpx.Response]):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.services.usage_queries import Period, summary
 from backend.services.usage_scan import summary_by_scan
 from tests.factories import OrganizationFactory, usage_events
+from tests.support import ok
 
 
 def test_rollups_match_a_raw_scan_over_many_batches(
@@ -47,9 +48,7 @@ def test_concurrent_overlapping_batches_count_each_event_once(
 
     def send(batch: list[dict[str, object]]) -> dict[str, int]:
         with httpx.Client(base_url=backend_server.url, timeout=30) as client:
-            response = client.post(org.path("/usage/events"), json={"events": batch}, headers=org.headers())
-            assert response.status_code == 200, response.text
-            return dict(response.json())
+            return dict(ok(client.post(org.path("/usage/events"), json={"events": batch}, headers=org.headers())))
 
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(send, batches))

@@ -18,19 +18,16 @@ from bot.migrate import upgrade
 from bot.oauth import async_database_url, installation_store
 from bot.secrets_at_rest import SecretBox, SecretKeyMismatch
 from bot.store import DEFAULT_TEAM, BotStore, Connection, Profile
+from tests.conftest import DATABASE_KINDS, migrated
 
 NOW = datetime(2026, 3, 15, 12, tzinfo=UTC)
 SESSION_KEY = Fernet.generate_key().decode()  # one key for the PostgreSQL database the tests share
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def bot_db_url(request: pytest.FixtureRequest, tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
+@pytest.fixture(params=DATABASE_KINDS)
+def bot_db_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("KILO_SECRET_KEY", SESSION_KEY)
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    upgrade(url)
+    url = migrated(request, upgrade)
     upgrade(url)  # migrating twice is harmless
     return url
 

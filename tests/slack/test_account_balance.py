@@ -8,12 +8,9 @@ import httpx
 
 from tests.conftest import Clock
 from tests.slack.conftest import SQLITE_ONLY, Workspace, texts
+from tests.support import ok
 
 pytestmark = SQLITE_ONLY
-
-
-def ok(response: httpx.Response) -> None:
-    assert response.status_code == 200, response.text
 
 
 def test_credit_beyond_the_renewal_shows_as_account_balance_and_lowers_the_next_charge(

@@ -24,6 +24,7 @@ from bot.serving import BackgroundServer
 from bot.store import BotStore, Connection
 from tests.factories import usage_events
 from tests.slack.conftest import SQLITE_ONLY, Workspace, WorkspaceFactory, buttons, texts
+from tests.support import ok
 
 pytestmark = SQLITE_ONLY
 
@@ -38,9 +39,7 @@ def busy(workspace: Workspace, http: httpx.Client) -> Workspace:
 
 
 def backend(http: httpx.Client, ws: Workspace, path: str, actor: Any = None, **params: Any) -> Any:
-    response = http.get(ws.org.path(path), params=params, headers=ws.org.headers(actor))
-    assert response.status_code == 200, response.text
-    return response.json()
+    return ok(http.get(ws.org.path(path), params=params, headers=ws.org.headers(actor)))
 
 
 @pytest.mark.parametrize("role", ["owner", "admin", "member"])

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,20 +14,14 @@ import pytest
 
 from local_slack import FakeSlack, FakeSocketMode
 from tests.slack.conftest import SQLITE_ONLY, Workspace, texts
+from tests.support import KILO_BOT, free_port, process_environment
 
 pytestmark = SQLITE_ONLY
-KILO_BOT = str(Path(sys.executable).with_name("kilo-bot"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def bot_process_env(workspace: Workspace, backend_server, tmp_path: Path, fake_slack: FakeSlack) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KILO_"))}
+    env = process_environment()
     env.update(
         {
             "SLACK_API_URL": fake_slack.api_url,
