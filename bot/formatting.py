@@ -35,6 +35,11 @@ def share(part: int, whole: int) -> Fraction:
     return Fraction(part, whole) if whole else Fraction(0)
 
 
+def average(total: int, count: int) -> Fraction:
+    """total / count exactly (an average cost per request keeps its fraction of a microdollar); 0 of none."""
+    return share(total, count)
+
+
 def usd(amount_microdollars: Exact) -> str:
     """$1,234.56, rounded half-up to the cent (once, from the exact amount)."""
     cents = round_half_up(exact(amount_microdollars) / MICRODOLLARS_PER_CENT)

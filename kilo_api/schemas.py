@@ -168,14 +168,14 @@ class IngestOut(Out):
 
 
 class ModelUsageOut(Out):
+    """Counts and money as exact integers: shares and rates are for the reader to compute and round once."""
+
     model: str
     provider: str
     requests: int
     successful_requests: int
     errors: int
-    error_rate: float
     cost_microdollars: int
-    cost_share: float
     input_tokens: int
     output_tokens: int
     median_latency_ms: int | None
@@ -185,7 +185,6 @@ class ProviderUsageOut(Out):
     provider: str
     requests: int
     cost_microdollars: int
-    request_share: float
 
 
 class DayUsageOut(Out):
@@ -218,10 +217,9 @@ class PeriodComparisonOut(Out):
 
 class UsageTotalsOut(Out):
     cost_microdollars: int
-    requests: int
+    requests: int = Field(description="every request, failed ones included")
     successful_requests: int
     errors: int
-    average_cost_per_request_microdollars: int
     input_tokens: int
     output_tokens: int
     cache_write_tokens: int
@@ -264,7 +262,8 @@ class SpendDistributionOut(Out):
     active_members: int
     median_cost_microdollars: int
     p90_cost_microdollars: int
-    top5_share: float
+    top5_cost_microdollars: int = Field(description="spend of the five members who spent most")
+    total_cost_microdollars: int
 
 
 class MemberUsagePageOut(Out):

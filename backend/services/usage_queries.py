@@ -21,7 +21,6 @@ from backend.models import (
 from backend.services import subscriptions
 from backend.services.errors import Invalid
 from backend.services.usage_ingest import bucket_center
-from kilo_api.money import divide_round_half_up
 from kilo_api.schemas import (
     DayUsageOut,
     MemberUsageOut,
@@ -107,10 +106,6 @@ def _in_period(day_column: Any, period: Period) -> ColumnElement[bool]:
     return and_(day_column >= period.start, day_column < period.end)
 
 
-def _ratio(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
-
-
 @dataclass(frozen=True)
 class ModelTotals:
     model: str
@@ -175,7 +170,6 @@ def compose_summary(
         requests=requests,
         successful_requests=successful,
         errors=errors,
-        average_cost_per_request_microdollars=divide_round_half_up(cost, successful) if successful else 0,
         input_tokens=sum(r.input_tokens for r in rows),
         output_tokens=sum(r.output_tokens for r in rows),
         cache_write_tokens=sum(r.cache_write_tokens for r in rows),
@@ -189,9 +183,7 @@ def compose_summary(
                 requests=r.requests,
                 successful_requests=r.requests - r.errors,
                 errors=r.errors,
-                error_rate=_ratio(r.errors, r.requests),
                 cost_microdollars=r.cost_microdollars,
-                cost_share=_ratio(r.cost_microdollars, cost),
                 input_tokens=r.input_tokens,
                 output_tokens=r.output_tokens,
                 median_latency_ms=medians.get(r.model),
@@ -205,10 +197,7 @@ def compose_summary(
         provider_totals[model.provider][0] += model.requests
         provider_totals[model.provider][1] += model.cost_microdollars
     providers = sorted(
-        (
-            ProviderUsageOut(provider=p, requests=n, cost_microdollars=c, request_share=_ratio(n, requests))
-            for p, (n, c) in provider_totals.items()
-        ),
+        (ProviderUsageOut(provider=p, requests=n, cost_microdollars=c) for p, (n, c) in provider_totals.items()),
         key=lambda p: (-p.requests, p.provider),
     )
     previous = elapsed.previous()
@@ -421,7 +410,8 @@ def member_usage(session: Session, organization_id: str, period: Period, today: 
             active_members=len(costs),
             median_cost_microdollars=lower_median((c, 1) for c in costs) if costs else 0,
             p90_cost_microdollars=costs[min(len(costs) - 1, (len(costs) * 9) // 10)] if costs else 0,
-            top5_share=_ratio(sum(costs[-5:]), total),
+            top5_cost_microdollars=sum(costs[-5:]),
+            total_cost_microdollars=total,
         ),
     )
 

@@ -25,7 +25,8 @@ def home(data: HomeData, caller: Caller, now: datetime) -> dict[str, Any]:
             [
                 f"*Spend this period*\n{fmt.usd(totals.cost_microdollars)}",
                 f"*Successful requests*\n{totals.successful_requests:,}",
-                f"*Average per request*\n{fmt.usd_fine(totals.average_cost_per_request_microdollars)}",
+                f"*Average per request*\n"
+                f"{fmt.usd_fine(fmt.average(totals.cost_microdollars, totals.successful_requests))}",
                 f"*Active users (7 days)*\n{summary.active_users_7d}",
                 f"*Seats*\n{seats_line(org.seats)}",
                 f"*Your spend*\n{fmt.usd(mine.member.cost_microdollars)} · {mine.member.requests:,} requests",

@@ -18,7 +18,6 @@ def _period_line(label: str, start: date, end: date) -> str:
 def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:
     totals = summary.totals
     previous = summary.previous_period
-    error_rate = totals.errors / totals.requests if totals.requests else 0.0
     compared = f"{(previous.end - previous.start).days} days before"
     blocks = [
         header(f"AI spend: {fmt.usd(totals.cost_microdollars)}"),
@@ -29,11 +28,12 @@ def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: s
                 f"({fmt.change(totals.cost_microdollars, previous.cost_microdollars)} vs the {compared})",
                 f"*Successful requests*\n{totals.successful_requests:,}  "
                 f"({fmt.change(totals.successful_requests, previous.successful_requests)})",
-                f"*Average cost per request*\n{fmt.usd_fine(totals.average_cost_per_request_microdollars)}",
+                f"*Average cost per request*\n"
+                f"{fmt.usd_fine(fmt.average(totals.cost_microdollars, totals.successful_requests))}",
                 f"*Active users (last 7 days)*\n{summary.active_users_7d:,}",
                 f"*Input tokens*\n{fmt.compact(totals.input_tokens)}",
                 f"*Output tokens*\n{fmt.compact(totals.output_tokens)}",
-                f"*Errors*\n{totals.errors:,} ({fmt.percent(error_rate)})",
+                f"*Errors*\n{totals.errors:,} ({fmt.percent(fmt.share(totals.errors, totals.requests))})",
                 f"*The {compared}*\n{fmt.usd(previous.cost_microdollars)} · {previous.requests:,} requests",
             ]
         ),
@@ -54,15 +54,17 @@ def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: s
 
 
 def usage_models(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:
+    spend, requests = summary.totals.cost_microdollars, summary.totals.requests
     lines = [
         f"*{index}. `{m.model}`* ({m.provider})\n"
-        f"{m.requests:,} requests · {fmt.usd(m.cost_microdollars)} ({fmt.percent(m.cost_share)} of spend) · "
-        f"errors {fmt.percent(m.error_rate)} · median {m.median_latency_ms:,} ms"
+        f"{m.requests:,} requests · {fmt.usd(m.cost_microdollars)} "
+        f"({fmt.percent(fmt.share(m.cost_microdollars, spend))} of spend) · "
+        f"errors {fmt.percent(fmt.share(m.errors, m.requests))} · median {m.median_latency_ms:,} ms"
         if m.median_latency_ms is not None
         else f"*{index}. `{m.model}`* ({m.provider})\n{m.requests:,} requests · {fmt.usd(m.cost_microdollars)}"
         for index, m in enumerate(summary.models[:TOP_MODELS], start=1)
     ]
-    providers = " · ".join(f"{p.provider} {fmt.percent(p.request_share)}" for p in summary.providers)
+    providers = " · ".join(f"{p.provider} {fmt.percent(fmt.share(p.requests, requests))}" for p in summary.providers)
     blocks = [
         header("Models by requests"),
         context(_period_line(label, summary.start, summary.end)),
@@ -97,7 +99,8 @@ def usage_by_member(page: schemas.MemberUsagePageOut, label: str) -> Message:
                 f"*Team spend*\n{fmt.usd(total)}",
                 f"*Median per member*\n{fmt.usd(distribution.median_cost_microdollars)}",
                 f"*90th percentile*\n{fmt.usd(distribution.p90_cost_microdollars)}",
-                f"*Top 5 share of spend*\n{fmt.percent(distribution.top5_share)}",
+                f"*Top 5 share of spend*\n"
+                f"{fmt.percent(fmt.share(distribution.top5_cost_microdollars, distribution.total_cost_microdollars))}",
             ]
         ),
     ]
@@ -116,7 +119,7 @@ def _limit_note(member: schemas.MemberUsageOut) -> str:
 
 def my_usage(mine: schemas.MyUsageOut, label: str) -> Message:
     me = mine.member
-    share = me.cost_microdollars / mine.team_cost_microdollars if mine.team_cost_microdollars else 0.0
+    share = fmt.share(me.cost_microdollars, mine.team_cost_microdollars)
     blocks = [
         header(f"Your Kilo usage: {fmt.usd(me.cost_microdollars)}"),
         context(_period_line(label, mine.start, mine.end)),
@@ -146,9 +149,9 @@ def usage_trend(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str 
         + (f" ({fmt.change(m.cost_microdollars, months[i - 1].cost_microdollars)})" if i else "")
         for i, m in enumerate(months)
     ]
+    busiest = max((w.cost_microdollars for w in summary.weekdays), default=0)
     weekday_lines = [
-        f"`{w.name}` {fmt.bar(w.cost_microdollars / max(1, max(x.cost_microdollars for x in summary.weekdays)))} "
-        f"{fmt.usd(w.cost_microdollars)}"
+        f"`{w.name}` {fmt.bar(fmt.share(w.cost_microdollars, busiest))} {fmt.usd(w.cost_microdollars)}"
         for w in summary.weekdays
     ]
     blocks = [

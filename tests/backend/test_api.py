@@ -144,7 +144,6 @@ def expected_figures(events: list[dict[str, Any]]) -> dict[str, Any]:
         "cost": cost,
         "requests": len(events),
         "successful": len(ok_events),
-        "average": (cost * 2 + len(ok_events)) // (2 * len(ok_events)),
         "input_tokens": sum(e["input_tokens"] for e in events),
         "output_tokens": sum(e["output_tokens"] for e in events),
         "models": {m: (c["requests"], c["errors"], c["cost"]) for m, c in by_model.items()},
@@ -163,13 +162,47 @@ def test_usage_summary_matches_the_events_ingested(http: httpx.Client, orgs: Org
     totals = body["totals"]
     assert totals["cost_microdollars"] == want["cost"]
     assert (totals["requests"], totals["successful_requests"]) == (want["requests"], want["successful"])
-    assert totals["average_cost_per_request_microdollars"] == want["average"]
     assert (totals["input_tokens"], totals["output_tokens"]) == (want["input_tokens"], want["output_tokens"])
     assert {m["model"]: (m["requests"], m["errors"], m["cost_microdollars"]) for m in body["models"]} == want["models"]
     assert {m["model"]: m["median_latency_ms"] for m in body["models"]} == want["medians"]
     assert sum(d["requests"] for d in body["daily"]) == 300 and len(body["daily"]) == 14
     assert sum(w["requests"] for w in body["weekdays"]) == 300
     assert {p["provider"] for p in body["providers"]} == {"anthropic", "openai", "google"}
+
+
+def floats_in(body: Any, path: str = "") -> list[str]:
+    """Where a JSON answer holds a float (a ratio rounded on the way, which a reader would round again)."""
+    if isinstance(body, float):
+        return [path]
+    if isinstance(body, dict):
+        return [found for key, value in body.items() for found in floats_in(value, f"{path}.{key}")]
+    if isinstance(body, list):
+        return [found for index, value in enumerate(body) for found in floats_in(value, f"{path}[{index}]")]
+    return []
+
+
+def test_usage_answers_send_exact_integers_not_rounded_ratios(http: httpx.Client, orgs: OrganizationFactory):
+    org = orgs.create()
+    ingest(http, org, usage_events(org, 60, start=datetime(2026, 3, 2, tzinfo=UTC), span=timedelta(days=10)))
+    for path, actor in (
+        ("/usage/summary", None),
+        ("/usage/members", org.admin),
+        (f"/usage/members/{org.member.id}", org.member),
+    ):
+        body = ok(http.get(org.path(path), headers=org.headers(actor)))
+        assert floats_in(body) == [], path
+    distribution = ok(http.get(org.path("/usage/members"), headers=org.headers(org.admin)))["distribution"]
+    costs = sorted(
+        (
+            m["cost_microdollars"]
+            for m in ok(http.get(org.path("/usage/members"), headers=org.headers(org.admin)))["members"]
+        ),
+        reverse=True,
+    )
+    assert (distribution["top5_cost_microdollars"], distribution["total_cost_microdollars"]) == (
+        sum(costs[:5]),
+        sum(costs),
+    )
 
 
 def test_resending_a_batch_is_idempotent(http: httpx.Client, orgs: OrganizationFactory):

@@ -79,7 +79,6 @@ def huge_summary(models: int = 500, days: int = 400) -> schemas.UsageSummaryOut:
             requests=10**10,
             successful_requests=10**10 - 5,
             errors=5,
-            average_cost_per_request_microdollars=10**6,
             input_tokens=10**14,
             output_tokens=10**14,
             cache_write_tokens=0,
@@ -93,9 +92,7 @@ def huge_summary(models: int = 500, days: int = 400) -> schemas.UsageSummaryOut:
                 requests=10**8 - i,
                 successful_requests=10**8 - i,
                 errors=0,
-                error_rate=0.0,
                 cost_microdollars=10**12,
-                cost_share=0.002,
                 input_tokens=1,
                 output_tokens=1,
                 median_latency_ms=123_456,
@@ -103,8 +100,7 @@ def huge_summary(models: int = 500, days: int = 400) -> schemas.UsageSummaryOut:
             for i in range(models)
         ],
         providers=[
-            schemas.ProviderUsageOut(provider=f"{LONG[:50]}{i}", requests=1, cost_microdollars=1, request_share=0.01)
-            for i in range(200)
+            schemas.ProviderUsageOut(provider=f"{LONG[:50]}{i}", requests=1, cost_microdollars=1) for i in range(200)
         ],
         daily=[
             schemas.DayUsageOut(
@@ -148,7 +144,11 @@ def test_top_users_and_my_usage_with_extreme_numbers_fit():
         members=[member_usage(i) for i in range(1000)],
         top_members=[member_usage(i) for i in range(10)],
         distribution=schemas.SpendDistributionOut(
-            active_members=1000, median_cost_microdollars=10**15, p90_cost_microdollars=10**15, top5_share=0.5
+            active_members=1000,
+            median_cost_microdollars=10**15,
+            p90_cost_microdollars=10**15,
+            top5_cost_microdollars=10**15,
+            total_cost_microdollars=10**16,
         ),
     )
     accepted(usage_views.usage_by_member(page, "label"))
@@ -254,7 +254,11 @@ def test_home_of_a_huge_organization_is_a_valid_view():
         members=[],
         top_members=[member_usage(i) for i in range(10)],
         distribution=schemas.SpendDistributionOut(
-            active_members=1, median_cost_microdollars=1, p90_cost_microdollars=1, top5_share=1.0
+            active_members=1,
+            median_cost_microdollars=1,
+            p90_cost_microdollars=1,
+            top5_cost_microdollars=1,
+            total_cost_microdollars=1,
         ),
     )
     data = HomeData(org, huge_summary(), mine, schemas.CreditsOut(balance_microdollars=1, entries=[]), None, page)

@@ -52,7 +52,8 @@ def test_usage_shows_the_backends_figures(busy: Workspace, http: httpx.Client, r
     assert message["response_type"] == "ephemeral"
     assert f"AI spend: {fmt.usd(totals['cost_microdollars'])}" in shown
     assert f"*Successful requests*\n{totals['successful_requests']:,}" in shown
-    assert f"*Average cost per request*\n{fmt.usd_fine(totals['average_cost_per_request_microdollars'])}" in shown
+    average = fmt.average(totals["cost_microdollars"], totals["successful_requests"])
+    assert f"*Average cost per request*\n{fmt.usd_fine(average)}" in shown
     assert f"*Active users (last 7 days)*\n{summary['active_users_7d']}" in shown
     assert f"*Input tokens*\n{fmt.compact(totals['input_tokens'])}" in shown
     assert "this billing period · Mar 1 – Mar 31, 2026" in shown
@@ -80,7 +81,8 @@ def test_usage_models_lists_cost_share_errors_and_latency(busy: Workspace, http:
     for model in summary["models"]:
         assert (
             f"{model['requests']:,} requests · {fmt.usd(model['cost_microdollars'])} "
-            f"({fmt.percent(model['cost_share'])} of spend) · errors {fmt.percent(model['error_rate'])} · "
+            f"({fmt.percent(fmt.share(model['cost_microdollars'], summary['totals']['cost_microdollars']))} of spend)"
+            f" · errors {fmt.percent(fmt.share(model['errors'], model['requests']))} · "
             f"median {model['median_latency_ms']:,} ms"
         ) in shown
     assert "*Providers (share of requests):*" in shown
@@ -388,3 +390,45 @@ def test_a_slow_backend_gets_a_friendly_timeout_message(
     assert reply.http.status_code == 200 and reply.http.elapsed.total_seconds() < 3
     shown = texts(workspace.slack.wait_for_response(reply.response_key, timeout=20))
     assert "Kilo isn't answering right now (The Kilo backend did not answer in time.)" in shown
+
+
+def exact_event(ws: Workspace, event_id: str, model: str, cost: int, when: datetime, **extra: Any) -> dict[str, Any]:
+    """One usage event with the figures a test needs exactly (provider from the model's prefix)."""
+    return {
+        "event_id": event_id,
+        "member_id": ws.org.member.id,
+        "model": model,
+        "provider": model.split("/")[0],
+        "input_tokens": 1_000,
+        "output_tokens": 100,
+        "cost_microdollars": cost,
+        "has_error": False,
+        "latency_ms": 900,
+        "occurred_at": when.isoformat(),
+        **extra,
+    }
+
+
+def test_shares_and_the_average_are_rounded_once_from_exact_integers(workspace: Workspace, http: httpx.Client):
+    """0.74895 % of spend is 0.7 % (not 0.8 % from a ratio rounded to 0.0075 first); 1.25 % is 1.3 % (half-up);
+    an average of 149.5 µ$ a request is $0.0001 (not 150 µ$ first, then $0.0002)."""
+    march_2 = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    events = [
+        exact_event(workspace, "tiny", "acme/tiny", 74_895, march_2),
+        exact_event(workspace, "small", "acme/small", 125_000, march_2),
+        *(
+            exact_event(workspace, f"big-{i}", "other/big", 9_800_105 if i == 0 else 0, march_2, has_error=i == 1)
+            for i in range(80)
+        ),
+        exact_event(workspace, "cheap-1", "acme/tiny", 100, march_2 + timedelta(days=1)),
+        exact_event(workspace, "cheap-2", "acme/tiny", 199, march_2 + timedelta(days=1)),
+    ]
+    response = http.post(workspace.org.path("/usage/events"), json={"events": events}, headers=workspace.org.headers())
+    assert response.json() == {"accepted": 84, "duplicates": 0}
+
+    models = texts(workspace.ask(workspace.member, "usage models 2026-03-02..2026-03-02"))
+    assert "1 requests · $0.07 (0.7% of spend)" in models
+    assert "1 requests · $0.13 (1.3% of spend)" in models
+    assert "80 requests · $9.80 (98.0% of spend) · errors 1.3%" in models  # 1 of 80 is 1.25 %
+    overview = texts(workspace.ask(workspace.member, "usage 2026-03-03..2026-03-03"))
+    assert "*Average cost per request*\n$0.0001" in overview
