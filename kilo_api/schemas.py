@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, StringConstraints
@@ -259,9 +260,16 @@ class MemberUsageOut(Out):
 
 
 class SpendDistributionOut(Out):
+    """Over the members with usage in the period; the median and percentile exactly (a string such as "5.5")."""
+
     active_members: int
-    median_cost_microdollars: int
-    p90_cost_microdollars: int
+    median_cost_microdollars: Decimal = Field(
+        description="the standard median: the middle value, the mean of the two middle ones for an even count"
+    )
+    p90_cost_microdollars: Decimal = Field(
+        description="the 90th percentile by linear interpolation between ranks (NumPy's default, "
+        'statistics.quantiles(method="inclusive"), Excel\'s PERCENTILE.INC)'
+    )
     top5_cost_microdollars: int = Field(description="spend of the five members who spent most")
     total_cost_microdollars: int
 

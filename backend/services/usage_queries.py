@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import calendar
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -21,6 +24,7 @@ from backend.models import (
 from backend.services import subscriptions
 from backend.services.errors import Invalid
 from backend.services.usage_ingest import bucket_center
+from kilo_api.money import divide_round_half_up
 from kilo_api.schemas import (
     DayUsageOut,
     MemberUsageOut,
@@ -242,20 +246,52 @@ def median_latencies(session: Session, organization_id: str, period: Period) -> 
     histograms: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for model, bucket, count in rows:
         histograms[model].append((int(bucket), int(count)))
-    return {model: bucket_center(lower_median(histogram)) for model, histogram in histograms.items()}
+    return {model: median_latency_ms(histogram) for model, histogram in histograms.items()}
 
 
-def lower_median(histogram: Iterable[tuple[int, int]]) -> int:
-    """The lower median of a (value, count) histogram: the value at position ⌈n/2⌉."""
+def median_latency_ms(histogram: Iterable[tuple[int, int]]) -> int:
+    """The median of a latency histogram (bucket lower bound, count), each bucket at its centre, to the ms."""
+    median = histogram_median((bucket_center(bucket), count) for bucket, count in histogram)
+    return divide_round_half_up(median.numerator, median.denominator)
+
+
+def histogram_median(histogram: Iterable[tuple[int, int]]) -> Fraction:
+    """The standard median of a (value, count) histogram: the middle value, or the mean of the two middle
+    values for an even count (as statistics.median, without expanding the counts)."""
     ordered = sorted(histogram)
     total = sum(count for _, count in ordered)
-    position = (total + 1) // 2
-    running = 0
+    if total <= 0:
+        raise ValueError("empty histogram")
+    lower_rank, upper_rank = (total - 1) // 2, total // 2  # 0-based ranks of the middle value(s)
+    lower = upper = None
+    seen = 0
     for value, count in ordered:
-        running += count
-        if running >= position:
-            return value
-    raise ValueError("empty histogram")
+        if lower is None and lower_rank < seen + count:
+            lower = value
+        if upper_rank < seen + count:
+            upper = value
+            break
+        seen += count
+    assert lower is not None and upper is not None
+    return Fraction(lower + upper, 2)
+
+
+def percentile_inclusive(values: Sequence[int], percent: int) -> Fraction:
+    """The linear-interpolation percentile (statistics.quantiles(method="inclusive"), NumPy's default,
+    Excel's PERCENTILE.INC), exact."""
+    ordered = sorted(Fraction(v) for v in values)
+    if len(ordered) == 1:
+        return ordered[0]
+    return statistics.quantiles(ordered, n=100, method="inclusive")[percent - 1]
+
+
+def exact_decimal(value: Fraction) -> Decimal:
+    """A median or percentile of integers (a multiple of 1/100) as the exact Decimal the API sends."""
+    for places in range(3):
+        scaled = value * 10**places
+        if scaled.denominator == 1:
+            return Decimal(scaled.numerator).scaleb(-places)
+    raise ValueError(f"{value} is not a whole number of hundredths")
 
 
 def daily_series(session: Session, organization_id: str, period: Period) -> list[DayUsageOut]:
@@ -408,8 +444,8 @@ def member_usage(session: Session, organization_id: str, period: Period, today: 
         top_members=members[:TOP_MEMBERS],
         distribution=SpendDistributionOut(
             active_members=len(costs),
-            median_cost_microdollars=lower_median((c, 1) for c in costs) if costs else 0,
-            p90_cost_microdollars=costs[min(len(costs) - 1, (len(costs) * 9) // 10)] if costs else 0,
+            median_cost_microdollars=exact_decimal(statistics.median(map(Fraction, costs))) if costs else Decimal(0),
+            p90_cost_microdollars=exact_decimal(percentile_inclusive(costs, 90)) if costs else Decimal(0),
             top5_cost_microdollars=sum(costs[-5:]),
             total_cost_microdollars=total,
         ),

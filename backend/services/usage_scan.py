@@ -14,13 +14,13 @@ from sqlalchemy import Date, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from backend.models import UsageEvent
-from backend.services.usage_ingest import bucket_center, latency_bucket
+from backend.services.usage_ingest import latency_bucket
 from backend.services.usage_queries import (
     ModelTotals,
     Period,
     compose_summary,
     fold_months,
-    lower_median,
+    median_latency_ms,
     trend_months,
     zero_filled_days,
 )
@@ -77,7 +77,7 @@ def summary_by_scan(session: Session, organization_id: str, period: Period, toda
         period,
         elapsed,
         [ModelTotals(model, provider, *(int(v or 0) for v in sums)) for model, provider, *sums in rows],
-        medians={model: bucket_center(lower_median(h.items())) for model, h in histograms.items()},
+        medians={model: median_latency_ms(h.items()) for model, h in histograms.items()},
         daily=_daily(session, organization_id, elapsed),
         previous_daily=_daily(session, organization_id, elapsed.previous()),
         active_users_7d=int(active),

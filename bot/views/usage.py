@@ -103,6 +103,10 @@ def usage_by_member(page: schemas.MemberUsagePageOut, label: str) -> Message:
                 f"{fmt.percent(fmt.share(distribution.top5_cost_microdollars, distribution.total_cost_microdollars))}",
             ]
         ),
+        context(
+            "Over members with usage. Median: the middle value (the mean of the two middle ones for an even "
+            "count); 90th percentile: linear interpolation between ranks (NumPy's default)."
+        ),
     ]
     return Message(text=f"Top users {label}", blocks=blocks)
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import httpx
+import pytest
 
 from backend.services.usage_ingest import bucket_center, latency_bucket
-from backend.services.usage_queries import lower_median
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory, TestOrg, usage_events
 
@@ -147,8 +150,17 @@ def expected_figures(events: list[dict[str, Any]]) -> dict[str, Any]:
         "input_tokens": sum(e["input_tokens"] for e in events),
         "output_tokens": sum(e["output_tokens"] for e in events),
         "models": {m: (c["requests"], c["errors"], c["cost"]) for m, c in by_model.items()},
-        "medians": {m: bucket_center(lower_median(h.items())) for m, h in latencies.items()},
+        "medians": {m: half_up(statistics.median(centers_of(h))) for m, h in latencies.items()},
     }
+
+
+def centers_of(histogram: Counter[int]) -> list[Fraction]:
+    """Every request's latency as the centre of its bucket, one entry per request."""
+    return [Fraction(bucket_center(bucket)) for bucket, count in histogram.items() for _ in range(count)]
+
+
+def half_up(value: Fraction) -> int:
+    return int(value + Fraction(1, 2)) if value >= 0 else -int(-value + Fraction(1, 2))
 
 
 def test_usage_summary_matches_the_events_ingested(http: httpx.Client, orgs: OrganizationFactory):
@@ -288,6 +300,39 @@ def test_per_member_usage_is_admin_only(http: httpx.Client, orgs: OrganizationFa
     assert body["admin_only"] is True
     assert sum(m["requests"] for m in body["members"]) == 40
     assert body["top_members"][0]["cost_microdollars"] == max(m["cost_microdollars"] for m in body["members"])
+
+
+@pytest.mark.parametrize(
+    ("costs", "median", "p90"),
+    [
+        # ten members: the 90th percentile lies between the 9th and 10th (not the maximum)
+        ([100, 200, 300, 400, 500, 600, 700, 800, 900, 1_000], "550", "910"),
+        ([2, 1], "1.5", "1.9"),  # an even count: the mean of the two middle values, exactly
+        ([7], "7", "7"),
+        ([30, 10, 20], "20", "28"),
+        ([5, 5, 5, 5, 1_000_000], "5", "600002"),
+    ],
+)
+def test_spend_distribution_uses_the_standard_median_and_an_interpolated_90th_percentile(
+    http: httpx.Client, orgs: OrganizationFactory, costs: list[int], median: str, p90: str
+):
+    org = orgs.create(members=8)
+    events = [
+        {**event, "member_id": person.id, "cost_microdollars": cost, "has_error": False}
+        for person, cost, event in zip(
+            org.people, costs, usage_events(org, len(costs), start=datetime(2026, 3, 3, tzinfo=UTC)), strict=False
+        )
+    ]
+    ingest(http, org, events)
+    distribution = ok(http.get(org.path("/usage/members"), headers=org.headers(org.admin)))["distribution"]
+    assert distribution["active_members"] == len(costs)
+    assert Decimal(distribution["median_cost_microdollars"]) == Decimal(median) == exact_median(costs)
+    assert Decimal(distribution["p90_cost_microdollars"]) == Decimal(p90)
+
+
+def exact_median(values: list[int]) -> Decimal:
+    middle = statistics.median(Fraction(v) for v in values)
+    return Decimal(middle.numerator) / Decimal(middle.denominator)
 
 
 def test_member_sees_own_usage_but_not_anothers(http: httpx.Client, orgs: OrganizationFactory):

@@ -432,3 +432,22 @@ def test_shares_and_the_average_are_rounded_once_from_exact_integers(workspace: 
     assert "80 requests · $9.80 (98.0% of spend) · errors 1.3%" in models  # 1 of 80 is 1.25 %
     overview = texts(workspace.ask(workspace.member, "usage 2026-03-03..2026-03-03"))
     assert "*Average cost per request*\n$0.0001" in overview
+
+
+def test_usage_users_shows_the_standard_median_and_90th_percentile_and_help_names_them(
+    workspaces: WorkspaceFactory, http: httpx.Client
+):
+    ws = workspaces.create(members=8)  # ten people, who spent $1 … $10
+    march_3 = datetime(2026, 3, 3, 10, tzinfo=UTC)
+    events = [
+        {**exact_event(ws, f"spend-{i}", "acme/model", (i + 1) * 1_000_000, march_3), "member_id": person.id}
+        for i, person in enumerate(ws.org.people)
+    ]
+    http.post(ws.org.path("/usage/events"), json={"events": events}, headers=ws.org.headers())
+    shown = texts(ws.ask(ws.admin, "usage users"))
+    assert "*Median per member*\n$5.50" in shown  # the mean of $5 and $6, not the lower $5
+    assert "*90th percentile*\n$9.10" in shown  # between $9 and $10, not the maximum
+    assert "*Top 5 share of spend*\n72.7%" in shown  # $40 of $55
+    help_text = texts(ws.ask(ws.admin, "help"))
+    assert "median per member: the middle value, the mean of the two middle ones for an even count" in help_text
+    assert "90th percentile: linear interpolation between ranks (NumPy's default)" in help_text
