@@ -24,10 +24,9 @@ def home(data: HomeData, caller: Caller, now: datetime) -> dict[str, Any]:
         *field_sections(
             [
                 f"*Spend this period*\n{fmt.usd(totals.cost_microdollars)}",
-                f"*Successful requests*\n{totals.successful_requests:,}",
-                f"*Average per request*\n"
-                f"{fmt.usd_fine(fmt.average(totals.cost_microdollars, totals.successful_requests))}",
-                f"*Active users (7 days)*\n{summary.active_users_7d}",
+                f"*Requests*\n{totals.requests:,}",
+                f"*Average cost per request*\n{fmt.usd_fine(fmt.average(totals.cost_microdollars, totals.requests))}",
+                f"*Active users (last 7 days)*\n{summary.active_users_7d:,}",
                 f"*Seats*\n{seats_line(org.seats)}",
                 f"*Your spend*\n{fmt.usd(mine.member.cost_microdollars)} · {mine.member.requests:,} requests",
             ]

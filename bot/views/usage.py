@@ -26,10 +26,8 @@ def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: s
             [
                 f"*Spend*\n{fmt.usd(totals.cost_microdollars)}  "
                 f"({fmt.change(totals.cost_microdollars, previous.cost_microdollars)} vs the {compared})",
-                f"*Successful requests*\n{totals.successful_requests:,}  "
-                f"({fmt.change(totals.successful_requests, previous.successful_requests)})",
-                f"*Average cost per request*\n"
-                f"{fmt.usd_fine(fmt.average(totals.cost_microdollars, totals.successful_requests))}",
+                f"*Requests*\n{totals.requests:,}  ({fmt.change(totals.requests, previous.requests)})",
+                f"*Average cost per request*\n{fmt.usd_fine(fmt.average(totals.cost_microdollars, totals.requests))}",
                 f"*Active users (last 7 days)*\n{summary.active_users_7d:,}",
                 f"*Input tokens*\n{fmt.compact(totals.input_tokens)}",
                 f"*Output tokens*\n{fmt.compact(totals.output_tokens)}",
@@ -47,8 +45,7 @@ def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: s
     if shared_by:
         blocks.append(context(f"Shared by {shared_by}"))
     return Message(
-        text=f"AI spend {label}: {fmt.usd(totals.cost_microdollars)}, "
-        f"{totals.successful_requests:,} successful requests",
+        text=f"AI spend {label}: {fmt.usd(totals.cost_microdollars)}, {totals.requests:,} requests",
         blocks=blocks,
     )
 

@@ -51,8 +51,8 @@ def test_usage_shows_the_backends_figures(busy: Workspace, http: httpx.Client, r
     shown = texts(message)
     assert message["response_type"] == "ephemeral"
     assert f"AI spend: {fmt.usd(totals['cost_microdollars'])}" in shown
-    assert f"*Successful requests*\n{totals['successful_requests']:,}" in shown
-    average = fmt.average(totals["cost_microdollars"], totals["successful_requests"])
+    assert f"*Requests*\n{totals['requests']:,}" in shown
+    average = fmt.average(totals["cost_microdollars"], totals["requests"])
     assert f"*Average cost per request*\n{fmt.usd_fine(average)}" in shown
     assert f"*Active users (last 7 days)*\n{summary['active_users_7d']}" in shown
     assert f"*Input tokens*\n{fmt.compact(totals['input_tokens'])}" in shown
