@@ -53,11 +53,9 @@ async def answer(command: cmd.Command, dashboard: Dashboard, now: datetime) -> A
                 org_views.members_page(page, now=now, show_activity=caller.is_manager, role=role, query=query)
             )
         case cmd.Billing():
-            return Answer(billing_views.billing(await dashboard.billing(), caller.zone))
+            return Answer(billing_views.billing(await dashboard.billing()))
         case cmd.Subscription(seats_first=seats_first):
-            return Answer(
-                billing_views.subscription(await dashboard.subscription(), caller.zone, seats_first=seats_first)
-            )
+            return Answer(billing_views.subscription(await dashboard.subscription(), seats_first=seats_first))
         case cmd.Connect():
             raise AssertionError("/kilo connect opens a modal; handlers/commands.py handles it")
     raise AssertionError(f"unhandled command {command!r}")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from kilo_api.billing_days import billing_day as billing_day
+from kilo_api.billing_days import billing_days as billing_days
+from kilo_api.billing_days import day_range as day_range
 from kilo_api.money import MICRODOLLARS_PER_CENT, divide_round_half_up
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
@@ -96,24 +99,9 @@ def local_datetime(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment's calendar day where the reader is (when someone joined); billing dates use billing_day."""
     local = moment.astimezone(zone)
     return f"{local:%b} {local.day}, {local:%Y}"
-
-
-def billing_day(moment: datetime) -> str:
-    """A cycle boundary as the UTC calendar day the billing system counts in (Dec 24, 2026).
-
-    Cycles start and end at midnight UTC; shown in a reader's zone west of UTC they would look a day early."""
-    return f"{moment.astimezone(UTC):%b} {moment.astimezone(UTC).day}, {moment.astimezone(UTC):%Y}"
-
-
-def day_range(start: date, end_exclusive: date) -> str:
-    last = end_exclusive - timedelta(days=1)
-    if start == last:
-        return f"{start:%b} {start.day}, {start:%Y}"
-    if start.year == last.year:
-        return f"{start:%b} {start.day} – {last:%b} {last.day}, {last:%Y}"
-    return f"{start:%b} {start.day}, {start:%Y} – {last:%b} {last.day}, {last:%Y}"
 
 
 def ago(moment: datetime | None, now: datetime) -> str:

@@ -527,3 +527,22 @@ def test_bar_fills_its_share_of_a_fixed_width(ratio: float, width: int):
     filled = shown.count("█")
     assert len(shown) == width and shown == "█" * filled + "░" * (width - filled)
     assert abs(filled - min(1.0, max(0.0, ratio)) * width) <= 0.5
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "shown"),
+    [
+        (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC), "Mar 1 – Mar 31, 2026"),
+        (datetime(2026, 3, 16, 2, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC), "Mar 16 – Mar 31, 2026"),
+        (datetime(2026, 3, 15, 12, tzinfo=UTC), datetime(2026, 3, 15, 12, tzinfo=UTC), "Mar 15, 2026"),  # a purchase
+        (datetime(2025, 12, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC), "Dec 1, 2025 – Nov 30, 2026"),
+        # the same span written in New York's zone is still the same billing days
+        (
+            datetime(2026, 3, 15, 22, tzinfo=ZoneInfo("America/New_York")),
+            datetime(2026, 3, 31, 20, tzinfo=ZoneInfo("America/New_York")),
+            "Mar 16 – Mar 31, 2026",
+        ),
+    ],
+)
+def test_billing_days_name_the_utc_days_a_billed_span_covers(start: datetime, end: datetime, shown: str):
+    assert fmt.billing_days(start, end) == shown

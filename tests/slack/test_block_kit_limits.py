@@ -191,7 +191,7 @@ def test_billing_with_long_invoices_and_history_fits():
         ],
         purchase_url="https://app.kilo.ai/organizations/x/payment-details",
     )
-    accepted(billing_views.billing(overview, ZONE))
+    accepted(billing_views.billing(overview))
 
 
 def test_subscription_with_a_long_seat_history_fits():
@@ -226,7 +226,7 @@ def test_subscription_with_a_long_seat_history_fits():
         ],
     )
     for seats_first in (True, False):
-        accepted(billing_views.subscription(sub, ZONE, seats_first=seats_first))
+        accepted(billing_views.subscription(sub, seats_first=seats_first))
 
 
 def test_home_of_a_huge_organization_is_a_valid_view():

@@ -6,7 +6,9 @@ What reached Slack's response_url is compared with the backend's own figures.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -451,3 +453,42 @@ def test_usage_users_shows_the_standard_median_and_90th_percentile_and_help_name
     help_text = texts(ws.ask(ws.admin, "help"))
     assert "median per member: the middle value, the mean of the two middle ones for an even count" in help_text
     assert "90th percentile: linear interpolation between ranks (NumPy's default)" in help_text
+
+
+def pdf_text(document: bytes) -> str:
+    """The text an invoice PDF draws (fpdf2 core fonts: WinAnsi strings in compressed content streams)."""
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", document, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            continue
+        for text in re.findall(rb"\(((?:\\.|[^\\)])*)\) ?Tj", content):
+            shown.append(re.sub(rb"\\(.)", rb"\1", text).decode("cp1252"))
+    return "\n".join(shown)
+
+
+def test_billing_dates_are_the_utc_billing_day_for_everyone(workspace: Workspace, http: httpx.Client, clock):
+    """A seat change at 02:00 UTC on Mar 16 is evening of Mar 15 in New York: still the billing day Mar 16."""
+    clock.now = datetime(2026, 3, 16, 2, tzinfo=UTC)
+    change = http.post(
+        workspace.org.path("/subscription/seats"),
+        json={"seats": 12, "idempotency_key": "late-evening"},
+        headers=workspace.org.headers(workspace.org.owner),
+    )
+    assert change.status_code == 200, change.text
+    seen = {}
+    for person in (workspace.owner, workspace.admin):  # New York and Berlin
+        seats = texts(workspace.ask(person, "seats"))
+        assert "Mar 16, 2026 · +2 seats → 12 · $29.94 pro-rated" in seats
+        billing = workspace.ask(person, "billing")
+        shown = texts(billing)
+        assert "Mar 16, 2026 · Seats added · $29.94" in shown
+        assert "Mar 15, 2026" not in seats + shown
+        seen[person.id] = billing
+    message = seen[workspace.owner.id]
+    invoice = next(b for b in buttons(message) if b["text"]["text"] == "Download PDF")
+    document = pdf_text(httpx.get(invoice["url"]).content)
+    # the PDF names the days as the bot does: the last day of the cycle, not its exclusive end
+    assert "Period: Mar 16 – Mar 31, 2026 (UTC days)" in document
+    assert "Issued: Mar 16, 2026" in document
