@@ -110,6 +110,24 @@ def test_members_list_filters_by_role_and_pages(http: httpx.Client, orgs: Organi
     assert [m["role"] for m in found["members"]] == ["admin"]
 
 
+def test_directory_lists_owners_then_admins_then_members_then_by_name(http: httpx.Client, orgs: OrganizationFactory):
+    org = orgs.create(members=4)
+    promotions = {org.people[5].id: "owner", org.people[2].id: "admin"}  # Member4 to Owner, Member1 to Admin
+    for member_id, role in promotions.items():
+        ok(http.patch(org.path(f"/members/{member_id}"), json={"role": role}, headers=org.headers(org.owner)))
+    first_page = ok(http.get(org.path("/members"), params={"limit": 3}, headers=org.headers()))
+    rest = ok(http.get(org.path("/members"), params={"limit": 3, "offset": 3}, headers=org.headers()))
+    listed = [(m["role"], m["name"]) for m in first_page["members"] + rest["members"]]
+    assert listed == [
+        ("owner", "Member4 Person"),
+        ("owner", "Olivia Owner"),
+        ("admin", "Admin Person"),
+        ("admin", "Member1 Person"),
+        ("member", "Member2 Person"),
+        ("member", "Member3 Person"),
+    ]
+
+
 def test_removing_the_last_owner_is_refused(http: httpx.Client, orgs: OrganizationFactory):
     org = orgs.create()
     response = http.delete(org.path(f"/members/{org.owner.id}"), headers=org.headers(org.owner))

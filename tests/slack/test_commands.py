@@ -157,6 +157,16 @@ def test_members_next_page_replaces_the_message(busy_directory: Workspace):
     assert [b["text"]["text"] for b in buttons(second)] == ["← Previous"]
 
 
+def test_members_first_page_of_a_big_organization_starts_with_its_owners(busy_directory: Workspace):
+    ws = busy_directory
+    shown = texts(ws.ask(ws.member, "members"))
+    lines = [line for line in shown.splitlines() if line.startswith("*")]
+    assert [line.rsplit(" · ", 1)[-1] for line in lines[:3]] == ["owner", "admin", "member"]
+    assert lines[0].startswith(f"*{ws.org.owner.name}*")
+    names = [line.split("*")[1] for line in lines[2:]]
+    assert names == sorted(names, key=str.lower)
+
+
 @pytest.mark.parametrize(
     "value",
     [
