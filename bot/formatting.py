@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from kilo_api.billing_days import billing_day as billing_day
 from kilo_api.billing_days import billing_days as billing_days
 from kilo_api.billing_days import day_range as day_range
+from kilo_api.billing_days import day_text as day_text
 from kilo_api.money import MICRODOLLARS_PER_CENT, divide_round_half_up
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
@@ -102,6 +103,23 @@ def local_date(moment: datetime, zone: ZoneInfo) -> str:
     """A moment's calendar day where the reader is (when someone joined); billing dates use billing_day."""
     local = moment.astimezone(zone)
     return f"{local:%b} {local.day}, {local:%Y}"
+
+
+def utc_midnight(day: date) -> datetime:
+    """Where a UTC day begins: periods of usage run from one to another."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def utc_moment(moment: datetime) -> str:
+    """Mar 15 12:00 UTC: where a span of usage (counted in UTC days) stops within a day."""
+    utc = moment.astimezone(UTC)
+    return f"{utc:%b} {utc.day} {utc:%H:%M} UTC"
+
+
+def utc_span(start: datetime, end: datetime) -> str:
+    """Jan 20 00:00 – Feb 14 12:00 UTC: a span to the minute."""
+    first, last = start.astimezone(UTC), end.astimezone(UTC)
+    return f"{first:%b} {first.day} {first:%H:%M} – {utc_moment(last)}"
 
 
 def ago(moment: datetime | None, now: datetime) -> str:

@@ -202,18 +202,27 @@ class WeekdayUsageOut(Out):
     cost_microdollars: int
 
 
-class MonthUsageOut(Out):
-    month: str
-    requests: int
-    cost_microdollars: int
-
-
 class PeriodComparisonOut(Out):
-    start: date
-    end: date
+    """Usage in [start, end), moments in UTC: the span a figure is compared with."""
+
+    start: datetime
+    end: datetime
     cost_microdollars: int
     requests: int
     successful_requests: int
+
+
+class MonthUsageOut(Out):
+    month: str = Field(description="YYYY-MM, a calendar month in UTC")
+    first_day: date = Field(description="the 1st, or the organization's first day in its first month")
+    last_day: date = Field(description="the last day counted: the month's last, or today while it is under way")
+    so_far: bool = Field(description="the month is under way: its figures run to now")
+    requests: int
+    cost_microdollars: int
+    previous: PeriodComparisonOut | None = Field(
+        description="the month before over the same part (from the 1st to the same hour while this month is "
+        "under way, capped at its end); null when the organization did not exist for all of it"
+    )
 
 
 class UsageTotalsOut(Out):
@@ -230,9 +239,10 @@ class UsageTotalsOut(Out):
 class UsageSummaryOut(Out):
     start: date
     end: date = Field(description="exclusive")
-    elapsed_end: date = Field(
-        description="exclusive end of the part that has happened: daily, weekday, months "
-        "and the previous-period comparison cover [start, elapsed_end)"
+    as_of: datetime = Field(description="the figures run to this moment: now, or the end once the period is over")
+    organization_since: date = Field(
+        description="the organization's first day (its creation, or its earliest usage if earlier): daily and "
+        "weekdays cover the days from max(start, organization_since) that have begun by as_of"
     )
     totals: UsageTotalsOut
     active_users_7d: int
@@ -241,7 +251,10 @@ class UsageSummaryOut(Out):
     daily: list[DayUsageOut]
     weekdays: list[WeekdayUsageOut]
     months: list[MonthUsageOut]
-    previous_period: PeriodComparisonOut
+    previous_period: PeriodComparisonOut | None = Field(
+        description="the same length of time just before the period, ending at as_of minus the period's length "
+        "(to the same hour while it is under way); null when the organization did not exist for all of it"
+    )
 
 
 class MemberUsageOut(Out):
@@ -277,6 +290,7 @@ class SpendDistributionOut(Out):
 class MemberUsagePageOut(Out):
     start: date
     end: date
+    as_of: datetime
     admin_only: bool = True
     members: list[MemberUsageOut]
     top_members: list[MemberUsageOut]
@@ -286,8 +300,10 @@ class MemberUsagePageOut(Out):
 class MyUsageOut(Out):
     start: date
     end: date
+    as_of: datetime
+    organization_since: date
     member: MemberUsageOut
-    daily: list[DayUsageOut]
+    daily: list[DayUsageOut] = Field(description="the days of the period begun by as_of, from organization_since")
     team_cost_microdollars: int
     team_requests: int
 

@@ -7,23 +7,26 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from backend.models import (
     Member,
+    Organization,
     UsageDailyLatency,
     UsageDailyMember,
     UsageDailyModel,
+    UsageEvent,
 )
 from backend.services import subscriptions
-from backend.services.errors import Invalid
+from backend.services.errors import Invalid, NotFound
 from backend.services.usage_ingest import bucket_center
+from backend.timeutil import as_utc, days_between, start_of_day
 from kilo_api.money import divide_round_half_up
 from kilo_api.schemas import (
     DayUsageOut,
@@ -46,7 +49,7 @@ TOP_MEMBERS = 10
 MAX_RANGE_DAYS = 400
 
 
-# --- queries -----------------------------------------------------------------------------------
+# --- periods ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,21 @@ class Period:
     def previous(self) -> Period:
         return Period(self.start - timedelta(days=self.days), self.start)
 
-    def elapsed(self, today: date) -> Period:
-        """The part of the period up to and including today: series and comparisons stop there."""
-        return Period(self.start, max(self.start, min(self.end, today + timedelta(days=1))))
+    def as_of(self, now: datetime) -> datetime:
+        """The moment the period's figures run to: now, or its end once over (its start before it begins)."""
+        return min(max(now, start_of_day(self.start)), start_of_day(self.end))
+
+    def lived(self, since: date, as_of: datetime) -> Period:
+        """The days of the period the organization has lived through by `as_of` (today's, begun, included):
+        series are drawn over these, never over days before it existed or not yet begun."""
+        first = max(self.start, since)
+        return Period(first, max(first, min(self.end, days_begun_by(as_of))))
+
+
+def days_begun_by(moment: datetime) -> date:
+    """The exclusive end of the UTC days that have begun by `moment` (midnight begins none)."""
+    day = moment.astimezone(UTC).date()
+    return day if moment == start_of_day(day) else day + timedelta(days=1)
 
 
 PeriodName = Literal["current", "7d", "30d", "90d", "this-month", "last-month"]
@@ -106,8 +121,26 @@ def check_period(period: Period) -> Period:
     return period
 
 
-def _in_period(day_column: Any, period: Period) -> ColumnElement[bool]:
-    return and_(day_column >= period.start, day_column < period.end)
+def shift_month(first_of_month: date, months: int) -> date:
+    index = first_of_month.month - 1 + months
+    return date(first_of_month.year + index // 12, index % 12 + 1, 1)
+
+
+# --- where the figures come from: the rollups (the API) or a scan of raw events (their reference) --------
+
+
+@dataclass(frozen=True)
+class Counts:
+    requests: int = 0
+    errors: int = 0
+    cost_microdollars: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.requests + other.requests,
+            self.errors + other.errors,
+            self.cost_microdollars + other.cost_microdollars,
+        )
 
 
 @dataclass(frozen=True)
@@ -123,56 +156,153 @@ class ModelTotals:
     cost_microdollars: int
 
 
-def summary(session: Session, organization_id: str, period: Period, today: date) -> UsageSummaryOut:
-    """The dashboard's figures for a period, from the rollups."""
-    rows = session.execute(
+class UsageSource(Protocol):
+    def since(self) -> date:
+        """The organization's first day: its creation, or its earliest usage if that is earlier."""
+
+    def model_totals(self, period: Period) -> list[ModelTotals]: ...
+
+    def latency_histograms(self, period: Period) -> dict[str, list[tuple[int, int]]]:
+        """Per model, (bucket lower bound in ms, requests)."""
+
+    def daily(self, days: Period) -> dict[date, Counts]: ...
+
+    def between(self, start: datetime, end: datetime) -> Counts:
+        """Usage in [start, end), to the second."""
+
+    def active_members(self, days: Period) -> int: ...
+
+
+def _in_period(day_column: Any, period: Period) -> ColumnElement[bool]:
+    return and_(day_column >= period.start, day_column < period.end)
+
+
+def _raw_between(session: Session, organization_id: str, start: datetime, end: datetime) -> Counts:
+    if end <= start:
+        return Counts()
+    row = session.execute(
         select(
-            UsageDailyModel.model,
-            UsageDailyModel.provider,
-            func.sum(UsageDailyModel.requests),
-            func.sum(UsageDailyModel.errors),
-            func.sum(UsageDailyModel.input_tokens),
-            func.sum(UsageDailyModel.output_tokens),
-            func.sum(UsageDailyModel.cache_write_tokens),
-            func.sum(UsageDailyModel.cache_hit_tokens),
-            func.sum(UsageDailyModel.cost_microdollars),
+            func.count(),
+            func.coalesce(func.sum(case((UsageEvent.has_error, 1), else_=0)), 0),
+            func.coalesce(func.sum(UsageEvent.cost_microdollars), 0),
+        ).where(
+            UsageEvent.organization_id == organization_id,
+            UsageEvent.occurred_at >= start,
+            UsageEvent.occurred_at < end,
         )
-        .where(UsageDailyModel.organization_id == organization_id, _in_period(UsageDailyModel.day, period))
-        .group_by(UsageDailyModel.model, UsageDailyModel.provider)
-    ).all()
-    elapsed = period.elapsed(today)
-    return compose_summary(
-        period,
-        elapsed,
-        [ModelTotals(model, provider, *(int(v or 0) for v in sums)) for model, provider, *sums in rows],
-        medians=median_latencies(session, organization_id, period),
-        daily=daily_series(session, organization_id, elapsed),
-        previous_daily=daily_series(session, organization_id, elapsed.previous()),
-        active_users_7d=active_users(session, organization_id, elapsed.end - timedelta(days=1)),
-        months=monthly_series(session, organization_id, elapsed.end - timedelta(days=1)),
-    )
+    ).one()
+    return Counts(int(row[0]), int(row[1]), int(row[2]))
 
 
-def compose_summary(
-    period: Period,
-    elapsed: Period,
-    rows: Sequence[ModelTotals],
-    *,
-    medians: dict[str, int],
-    daily: list[DayUsageOut],
-    previous_daily: list[DayUsageOut],
-    active_users_7d: int,
-    months: list[MonthUsageOut],
-) -> UsageSummaryOut:
-    """Derive every figure from per-model totals and series (shared by the rollup and raw-scan paths)."""
+def organization_created_day(session: Session, organization_id: str) -> date:
+    created = session.scalar(select(Organization.created_at).where(Organization.id == organization_id))
+    if created is None:
+        raise NotFound("No such organization.")
+    return as_utc(created).date()
+
+
+@dataclass(frozen=True)
+class Rollups:
+    """Every figure from the daily rollups; only a partial day of a like-with-like comparison reads raw events."""
+
+    session: Session
+    organization_id: str
+
+    def since(self) -> date:
+        created = organization_created_day(self.session, self.organization_id)
+        first_usage = self.session.scalar(
+            select(func.min(UsageDailyModel.day)).where(UsageDailyModel.organization_id == self.organization_id)
+        )
+        return min(created, first_usage) if first_usage else created
+
+    def model_totals(self, period: Period) -> list[ModelTotals]:
+        rows = self.session.execute(
+            select(
+                UsageDailyModel.model,
+                UsageDailyModel.provider,
+                func.sum(UsageDailyModel.requests),
+                func.sum(UsageDailyModel.errors),
+                func.sum(UsageDailyModel.input_tokens),
+                func.sum(UsageDailyModel.output_tokens),
+                func.sum(UsageDailyModel.cache_write_tokens),
+                func.sum(UsageDailyModel.cache_hit_tokens),
+                func.sum(UsageDailyModel.cost_microdollars),
+            )
+            .where(UsageDailyModel.organization_id == self.organization_id, _in_period(UsageDailyModel.day, period))
+            .group_by(UsageDailyModel.model, UsageDailyModel.provider)
+        ).all()
+        return [ModelTotals(model, provider, *(int(v or 0) for v in sums)) for model, provider, *sums in rows]
+
+    def latency_histograms(self, period: Period) -> dict[str, list[tuple[int, int]]]:
+        rows = self.session.execute(
+            select(UsageDailyLatency.model, UsageDailyLatency.bucket_ms, func.sum(UsageDailyLatency.requests))
+            .where(UsageDailyLatency.organization_id == self.organization_id, _in_period(UsageDailyLatency.day, period))
+            .group_by(UsageDailyLatency.model, UsageDailyLatency.bucket_ms)
+        ).all()
+        histograms: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for model, bucket, count in rows:
+            histograms[model].append((int(bucket), int(count)))
+        return histograms
+
+    def daily(self, days: Period) -> dict[date, Counts]:
+        if days.days <= 0:
+            return {}
+        rows = self.session.execute(
+            select(
+                UsageDailyModel.day,
+                func.sum(UsageDailyModel.requests),
+                func.sum(UsageDailyModel.errors),
+                func.sum(UsageDailyModel.cost_microdollars),
+            )
+            .where(UsageDailyModel.organization_id == self.organization_id, _in_period(UsageDailyModel.day, days))
+            .group_by(UsageDailyModel.day)
+        ).all()
+        return {day: Counts(int(n), int(err), int(cost)) for day, n, err, cost in rows}
+
+    def between(self, start: datetime, end: datetime) -> Counts:
+        whole_start, whole_end = days_begun_by(start), end.astimezone(UTC).date()
+        if whole_start >= whole_end:
+            return _raw_between(self.session, self.organization_id, start, end)
+        whole = sum(self.daily(Period(whole_start, whole_end)).values(), Counts())
+        return (
+            whole
+            + _raw_between(self.session, self.organization_id, start, start_of_day(whole_start))
+            + _raw_between(self.session, self.organization_id, start_of_day(whole_end), end)
+        )
+
+    def active_members(self, days: Period) -> int:
+        return (
+            self.session.scalar(
+                select(func.count(func.distinct(UsageDailyMember.member_id))).where(
+                    UsageDailyMember.organization_id == self.organization_id,
+                    _in_period(UsageDailyMember.day, days),
+                )
+            )
+            or 0
+        )
+
+
+# --- the summary ---------------------------------------------------------------------------------
+
+
+def summary(session: Session, organization_id: str, period: Period, now: datetime) -> UsageSummaryOut:
+    """The dashboard's figures for a period, from the rollups."""
+    return compose_summary(Rollups(session, organization_id), period, now)
+
+
+def compose_summary(source: UsageSource, period: Period, now: datetime) -> UsageSummaryOut:
+    """Every figure of the summary from a source (shared by the rollup and raw-scan paths)."""
+    since = source.since()
+    as_of = period.as_of(now)
+    lived = period.lived(since, as_of)
+    rows = source.model_totals(period)
+    medians = {model: median_latency_ms(histogram) for model, histogram in source.latency_histograms(period).items()}
     requests = sum(r.requests for r in rows)
     errors = sum(r.errors for r in rows)
-    cost = sum(r.cost_microdollars for r in rows)
-    successful = requests - errors
     totals = UsageTotalsOut(
-        cost_microdollars=cost,
+        cost_microdollars=sum(r.cost_microdollars for r in rows),
         requests=requests,
-        successful_requests=successful,
+        successful_requests=requests - errors,
         errors=errors,
         input_tokens=sum(r.input_tokens for r in rows),
         output_tokens=sum(r.output_tokens for r in rows),
@@ -204,49 +334,88 @@ def compose_summary(
         (ProviderUsageOut(provider=p, requests=n, cost_microdollars=c) for p, (n, c) in provider_totals.items()),
         key=lambda p: (-p.requests, p.provider),
     )
-    previous = elapsed.previous()
+    daily = zero_filled_days(lived, source.daily(lived))
+    last_day = lived.end - timedelta(days=1)
+    active_window = Period(last_day - timedelta(days=ACTIVE_USER_WINDOW_DAYS - 1), lived.end)
     return UsageSummaryOut(
         start=period.start,
         end=period.end,
-        elapsed_end=elapsed.end,
+        as_of=as_of,
+        organization_since=since,
         totals=totals,
-        active_users_7d=active_users_7d,
+        active_users_7d=source.active_members(active_window) if lived.days else 0,
         models=models,
         providers=providers,
         daily=daily,
         weekdays=weekday_pattern(daily),
-        months=months,
-        previous_period=PeriodComparisonOut(
-            start=previous.start,
-            end=previous.end,
-            cost_microdollars=sum(d.cost_microdollars for d in previous_daily),
-            requests=sum(d.requests for d in previous_daily),
-            successful_requests=sum(d.successful_requests for d in previous_daily),
-        ),
+        months=month_over_month(source, since, lived, now),
+        previous_period=previous_span(source, period, since, lived, as_of),
     )
 
 
-def _totals_between(session: Session, organization_id: str, period: Period) -> tuple[int, int, int]:
-    row = session.execute(
-        select(
-            func.coalesce(func.sum(UsageDailyModel.requests), 0),
-            func.coalesce(func.sum(UsageDailyModel.errors), 0),
-            func.coalesce(func.sum(UsageDailyModel.cost_microdollars), 0),
-        ).where(UsageDailyModel.organization_id == organization_id, _in_period(UsageDailyModel.day, period))
-    ).one()
-    return int(row[0]), int(row[1]), int(row[2])
+def _comparison(source: UsageSource, start: datetime, end: datetime) -> PeriodComparisonOut:
+    counts = source.between(start, end)
+    return PeriodComparisonOut(
+        start=start,
+        end=end,
+        cost_microdollars=counts.cost_microdollars,
+        requests=counts.requests,
+        successful_requests=counts.requests - counts.errors,
+    )
 
 
-def median_latencies(session: Session, organization_id: str, period: Period) -> dict[str, int]:
-    rows = session.execute(
-        select(UsageDailyLatency.model, UsageDailyLatency.bucket_ms, func.sum(UsageDailyLatency.requests))
-        .where(UsageDailyLatency.organization_id == organization_id, _in_period(UsageDailyLatency.day, period))
-        .group_by(UsageDailyLatency.model, UsageDailyLatency.bucket_ms)
-    ).all()
-    histograms: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for model, bucket, count in rows:
-        histograms[model].append((int(bucket), int(count)))
-    return {model: median_latency_ms(histogram) for model, histogram in histograms.items()}
+def previous_span(
+    source: UsageSource, period: Period, since: date, lived: Period, as_of: datetime
+) -> PeriodComparisonOut | None:
+    """The same length of time just before the period, to the same hour when the period is under way;
+    None when the organization did not exist for all of it (or nothing of the period has happened)."""
+    if not lived.days:
+        return None
+    shift = timedelta(days=period.days)
+    start = start_of_day(period.start) - shift
+    if start < start_of_day(since):
+        return None
+    return _comparison(source, start, as_of - shift)
+
+
+def month_over_month(source: UsageSource, since: date, lived: Period, now: datetime) -> list[MonthUsageOut]:
+    """Calendar months up to the one of the period's last lived day (at most MONTHS_IN_TREND), from the
+    organization's first; each to now, compared with the month before over the same part (to the same
+    hour while it is under way) when the organization existed for all of that month."""
+    if not lived.days:
+        return []
+    this_month = (lived.end - timedelta(days=1)).replace(day=1)
+    first_month = max(shift_month(this_month, -(MONTHS_IN_TREND - 1)), since.replace(day=1))
+    begun = days_begun_by(now)
+    by_day = source.daily(Period(max(first_month, since), min(shift_month(this_month, 1), begun)))
+    months = []
+    month = first_month
+    while month <= this_month:
+        following = shift_month(month, 1)
+        counted = Period(max(month, since), max(month, since, min(following, begun)))
+        month_counts = sum((by_day.get(day, Counts()) for day in days_between(counted.start, counted.end)), Counts())
+        until = min(start_of_day(following), now)
+        so_far = until < start_of_day(following)
+        before = shift_month(month, -1)
+        previous = None
+        if before >= since:
+            # a whole month against the whole month before; one under way against the same time of the month
+            # before (all of it when that was shorter)
+            same_part = min(start_of_day(before) + (until - start_of_day(month)), start_of_day(month))
+            previous = _comparison(source, start_of_day(before), same_part if so_far else start_of_day(month))
+        months.append(
+            MonthUsageOut(
+                month=f"{month:%Y-%m}",
+                first_day=counted.start,
+                last_day=max(counted.start, counted.end - timedelta(days=1)),
+                so_far=so_far,
+                requests=month_counts.requests,
+                cost_microdollars=month_counts.cost_microdollars,
+                previous=previous,
+            )
+        )
+        month = following
+    return months
 
 
 def median_latency_ms(histogram: Iterable[tuple[int, int]]) -> int:
@@ -294,27 +463,19 @@ def exact_decimal(value: Fraction) -> Decimal:
     raise ValueError(f"{value} is not a whole number of hundredths")
 
 
-def daily_series(session: Session, organization_id: str, period: Period) -> list[DayUsageOut]:
-    rows = session.execute(
-        select(
-            UsageDailyModel.day,
-            func.sum(UsageDailyModel.requests),
-            func.sum(UsageDailyModel.errors),
-            func.sum(UsageDailyModel.cost_microdollars),
-        )
-        .where(UsageDailyModel.organization_id == organization_id, _in_period(UsageDailyModel.day, period))
-        .group_by(UsageDailyModel.day)
-    ).all()
-    return zero_filled_days(period, {day: (int(n), int(err), int(c)) for day, n, err, c in rows})
-
-
-def zero_filled_days(period: Period, by_day: dict[date, tuple[int, int, int]]) -> list[DayUsageOut]:
-    """One entry per day of the period from (requests, errors, cost) sums; days without usage are zeros."""
+def zero_filled_days(days: Period, by_day: dict[date, Counts]) -> list[DayUsageOut]:
+    """One entry per day; days without usage are zeros."""
     series = []
-    for offset in range(period.days):
-        day = period.start + timedelta(days=offset)
-        n, err, cost = by_day.get(day, (0, 0, 0))
-        series.append(DayUsageOut(date=day, requests=n, successful_requests=n - err, cost_microdollars=cost))
+    for day in days_between(days.start, days.end):
+        counts = by_day.get(day, Counts())
+        series.append(
+            DayUsageOut(
+                date=day,
+                requests=counts.requests,
+                successful_requests=counts.requests - counts.errors,
+                cost_microdollars=counts.cost_microdollars,
+            )
+        )
     return series
 
 
@@ -329,47 +490,7 @@ def weekday_pattern(daily: Sequence[DayUsageOut]) -> list[WeekdayUsageOut]:
     ]
 
 
-def trend_months(last_day: date) -> Period:
-    """The calendar months of the month-over-month trend, ending with the month of `last_day`."""
-    this_month = last_day.replace(day=1)
-    return Period(shift_month(this_month, -(MONTHS_IN_TREND - 1)), shift_month(this_month, 1))
-
-
-def fold_months(months: Period, daily: Iterable[DayUsageOut]) -> list[MonthUsageOut]:
-    totals: dict[str, list[int]] = {}
-    month = months.start
-    while month < months.end:
-        totals[month.strftime("%Y-%m")] = [0, 0]
-        month = shift_month(month, 1)
-    for day in daily:
-        bucket = totals[day.date.strftime("%Y-%m")]
-        bucket[0] += day.requests
-        bucket[1] += day.cost_microdollars
-    return [MonthUsageOut(month=m, requests=n, cost_microdollars=c) for m, (n, c) in totals.items()]
-
-
-def monthly_series(session: Session, organization_id: str, last_day: date) -> list[MonthUsageOut]:
-    """Calendar-month totals, oldest first (month over month)."""
-    months = trend_months(last_day)
-    return fold_months(months, daily_series(session, organization_id, months))
-
-
-def shift_month(first_of_month: date, months: int) -> date:
-    index = first_of_month.month - 1 + months
-    return date(first_of_month.year + index // 12, index % 12 + 1, 1)
-
-
-def active_users(session: Session, organization_id: str, last_day: date) -> int:
-    """Members with any request in the 7 UTC days ending with `last_day`."""
-    window = Period(last_day - timedelta(days=ACTIVE_USER_WINDOW_DAYS - 1), last_day + timedelta(days=1))
-    return (
-        session.scalar(
-            select(func.count(func.distinct(UsageDailyMember.member_id))).where(
-                UsageDailyMember.organization_id == organization_id, _in_period(UsageDailyMember.day, window)
-            )
-        )
-        or 0
-    )
+# --- per member ----------------------------------------------------------------------------------
 
 
 def _member_rows(
@@ -432,14 +553,14 @@ def _member_rows(
     return result
 
 
-def member_usage(session: Session, organization_id: str, period: Period, today: date) -> MemberUsagePageOut:
+def member_usage(session: Session, organization_id: str, period: Period, now: datetime) -> MemberUsagePageOut:
     """Per-member figures: admin-only data, the API refuses it to Members."""
-    members = _member_rows(session, organization_id, period, today)
+    members = _member_rows(session, organization_id, period, now.date())
     costs = sorted(m.cost_microdollars for m in members)
-    total = sum(costs)
     return MemberUsagePageOut(
         start=period.start,
         end=period.end,
+        as_of=period.as_of(now),
         members=members,
         top_members=members[:TOP_MEMBERS],
         distribution=SpendDistributionOut(
@@ -447,15 +568,20 @@ def member_usage(session: Session, organization_id: str, period: Period, today: 
             median_cost_microdollars=exact_decimal(statistics.median(map(Fraction, costs))) if costs else Decimal(0),
             p90_cost_microdollars=exact_decimal(percentile_inclusive(costs, 90)) if costs else Decimal(0),
             top5_cost_microdollars=sum(costs[-5:]),
-            total_cost_microdollars=total,
+            total_cost_microdollars=sum(costs),
         ),
     )
 
 
-def my_usage(session: Session, organization_id: str, member_id: str, period: Period, today: date) -> MyUsageOut:
-    (me,) = _member_rows(session, organization_id, period, today, member_id=member_id)
+def my_usage(session: Session, organization_id: str, member_id: str, period: Period, now: datetime) -> MyUsageOut:
+    """A member's own figures, their days so far, and the team's totals for the same period."""
+    (me,) = _member_rows(session, organization_id, period, now.date(), member_id=member_id)
+    team = Rollups(session, organization_id)
+    since = team.since()
+    as_of = period.as_of(now)
+    lived = period.lived(since, as_of)
     by_day = {
-        day: (int(n), int(err), int(cost))
+        day: Counts(int(n), int(err), int(cost))
         for day, n, err, cost in session.execute(
             select(
                 UsageDailyMember.day,
@@ -465,17 +591,18 @@ def my_usage(session: Session, organization_id: str, member_id: str, period: Per
             ).where(
                 UsageDailyMember.organization_id == organization_id,
                 UsageDailyMember.member_id == member_id,
-                _in_period(UsageDailyMember.day, period),
+                _in_period(UsageDailyMember.day, lived),
             )
         )
     }
-    daily = zero_filled_days(period, by_day)
-    team_requests, _errors, team_cost = _totals_between(session, organization_id, period)
+    team_counts = sum(team.daily(period).values(), Counts())
     return MyUsageOut(
         start=period.start,
         end=period.end,
+        as_of=as_of,
+        organization_since=since,
         member=me,
-        daily=daily,
-        team_cost_microdollars=team_cost,
-        team_requests=team_requests,
+        daily=zero_filled_days(lived, by_day),
+        team_cost_microdollars=team_counts.cost_microdollars,
+        team_requests=team_counts.requests,
     )

@@ -18,8 +18,9 @@ def home(data: HomeData, caller: Caller, now: datetime) -> dict[str, Any]:
     blocks = [
         header(f"{org.name} · Kilo for Teams"),
         context(
-            f"This billing period · {fmt.day_range(summary.start, summary.end)} · "
-            f"updated {fmt.local_datetime(now, caller.zone)}"
+            f"This billing period · {fmt.day_range(summary.start, summary.end)} (UTC days)"
+            + (" · so far" if summary.as_of < fmt.utc_midnight(summary.end) else "")
+            + f" · updated {fmt.local_datetime(now, caller.zone)}"
         ),
         *field_sections(
             [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from bot import formatting as fmt
 from bot.views.blocks import Message, context, divider, field_sections, header, section, text_sections
@@ -11,28 +11,55 @@ from kilo_api import schemas
 TOP_MODELS = 10
 
 
-def _period_line(label: str, start: date, end: date) -> str:
-    return f"{label} · {fmt.day_range(start, end)} (UTC days)"
+def _period_line(label: str, start: date, end: date, as_of: datetime) -> str:
+    """The period, and whether its figures are so far (it is under way) or it has not begun."""
+    line = f"{label} · {fmt.day_range(start, end)} (UTC days)"
+    if as_of <= fmt.utc_midnight(start):
+        return f"{line} · not begun yet"
+    if as_of < fmt.utc_midnight(end):
+        return f"{line} · so far, to {fmt.utc_moment(as_of)}"
+    return line
+
+
+def _compared_with(summary: schemas.UsageSummaryOut) -> tuple[str, str]:
+    """How the spend is compared (after its change) and the field describing the span compared with."""
+    previous = summary.previous_period
+    if previous is None:
+        if summary.as_of <= fmt.utc_midnight(max(summary.start, summary.organization_since)):
+            return "", "*Before this period*\nNothing to compare yet."
+        since = fmt.day_text(summary.organization_since)
+        return f"no comparison: usage begins {since}", f"*Before this period*\nNothing: usage begins {since}."
+    figures = f"{fmt.usd(previous.cost_microdollars)} · {previous.requests:,} requests"
+    if previous.end - previous.start == timedelta(days=(summary.end - summary.start).days):
+        span = f"the {(summary.end - summary.start).days} days before"
+        return f"vs {span}", f"*{span.capitalize()}*\n{figures}"
+    # under way: the same length of time just before, to the same hour
+    return "vs the same span before", f"*The same span before*\n{fmt.utc_span(previous.start, previous.end)}: {figures}"
 
 
 def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:
     totals = summary.totals
     previous = summary.previous_period
-    compared = f"{(previous.end - previous.start).days} days before"
+    versus, span_field = _compared_with(summary)
+    if previous is None:
+        spend_note = f"  ({versus})" if versus else ""
+        requests_note = ""
+    else:
+        spend_note = f"  ({fmt.change(totals.cost_microdollars, previous.cost_microdollars)} {versus})"
+        requests_note = f"  ({fmt.change(totals.requests, previous.requests)})"
     blocks = [
         header(f"AI spend: {fmt.usd(totals.cost_microdollars)}"),
-        context(_period_line(label, summary.start, summary.end)),
+        context(_period_line(label, summary.start, summary.end, summary.as_of)),
         *field_sections(
             [
-                f"*Spend*\n{fmt.usd(totals.cost_microdollars)}  "
-                f"({fmt.change(totals.cost_microdollars, previous.cost_microdollars)} vs the {compared})",
-                f"*Requests*\n{totals.requests:,}  ({fmt.change(totals.requests, previous.requests)})",
+                f"*Spend*\n{fmt.usd(totals.cost_microdollars)}{spend_note}",
+                f"*Requests*\n{totals.requests:,}{requests_note}",
                 f"*Average cost per request*\n{fmt.usd_fine(fmt.average(totals.cost_microdollars, totals.requests))}",
                 f"*Active users (last 7 days)*\n{summary.active_users_7d:,}",
                 f"*Input tokens*\n{fmt.compact(totals.input_tokens)}",
                 f"*Output tokens*\n{fmt.compact(totals.output_tokens)}",
                 f"*Errors*\n{totals.errors:,} ({fmt.percent(fmt.share(totals.errors, totals.requests))})",
-                f"*The {compared}*\n{fmt.usd(previous.cost_microdollars)} · {previous.requests:,} requests",
+                span_field,
             ]
         ),
     ]
@@ -64,7 +91,7 @@ def usage_models(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str
     providers = " · ".join(f"{p.provider} {fmt.percent(fmt.share(p.requests, requests))}" for p in summary.providers)
     blocks = [
         header("Models by requests"),
-        context(_period_line(label, summary.start, summary.end)),
+        context(_period_line(label, summary.start, summary.end, summary.as_of)),
         *(text_sections(lines) if lines else [section("No requests in this period.")]),
     ]
     if len(summary.models) > TOP_MODELS:
@@ -87,7 +114,7 @@ def usage_by_member(page: schemas.MemberUsagePageOut, label: str) -> Message:
     distribution = page.distribution
     blocks = [
         header("Top users by spend"),
-        context(_period_line(label, page.start, page.end), "Owners and Admins only"),
+        context(_period_line(label, page.start, page.end, page.as_of), "Owners and Admins only"),
         *(text_sections(lines) if lines else [section("Nobody used Kilo in this period.")]),
         divider(),
         section(
@@ -123,7 +150,7 @@ def my_usage(mine: schemas.MyUsageOut, label: str) -> Message:
     share = fmt.share(me.cost_microdollars, mine.team_cost_microdollars)
     blocks = [
         header(f"Your Kilo usage: {fmt.usd(me.cost_microdollars)}"),
-        context(_period_line(label, mine.start, mine.end)),
+        context(_period_line(label, mine.start, mine.end, mine.as_of)),
         section(
             fields=[
                 f"*Your spend*\n{fmt.usd(me.cost_microdollars)} ({fmt.percent(share)} of the team's)",
@@ -135,35 +162,57 @@ def my_usage(mine: schemas.MyUsageOut, label: str) -> Message:
                 + (f" of {fmt.usd(me.daily_limit_microdollars)} daily limit" if me.daily_limit_microdollars else ""),
             ]
         ),
-        section(f"*Daily spend* `{fmt.sparkline([d.cost_microdollars for d in mine.daily])}`"),
+        section(_daily_spend(mine.daily, mine.as_of)),
         context(f"Team total: {fmt.usd(mine.team_cost_microdollars)} · {mine.team_requests:,} requests"),
     ]
     return Message(text=f"Your Kilo usage {label}: {fmt.usd(me.cost_microdollars)}", blocks=blocks)
 
 
+def _daily_spend(daily: list[schemas.DayUsageOut], as_of: datetime) -> str:
+    """A sparkline of the days lived so far (none before the organization, none not yet begun)."""
+    if not daily:
+        return "*Daily spend* no days yet"
+    days = fmt.day_range(daily[0].date, daily[-1].date + timedelta(days=1))
+    partial = " (the last so far)" if as_of < fmt.utc_midnight(daily[-1].date + timedelta(days=1)) else ""
+    return f"*Daily spend* `{fmt.sparkline([d.cost_microdollars for d in daily])}`\n{days}{partial}"
+
+
+def _month_line(month: schemas.MonthUsageOut, since: date) -> str:
+    """A calendar month with its change against the month before, like with like, or why there is none."""
+    figures = f"`{month.month}`{' so far' if month.so_far else ''} {fmt.usd(month.cost_microdollars)} · "
+    figures += f"{month.requests:,} requests"
+    previous = month.previous
+    if previous is None:
+        if month.first_day == since:
+            started = f"from {month.first_day:%b} {month.first_day.day}: " if month.first_day.day != 1 else ""
+            return f"{figures} ({started}first month, no comparison)"
+        return f"{figures} (no comparison with a partial {since:%B})"
+    change = fmt.change(month.cost_microdollars, previous.cost_microdollars)
+    if not month.so_far:
+        return f"{figures} ({change})"
+    if previous.end == fmt.utc_midnight(month.first_day.replace(day=1)):
+        return f"{figures} ({change} vs all of {previous.start:%B})"
+    return f"{figures} ({change} vs {fmt.utc_span(previous.start, previous.end)})"
+
+
 def usage_trend(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:
     daily = summary.daily
     peak = max(daily, key=lambda d: d.cost_microdollars) if daily else None
-    months = summary.months
-    month_lines = [
-        f"`{m.month}` {fmt.usd(m.cost_microdollars)} · {m.requests:,} requests"
-        + (f" ({fmt.change(m.cost_microdollars, months[i - 1].cost_microdollars)})" if i else "")
-        for i, m in enumerate(months)
-    ]
     busiest = max((w.cost_microdollars for w in summary.weekdays), default=0)
     weekday_lines = [
         f"`{w.name}` {fmt.bar(fmt.share(w.cost_microdollars, busiest))} {fmt.usd(w.cost_microdollars)}"
         for w in summary.weekdays
     ]
+    month_lines = [_month_line(m, summary.organization_since) for m in summary.months]
     blocks = [
         header("Spend trend"),
-        context(_period_line(label, summary.start, summary.end)),
+        context(_period_line(label, summary.start, summary.end, summary.as_of)),
         section(
-            f"*Daily spend* `{fmt.sparkline([d.cost_microdollars for d in daily])}`\n"
-            + (f"Peak {fmt.usd(peak.cost_microdollars)} on {peak.date:%a %b} {peak.date.day}" if peak else "")
+            _daily_spend(daily, summary.as_of)
+            + (f"\nPeak {fmt.usd(peak.cost_microdollars)} on {peak.date:%a %b} {peak.date.day}" if peak else "")
         ),
         section("*By weekday*\n" + "\n".join(weekday_lines)),
-        section("*Month over month*\n" + "\n".join(month_lines)),
+        section("*Month over month*\n" + ("\n".join(month_lines) or "No months yet.")),
     ]
     if shared_by:
         blocks.append(context(f"Shared by {shared_by}"))

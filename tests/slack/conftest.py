@@ -191,10 +191,11 @@ class WorkspaceFactory:
     slack: FakeSlack
     bot_url: str
 
-    def create(self, *, seats: int = 10, members: int = 5) -> Workspace:
-        """A new organization, connected to a new Slack workspace whose four people are registered in Slack."""
+    def create(self, *, seats: int = 10, members: int = 5, start: datetime | None = None) -> Workspace:
+        """A new organization (created and subscribed at `start`, by default the 1st of this month), connected to
+        a new Slack workspace whose four people are registered in Slack."""
         name = f"Org {secrets.token_hex(2)}"
-        org = self.orgs.create(seats=seats, members=members, name=name)
+        org = self.orgs.create(seats=seats, members=members, name=name, start=start)
         team_id = f"T{secrets.token_hex(4).upper()}"
         self.bot_store.save_connection(
             Connection(team_id, org.id, self.backend_url, org.api_key), connected_by=None, now=datetime.now(UTC)

@@ -73,7 +73,8 @@ def huge_summary(models: int = 500, days: int = 400) -> schemas.UsageSummaryOut:
     return schemas.UsageSummaryOut(
         start=start,
         end=start + timedelta(days=days),
-        elapsed_end=start + timedelta(days=days),
+        as_of=NOW,
+        organization_since=start,
         totals=schemas.UsageTotalsOut(
             cost_microdollars=10**16,
             requests=10**10,
@@ -112,10 +113,21 @@ def huge_summary(models: int = 500, days: int = 400) -> schemas.UsageSummaryOut:
             schemas.WeekdayUsageOut(weekday=i, name="Mon", requests=1, cost_microdollars=10**12) for i in range(7)
         ],
         months=[
-            schemas.MonthUsageOut(month=f"2025-{m:02d}", requests=10**9, cost_microdollars=10**15) for m in range(1, 13)
+            schemas.MonthUsageOut(
+                month=f"2025-{m:02d}",
+                first_day=date(2025, m, 1),
+                last_day=date(2025, m, 28),
+                so_far=m == 12,
+                requests=10**9,
+                cost_microdollars=10**15,
+                previous=schemas.PeriodComparisonOut(
+                    start=NOW, end=NOW, cost_microdollars=10**14, requests=1, successful_requests=1
+                ),
+            )
+            for m in range(1, 13)
         ],
         previous_period=schemas.PeriodComparisonOut(
-            start=start, end=start, cost_microdollars=1, requests=1, successful_requests=1
+            start=NOW, end=NOW, cost_microdollars=1, requests=1, successful_requests=1
         ),
     )
 
@@ -141,6 +153,7 @@ def test_top_users_and_my_usage_with_extreme_numbers_fit():
     page = schemas.MemberUsagePageOut(
         start=date(2026, 1, 1),
         end=date(2026, 2, 1),
+        as_of=NOW,
         members=[member_usage(i) for i in range(1000)],
         top_members=[member_usage(i) for i in range(10)],
         distribution=schemas.SpendDistributionOut(
@@ -155,6 +168,8 @@ def test_top_users_and_my_usage_with_extreme_numbers_fit():
     mine = schemas.MyUsageOut(
         start=date(2025, 1, 1),
         end=date(2026, 2, 1),
+        as_of=NOW,
+        organization_since=date(2025, 1, 1),
         member=member_usage(1),
         daily=huge_summary().daily,
         team_cost_microdollars=10**16,
@@ -243,6 +258,8 @@ def test_home_of_a_huge_organization_is_a_valid_view():
     mine = schemas.MyUsageOut(
         start=date(2026, 1, 1),
         end=date(2026, 2, 1),
+        as_of=NOW,
+        organization_since=date(2025, 1, 1),
         member=member_usage(1),
         daily=[],
         team_cost_microdollars=1,
@@ -251,6 +268,7 @@ def test_home_of_a_huge_organization_is_a_valid_view():
     page = schemas.MemberUsagePageOut(
         start=date(2026, 1, 1),
         end=date(2026, 2, 1),
+        as_of=NOW,
         members=[],
         top_members=[member_usage(i) for i in range(10)],
         distribution=schemas.SpendDistributionOut(

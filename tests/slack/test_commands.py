@@ -121,7 +121,7 @@ def test_usage_trend_shows_daily_weekday_and_months(busy: Workspace, http: httpx
     summary = backend(http, busy, "/usage/summary", period="30d")
     assert f"`{fmt.sparkline([d['cost_microdollars'] for d in summary['daily']])}`" in shown
     march = next(m for m in summary["months"] if m["month"] == "2026-03")
-    assert f"`2026-03` {fmt.usd(march['cost_microdollars'])} · {march['requests']:,} requests" in shown
+    assert f"`2026-03` so far {fmt.usd(march['cost_microdollars'])} · {march['requests']:,} requests" in shown
     assert "`Mon`" in shown and "`Sun`" in shown
 
 
@@ -502,3 +502,44 @@ def test_billing_dates_are_the_utc_billing_day_for_everyone(workspace: Workspace
     # the PDF names the days as the bot does: the last day of the cycle, not its exclusive end
     assert "Period: Mar 16 – Mar 31, 2026 (UTC days)" in document
     assert "Issued: Mar 16, 2026" in document
+
+
+def test_partial_periods_say_so_and_are_compared_like_with_like(workspaces: WorkspaceFactory, http: httpx.Client):
+    """An organization that began on Jan 17; the backend's clock says Mar 15, 12:00 UTC."""
+    ws = workspaces.create(start=datetime(2026, 1, 17, 9, tzinfo=UTC))
+    costs = {
+        datetime(2026, 1, 20, tzinfo=UTC): 1_000_000,
+        datetime(2026, 2, 3, tzinfo=UTC): 2_000_000,
+        datetime(2026, 2, 15, 11, 59, tzinfo=UTC): 4_000_000,  # February to the same hour: $6
+        datetime(2026, 2, 15, 12, 0, tzinfo=UTC): 8_000_000,
+        datetime(2026, 3, 15, 11, 0, tzinfo=UTC): 9_000_000,  # March so far: $9, ▲ 50% on $6
+    }
+    events = [exact_event(ws, f"e{i}", "acme/model", cost, when) for i, (when, cost) in enumerate(costs.items())]
+    http.post(ws.org.path("/usage/events"), json={"events": events}, headers=ws.org.headers())
+
+    trend = texts(ws.ask(ws.owner, "usage trend"))
+    assert "`2026-01` $1.00 · 1 requests (from Jan 17: first month, no comparison)" in trend
+    assert "`2026-02` $14.00 · 3 requests (no comparison with a partial January)" in trend  # not ▲ 1300%
+    assert "`2026-03` so far $9.00 · 1 requests (▲ 50% vs Feb 1 00:00 – Feb 15 12:00 UTC)" in trend
+    assert "`2025-" not in trend  # no months before the organization existed
+
+    # the billing period (Feb 17 – Mar 16) is under way: its 26½ days against the 26½ days before, which stop
+    # short of the $8 spent at 12:00 on Feb 15
+    overview = texts(ws.ask(ws.owner, "usage"))
+    assert "this billing period · Feb 17 – Mar 16, 2026 (UTC days) · so far, to Mar 15 12:00 UTC" in overview
+    assert "*Spend*\n$9.00  (▲ 29% vs the same span before)" in overview  # $9 against $7
+    assert "*The same span before*\nJan 20 00:00 – Feb 15 12:00 UTC: $7.00 · 3 requests" in overview
+
+    mine = ws.ask(ws.member, "usage me")
+    spark = next(t for t in texts(mine).splitlines() if t.startswith("*Daily spend*"))
+    assert spark.count("`") == 2 and len(spark.split("`")[1]) == 27  # Feb 17 – Mar 15: no day not yet begun
+
+
+def test_no_comparison_before_the_organization_existed(workspace: Workspace, http: httpx.Client):
+    event = exact_event(workspace, "first", "acme/model", 2_000_000, datetime(2026, 3, 2, tzinfo=UTC))
+    http.post(workspace.org.path("/usage/events"), json={"events": [event]}, headers=workspace.org.headers())
+    overview = texts(workspace.ask(workspace.owner, "usage"))  # Mar 1 – Mar 31: the organization's first period
+    assert "*Spend*\n$2.00  (no comparison: usage begins Mar 1, 2026)" in overview
+    assert "new" not in overview
+    trend = texts(workspace.ask(workspace.owner, "usage trend"))
+    assert "`2026-03` so far $2.00 · 1 requests (first month, no comparison)" in trend

@@ -43,6 +43,7 @@ def test_owner_home_shows_spend_seats_credits_and_top_users(busy: Workspace, htt
     shown = texts(view)
     summary = http.get(busy.org.path("/usage/summary"), headers=busy.org.headers()).json()
     assert f"*Spend this period*\n{fmt.usd(summary['totals']['cost_microdollars'])}" in shown
+    assert "This billing period · Mar 1 – Mar 31, 2026 (UTC days) · so far · updated" in shown
     assert f"*Requests*\n{summary['totals']['requests']:,}" in shown
     assert "*Seats*\n7 of 10 seats used" in shown
     assert "*Credits left*" in shown and "*Next charge*\n$290.00" in shown
