@@ -33,8 +33,9 @@ def _compared_with(summary: schemas.UsageSummaryOut) -> tuple[str, str]:
     if previous.end - previous.start == timedelta(days=(summary.end - summary.start).days):
         span = f"the {(summary.end - summary.start).days} days before"
         return f"vs {span}", f"*{span.capitalize()}*\n{figures}"
-    # under way: the same length of time just before, to the same hour
-    return "vs the same span before", f"*The same span before*\n{fmt.utc_span(previous.start, previous.end)}: {figures}"
+    # under way: the same part of the equal span before, to the same hour
+    span = f"the same time {(summary.end - summary.start).days} days before"
+    return f"vs {span}", f"*{span.capitalize()}*\n{fmt.utc_span(previous.start, previous.end)}: {figures}"
 
 
 def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:

@@ -527,8 +527,8 @@ def test_partial_periods_say_so_and_are_compared_like_with_like(workspaces: Work
     # short of the $8 spent at 12:00 on Feb 15
     overview = texts(ws.ask(ws.owner, "usage"))
     assert "this billing period · Feb 17 – Mar 16, 2026 (UTC days) · so far, to Mar 15 12:00 UTC" in overview
-    assert "*Spend*\n$9.00  (▲ 29% vs the same span before)" in overview  # $9 against $7
-    assert "*The same span before*\nJan 20 00:00 – Feb 15 12:00 UTC: $7.00 · 3 requests" in overview
+    assert "*Spend*\n$9.00  (▲ 29% vs the same time 28 days before)" in overview  # $9 against $7
+    assert "*The same time 28 days before*\nJan 20 00:00 – Feb 15 12:00 UTC: $7.00 · 3 requests" in overview
 
     mine = ws.ask(ws.member, "usage me")
     spark = next(t for t in texts(mine).splitlines() if t.startswith("*Daily spend*"))
