@@ -68,15 +68,20 @@ class Period:
         """The moment the period's figures run to: now, or its end once over (its start before it begins)."""
         return min(max(now, start_of_day(self.start)), start_of_day(self.end))
 
-    def lived(self, since: date, as_of: datetime) -> Period:
-        """The days of the period the organization has lived through by `as_of` (today's, begun, included):
-        series are drawn over these, never over days before it existed or not yet begun."""
+    def lived(self, since: date, now: datetime) -> Period:
+        """The days of the period the organization has lived through by `now` (today's included): series are
+        drawn over these, never over days before it existed or not yet begun."""
         first = max(self.start, since)
-        return Period(first, max(first, min(self.end, days_begun_by(as_of))))
+        return Period(first, max(first, min(self.end, days_begun_by(now))))
 
 
-def days_begun_by(moment: datetime) -> date:
-    """The exclusive end of the UTC days that have begun by `moment` (midnight begins none)."""
+def days_begun_by(now: datetime) -> date:
+    """The exclusive end of the UTC days that have begun by `now`: today is one of them."""
+    return now.astimezone(UTC).date() + timedelta(days=1)
+
+
+def first_whole_day(moment: datetime) -> date:
+    """The first UTC day that starts at or after `moment`."""
     day = moment.astimezone(UTC).date()
     return day if moment == start_of_day(day) else day + timedelta(days=1)
 
@@ -260,7 +265,7 @@ class Rollups:
         return {day: Counts(int(n), int(err), int(cost)) for day, n, err, cost in rows}
 
     def between(self, start: datetime, end: datetime) -> Counts:
-        whole_start, whole_end = days_begun_by(start), end.astimezone(UTC).date()
+        whole_start, whole_end = first_whole_day(start), end.astimezone(UTC).date()
         if whole_start >= whole_end:
             return _raw_between(self.session, self.organization_id, start, end)
         whole = sum(self.daily(Period(whole_start, whole_end)).values(), Counts())
@@ -294,7 +299,7 @@ def compose_summary(source: UsageSource, period: Period, now: datetime) -> Usage
     """Every figure of the summary from a source (shared by the rollup and raw-scan paths)."""
     since = source.since()
     as_of = period.as_of(now)
-    lived = period.lived(since, as_of)
+    lived = period.lived(since, now)
     rows = source.model_totals(period)
     medians = {model: median_latency_ms(histogram) for model, histogram in source.latency_histograms(period).items()}
     requests = sum(r.requests for r in rows)
@@ -369,8 +374,8 @@ def previous_span(
 ) -> PeriodComparisonOut | None:
     """The same length of time just before the period, to the same hour when the period is under way;
     None when the organization did not exist for all of it (or nothing of the period has happened)."""
-    if not lived.days:
-        return None
+    if not lived.days or as_of <= start_of_day(max(period.start, since)):
+        return None  # nothing of the period has happened yet
     shift = timedelta(days=period.days)
     start = start_of_day(period.start) - shift
     if start < start_of_day(since):
@@ -579,7 +584,7 @@ def my_usage(session: Session, organization_id: str, member_id: str, period: Per
     team = Rollups(session, organization_id)
     since = team.since()
     as_of = period.as_of(now)
-    lived = period.lived(since, as_of)
+    lived = period.lived(since, now)
     by_day = {
         day: Counts(int(n), int(err), int(cost))
         for day, n, err, cost in session.execute(
