@@ -203,10 +203,10 @@ class WeekdayUsageOut(Out):
 
 
 class PeriodComparisonOut(Out):
-    """Usage in [start, end), moments in UTC: the span a figure is compared with."""
+    """Usage on the UTC days [start, end): one side of a like-with-like comparison."""
 
-    start: datetime
-    end: datetime
+    start: date
+    end: date = Field(description="exclusive")
     cost_microdollars: int
     requests: int
     successful_requests: int
@@ -219,9 +219,14 @@ class MonthUsageOut(Out):
     so_far: bool = Field(description="the month is under way: its figures run to now")
     requests: int
     cost_microdollars: int
+    compared: PeriodComparisonOut | None = Field(
+        description="the part of this month compared: all of it once over; while under way its whole days so far "
+        "(today aside), at most as many as the month before has"
+    )
     previous: PeriodComparisonOut | None = Field(
-        description="the month before over the same part (from the 1st to the same hour while this month is "
-        "under way, capped at its end); null when the organization did not exist for all of it"
+        description="the month before, over as many days from its 1st as `compared` has (all of it when this "
+        "month is over); null, like `compared`, when the organization did not exist for all of it or no whole "
+        "day of this month has passed"
     )
 
 
@@ -251,9 +256,13 @@ class UsageSummaryOut(Out):
     daily: list[DayUsageOut]
     weekdays: list[WeekdayUsageOut]
     months: list[MonthUsageOut]
+    compared: PeriodComparisonOut | None = Field(
+        description="the whole days of the period compared: all of it once over; while under way the days before "
+        "today (today's figures are partial)"
+    )
     previous_period: PeriodComparisonOut | None = Field(
-        description="the same length of time just before the period, ending at as_of minus the period's length "
-        "(to the same hour while it is under way); null when the organization did not exist for all of it"
+        description="as many days from the start of the equal span just before the period as `compared` has; "
+        "null, like `compared`, when the organization did not exist for all of them or no whole day has passed"
     )
 
 

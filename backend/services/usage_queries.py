@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from backend.models import (
@@ -21,7 +21,6 @@ from backend.models import (
     UsageDailyLatency,
     UsageDailyMember,
     UsageDailyModel,
-    UsageEvent,
 )
 from backend.services import subscriptions
 from backend.services.errors import Invalid, NotFound
@@ -78,12 +77,6 @@ class Period:
 def days_begun_by(now: datetime) -> date:
     """The exclusive end of the UTC days that have begun by `now`: today is one of them."""
     return now.astimezone(UTC).date() + timedelta(days=1)
-
-
-def first_whole_day(moment: datetime) -> date:
-    """The first UTC day that starts at or after `moment`."""
-    day = moment.astimezone(UTC).date()
-    return day if moment == start_of_day(day) else day + timedelta(days=1)
 
 
 PeriodName = Literal["current", "7d", "30d", "90d", "this-month", "last-month"]
@@ -172,31 +165,11 @@ class UsageSource(Protocol):
 
     def daily(self, days: Period) -> dict[date, Counts]: ...
 
-    def between(self, start: datetime, end: datetime) -> Counts:
-        """Usage in [start, end), to the second."""
-
     def active_members(self, days: Period) -> int: ...
 
 
 def _in_period(day_column: Any, period: Period) -> ColumnElement[bool]:
     return and_(day_column >= period.start, day_column < period.end)
-
-
-def _raw_between(session: Session, organization_id: str, start: datetime, end: datetime) -> Counts:
-    if end <= start:
-        return Counts()
-    row = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((UsageEvent.has_error, 1), else_=0)), 0),
-            func.coalesce(func.sum(UsageEvent.cost_microdollars), 0),
-        ).where(
-            UsageEvent.organization_id == organization_id,
-            UsageEvent.occurred_at >= start,
-            UsageEvent.occurred_at < end,
-        )
-    ).one()
-    return Counts(int(row[0]), int(row[1]), int(row[2]))
 
 
 def organization_created_day(session: Session, organization_id: str) -> date:
@@ -208,7 +181,7 @@ def organization_created_day(session: Session, organization_id: str) -> date:
 
 @dataclass(frozen=True)
 class Rollups:
-    """Every figure from the daily rollups; only a partial day of a like-with-like comparison reads raw events."""
+    """Every figure from the daily rollups, never the raw events."""
 
     session: Session
     organization_id: str
@@ -263,17 +236,6 @@ class Rollups:
             .group_by(UsageDailyModel.day)
         ).all()
         return {day: Counts(int(n), int(err), int(cost)) for day, n, err, cost in rows}
-
-    def between(self, start: datetime, end: datetime) -> Counts:
-        whole_start, whole_end = first_whole_day(start), end.astimezone(UTC).date()
-        if whole_start >= whole_end:
-            return _raw_between(self.session, self.organization_id, start, end)
-        whole = sum(self.daily(Period(whole_start, whole_end)).values(), Counts())
-        return (
-            whole
-            + _raw_between(self.session, self.organization_id, start, start_of_day(whole_start))
-            + _raw_between(self.session, self.organization_id, start_of_day(whole_end), end)
-        )
 
     def active_members(self, days: Period) -> int:
         return (
@@ -340,6 +302,8 @@ def compose_summary(source: UsageSource, period: Period, now: datetime) -> Usage
         key=lambda p: (-p.requests, p.provider),
     )
     daily = zero_filled_days(lived, source.daily(lived))
+    today = now.astimezone(UTC).date()
+    compared = comparison(source, period, since, today, daily)
     last_day = lived.end - timedelta(days=1)
     active_window = Period(last_day - timedelta(days=ACTIVE_USER_WINDOW_DAYS - 1), lived.end)
     return UsageSummaryOut(
@@ -353,69 +317,79 @@ def compose_summary(source: UsageSource, period: Period, now: datetime) -> Usage
         providers=providers,
         daily=daily,
         weekdays=weekday_pattern(daily),
-        months=month_over_month(source, since, lived, now),
-        previous_period=previous_span(source, period, since, lived, as_of),
+        months=month_over_month(source, since, lived, today),
+        compared=compared[0] if compared else None,
+        previous_period=compared[1] if compared else None,
     )
 
 
-def _comparison(source: UsageSource, start: datetime, end: datetime) -> PeriodComparisonOut:
-    counts = source.between(start, end)
+def _span(days: Period, by_day: dict[date, Counts]) -> PeriodComparisonOut:
+    counts = sum((by_day.get(day, Counts()) for day in days_between(days.start, days.end)), Counts())
     return PeriodComparisonOut(
-        start=start,
-        end=end,
+        start=days.start,
+        end=days.end,
         cost_microdollars=counts.cost_microdollars,
         requests=counts.requests,
         successful_requests=counts.requests - counts.errors,
     )
 
 
-def previous_span(
-    source: UsageSource, period: Period, since: date, lived: Period, as_of: datetime
-) -> PeriodComparisonOut | None:
-    """The same length of time just before the period, to the same hour when the period is under way;
-    None when the organization did not exist for all of it (or nothing of the period has happened)."""
-    if not lived.days or as_of <= start_of_day(max(period.start, since)):
-        return None  # nothing of the period has happened yet
-    shift = timedelta(days=period.days)
-    start = start_of_day(period.start) - shift
-    if start < start_of_day(since):
+def like_with_like(period: Period, since: date, today: date) -> tuple[Period, Period] | None:
+    """The whole days of the period so far (all of it once over; today aside while under way) and as many days
+    from the start of the equal span just before. None before a whole day has passed, or when the
+    organization did not exist for all of the days before."""
+    compared = Period(period.start, max(period.start, min(period.end, today)))
+    before = period.start - timedelta(days=period.days)
+    if not compared.days or before < since:
         return None
-    return _comparison(source, start, as_of - shift)
+    return compared, Period(before, before + timedelta(days=compared.days))
 
 
-def month_over_month(source: UsageSource, since: date, lived: Period, now: datetime) -> list[MonthUsageOut]:
+def comparison(
+    source: UsageSource, period: Period, since: date, today: date, daily: list[DayUsageOut]
+) -> tuple[PeriodComparisonOut, PeriodComparisonOut] | None:
+    """The period's whole days so far against the same days before (from the daily series and one query)."""
+    spans = like_with_like(period, since, today)
+    if spans is None:
+        return None
+    compared, previous = spans
+    lived = {d.date: Counts(d.requests, d.requests - d.successful_requests, d.cost_microdollars) for d in daily}
+    return _span(compared, lived), _span(previous, source.daily(previous))
+
+
+def month_over_month(source: UsageSource, since: date, lived: Period, today: date) -> list[MonthUsageOut]:
     """Calendar months up to the one of the period's last lived day (at most MONTHS_IN_TREND), from the
-    organization's first; each to now, compared with the month before over the same part (to the same
-    hour while it is under way) when the organization existed for all of that month."""
+    organization's first. A month that is over is compared with all of the month before; one under way, by its
+    whole days so far, with as many days from the start of the month before. No comparison when the
+    organization did not exist for all of the month before."""
     if not lived.days:
         return []
     this_month = (lived.end - timedelta(days=1)).replace(day=1)
     first_month = max(shift_month(this_month, -(MONTHS_IN_TREND - 1)), since.replace(day=1))
-    begun = days_begun_by(now)
-    by_day = source.daily(Period(max(first_month, since), min(shift_month(this_month, 1), begun)))
+    begun = today + timedelta(days=1)
+    by_day = source.daily(Period(max(shift_month(first_month, -1), since), min(shift_month(this_month, 1), begun)))
     months = []
     month = first_month
     while month <= this_month:
-        following = shift_month(month, 1)
+        following, before = shift_month(month, 1), shift_month(month, -1)
         counted = Period(max(month, since), max(month, since, min(following, begun)))
-        month_counts = sum((by_day.get(day, Counts()) for day in days_between(counted.start, counted.end)), Counts())
-        until = min(start_of_day(following), now)
-        so_far = until < start_of_day(following)
-        before = shift_month(month, -1)
-        previous = None
+        so_far = today < following
+        compared = previous = None
         if before >= since:
-            # a whole month against the whole month before; one under way against the same time of the month
-            # before (all of it when that was shorter)
-            same_part = min(start_of_day(before) + (until - start_of_day(month)), start_of_day(month))
-            previous = _comparison(source, start_of_day(before), same_part if so_far else start_of_day(month))
+            whole_days = min((today - month).days, (month - before).days) if so_far else (following - month).days
+            if whole_days > 0:
+                compared = _span(Period(month, month + timedelta(days=whole_days)), by_day)
+                previous = _span(Period(before, month if not so_far else before + timedelta(days=whole_days)), by_day)
+        total = _span(counted, by_day)
         months.append(
             MonthUsageOut(
                 month=f"{month:%Y-%m}",
                 first_day=counted.start,
                 last_day=max(counted.start, counted.end - timedelta(days=1)),
                 so_far=so_far,
-                requests=month_counts.requests,
-                cost_microdollars=month_counts.cost_microdollars,
+                requests=total.requests,
+                cost_microdollars=total.cost_microdollars,
+                compared=compared,
                 previous=previous,
             )
         )

@@ -36,15 +36,12 @@ class RawEvents:
     session: Session
     organization_id: str
 
-    def _between(self, start: datetime, end: datetime) -> Any:
+    def _in(self, period: Period) -> Any:
         return (
             (UsageEvent.organization_id == self.organization_id)
-            & (UsageEvent.occurred_at >= start)
-            & (UsageEvent.occurred_at < end)
+            & (UsageEvent.occurred_at >= start_of_day(period.start))
+            & (UsageEvent.occurred_at < start_of_day(period.end))
         )
-
-    def _in(self, period: Period) -> Any:
-        return self._between(start_of_day(period.start), start_of_day(period.end))
 
     def _utc_date(self) -> Any:
         if self.session.get_bind().dialect.name == "sqlite":
@@ -98,16 +95,6 @@ class RawEvents:
         return {
             (date.fromisoformat(d) if isinstance(d, str) else d): Counts(int(n), int(e), int(c)) for d, n, e, c in rows
         }
-
-    def between(self, start: datetime, end: datetime) -> Counts:
-        if end <= start:
-            return Counts()
-        row = self.session.execute(
-            select(
-                func.count(), func.coalesce(ERRORS, 0), func.coalesce(func.sum(UsageEvent.cost_microdollars), 0)
-            ).where(self._between(start, end))
-        ).one()
-        return Counts(int(row[0]), int(row[1]), int(row[2]))
 
     def active_members(self, days: Period) -> int:
         return int(

@@ -21,33 +21,37 @@ def _period_line(label: str, start: date, end: date, as_of: datetime) -> str:
     return line
 
 
-def _compared_with(summary: schemas.UsageSummaryOut) -> tuple[str, str]:
-    """How the spend is compared (after its change) and the field describing the span compared with."""
-    previous = summary.previous_period
-    if previous is None:
-        if summary.as_of <= fmt.utc_midnight(max(summary.start, summary.organization_since)):
-            return "", "*Before this period*\nNothing to compare yet."
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _comparison(summary: schemas.UsageSummaryOut) -> tuple[str, str, str]:
+    """The notes after spend and requests, and the field saying what was compared with what."""
+    compared, previous = summary.compared, summary.previous_period
+    if compared is None or previous is None:
+        if summary.as_of < fmt.utc_midnight(summary.start + timedelta(days=1)):
+            return "", "", "*Before this period*\nNo whole day of this period to compare yet."
         since = fmt.day_text(summary.organization_since)
-        return f"no comparison: usage begins {since}", f"*Before this period*\nNothing: usage begins {since}."
-    figures = f"{fmt.usd(previous.cost_microdollars)} · {previous.requests:,} requests"
-    if previous.end - previous.start == timedelta(days=(summary.end - summary.start).days):
-        span = f"the {(summary.end - summary.start).days} days before"
-        return f"vs {span}", f"*{span.capitalize()}*\n{figures}"
-    # under way: the same part of the equal span before, to the same hour
-    span = f"the same time {(summary.end - summary.start).days} days before"
-    return f"vs {span}", f"*{span.capitalize()}*\n{fmt.utc_span(previous.start, previous.end)}: {figures}"
+        return f"  (no comparison: usage begins {since})", "", f"*Before this period*\nNothing: usage begins {since}."
+    spend = fmt.change(compared.cost_microdollars, previous.cost_microdollars)
+    requests = f"  ({fmt.change(compared.requests, previous.requests)})"
+    before = f"{fmt.usd(previous.cost_microdollars)} · {previous.requests:,} requests"
+    days = (compared.end - compared.start).days
+    if compared.end == summary.end:
+        span = _plural(days, "day")
+        return f"  ({spend} vs the {span} before)", requests, f"*The {span} before*\n{before}"
+    # under way: today's figures are partial, so the whole days so far against as many days before
+    return (
+        f"  ({spend} over the {_plural(days, 'whole day')} so far vs as many before)",
+        requests,
+        f"*Today aside*\n{fmt.day_range(compared.start, compared.end)}: {fmt.usd(compared.cost_microdollars)} · "
+        f"{compared.requests:,} requests\n{fmt.day_range(previous.start, previous.end)}: {before}",
+    )
 
 
 def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:
     totals = summary.totals
-    previous = summary.previous_period
-    versus, span_field = _compared_with(summary)
-    if previous is None:
-        spend_note = f"  ({versus})" if versus else ""
-        requests_note = ""
-    else:
-        spend_note = f"  ({fmt.change(totals.cost_microdollars, previous.cost_microdollars)} {versus})"
-        requests_note = f"  ({fmt.change(totals.requests, previous.requests)})"
+    spend_note, requests_note, compared_field = _comparison(summary)
     blocks = [
         header(f"AI spend: {fmt.usd(totals.cost_microdollars)}"),
         context(_period_line(label, summary.start, summary.end, summary.as_of)),
@@ -60,7 +64,7 @@ def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: s
                 f"*Input tokens*\n{fmt.compact(totals.input_tokens)}",
                 f"*Output tokens*\n{fmt.compact(totals.output_tokens)}",
                 f"*Errors*\n{totals.errors:,} ({fmt.percent(fmt.share(totals.errors, totals.requests))})",
-                span_field,
+                compared_field,
             ]
         ),
     ]
@@ -182,18 +186,23 @@ def _month_line(month: schemas.MonthUsageOut, since: date) -> str:
     """A calendar month with its change against the month before, like with like, or why there is none."""
     figures = f"`{month.month}`{' so far' if month.so_far else ''} {fmt.usd(month.cost_microdollars)} · "
     figures += f"{month.requests:,} requests"
-    previous = month.previous
-    if previous is None:
+    compared, previous = month.compared, month.previous
+    if compared is None or previous is None:
         if month.first_day == since:
             started = f"from {month.first_day:%b} {month.first_day.day}: " if month.first_day.day != 1 else ""
             return f"{figures} ({started}first month, no comparison)"
-        return f"{figures} (no comparison with a partial {since:%B})"
-    change = fmt.change(month.cost_microdollars, previous.cost_microdollars)
+        month_before = (month.first_day.replace(day=1) - timedelta(days=1)).replace(day=1)
+        if since > month_before:
+            return f"{figures} (no comparison with a partial {since:%B})"
+        return f"{figures} (no whole day yet to compare)"
+    change = fmt.change(compared.cost_microdollars, previous.cost_microdollars)
     if not month.so_far:
         return f"{figures} ({change})"
-    if previous.end == fmt.utc_midnight(month.first_day.replace(day=1)):
-        return f"{figures} ({change} vs all of {previous.start:%B})"
-    return f"{figures} ({change} vs {fmt.utc_span(previous.start, previous.end)})"
+    # under way: its whole days so far against as many days of the month before
+    return (
+        f"{figures} ({fmt.day_range(compared.start, compared.end)}: {change} vs "
+        f"{fmt.day_range(previous.start, previous.end)})"
+    )
 
 
 def usage_trend(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:

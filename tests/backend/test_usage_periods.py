@@ -40,24 +40,26 @@ def get(http: httpx.Client, org: TestOrg, path: str, actor: Any = None, **params
     return response.json()
 
 
-def test_today_so_far_is_compared_with_the_same_hours_before(http: httpx.Client, orgs: OrganizationFactory):
+def test_today_so_far_is_left_out_of_the_comparison_with_the_days_before(http: httpx.Client, orgs: OrganizationFactory):
     org = orgs.create(start=datetime(2026, 2, 1, 9, tzinfo=UTC))  # the clock says Mar 15, 12:00 UTC
     ingest(
         http,
         org,
         [
-            event(org, "now", datetime(2026, 3, 15, 11, tzinfo=UTC), cost=5_000),
-            event(org, "a-week-ago-morning", datetime(2026, 3, 8, 10, tzinfo=UTC), cost=1_000),
-            event(org, "a-week-ago-evening", datetime(2026, 3, 8, 18, tzinfo=UTC), cost=7_000),
+            event(org, "today", datetime(2026, 3, 15, 11, tzinfo=UTC), cost=5_000),
+            event(org, "yesterday", datetime(2026, 3, 14, 23, tzinfo=UTC), cost=2_000),
+            event(org, "a-week-ago", datetime(2026, 3, 8, 10, tzinfo=UTC), cost=7_000),
             event(org, "eight-days-ago", datetime(2026, 3, 7, 23, tzinfo=UTC), cost=3_000),
         ],
     )
     body = get(http, org, "/usage/summary", period="7d")
     assert (body["start"], body["end"], body["as_of"]) == ("2026-03-09", "2026-03-16", "2026-03-15T12:00:00Z")
-    previous = body["previous_period"]
-    # 6½ days against 6½ days: the evening of Mar 8 comes after the same hour a week ago
-    assert (previous["start"], previous["end"]) == ("2026-03-02T00:00:00Z", "2026-03-08T12:00:00Z")
-    assert (previous["requests"], previous["cost_microdollars"]) == (2, 4_000)
+    assert body["totals"]["cost_microdollars"] == 7_000  # today so far is in the figures …
+    compared, previous = body["compared"], body["previous_period"]
+    # … but not compared: the 6 whole days so far against the first 6 days of the week before (not all 7,
+    # whose last day, Mar 8, is as whole as today is partial)
+    assert (compared["start"], compared["end"], compared["cost_microdollars"]) == ("2026-03-09", "2026-03-15", 2_000)
+    assert (previous["start"], previous["end"], previous["cost_microdollars"]) == ("2026-03-02", "2026-03-08", 3_000)
     assert [day["date"] for day in body["daily"]][-1] == "2026-03-15"  # today so far, nothing after
 
 
@@ -70,24 +72,30 @@ def test_a_period_that_is_over_is_compared_with_the_whole_period_before(http: ht
     )
     body = get(http, org, "/usage/summary", period="last-month")
     assert body["as_of"] == "2026-03-01T00:00:00Z"
+    assert (body["compared"]["start"], body["compared"]["end"]) == ("2026-02-01", "2026-03-01")
     previous = body["previous_period"]
-    assert (previous["start"], previous["end"], previous["requests"]) == (
-        "2026-01-04T00:00:00Z",
-        "2026-02-01T00:00:00Z",
-        1,
-    )
+    assert (previous["start"], previous["end"], previous["requests"]) == ("2026-01-04", "2026-02-01", 1)
 
 
-def test_no_comparison_with_a_span_before_the_organization_existed(http: httpx.Client, orgs: OrganizationFactory):
+def test_no_comparison_with_days_before_the_organization_existed(http: httpx.Client, orgs: OrganizationFactory):
     org = orgs.create()  # on Mar 1, 09:00 UTC
     ingest(http, org, [event(org, "first", datetime(2026, 3, 2, tzinfo=UTC))])
     body = get(http, org, "/usage/summary", period="30d")
     assert body["organization_since"] == "2026-03-01"
-    assert body["previous_period"] is None
+    assert body["previous_period"] is None and body["compared"] is None
     assert body["daily"][0]["date"] == "2026-03-01"  # not Feb 14
     assert len(body["daily"]) == 15
-    week = get(http, org, "/usage/summary", period="7d")  # Mar 2 – Mar 8 12:00 is after Mar 1: comparable
-    assert week["previous_period"]["start"] == "2026-03-02T00:00:00Z"
+    week = get(http, org, "/usage/summary", period="7d")  # Mar 2 – Mar 7 are after Mar 1: comparable
+    assert (week["previous_period"]["start"], week["previous_period"]["end"]) == ("2026-03-02", "2026-03-08")
+
+
+def test_no_comparison_before_a_whole_day_of_the_period_has_passed(
+    http: httpx.Client, orgs: OrganizationFactory, clock: Clock
+):
+    org = orgs.create(start=datetime(2026, 1, 15, 9, tzinfo=UTC))
+    clock.now = datetime(2026, 3, 15, 23, 59, tzinfo=UTC)  # the billing period began today
+    body = get(http, org, "/usage/summary")
+    assert (body["start"], body["compared"], body["previous_period"]) == ("2026-03-15", None, None)
 
 
 def test_months_start_with_the_organization_and_compare_like_with_like(http: httpx.Client, orgs: OrganizationFactory):
@@ -98,10 +106,11 @@ def test_months_start_with_the_organization_and_compare_like_with_like(http: htt
         [
             event(org, "jan", datetime(2026, 1, 20, tzinfo=UTC), cost=100),
             event(org, "feb-early", datetime(2026, 2, 3, tzinfo=UTC), cost=200),
-            event(org, "feb-same-hour", datetime(2026, 2, 15, 11, 59, tzinfo=UTC), cost=400),
-            event(org, "feb-later-that-day", datetime(2026, 2, 15, 12, tzinfo=UTC), cost=800),
+            event(org, "feb-14th", datetime(2026, 2, 14, 23, tzinfo=UTC), cost=400),
+            event(org, "feb-15th", datetime(2026, 2, 15, 1, tzinfo=UTC), cost=800),
             event(org, "feb-late", datetime(2026, 2, 27, tzinfo=UTC), cost=1_600),
-            event(org, "mar", datetime(2026, 3, 15, 11, tzinfo=UTC), cost=3_200),
+            event(org, "mar-14th", datetime(2026, 3, 14, 11, tzinfo=UTC), cost=3_200),
+            event(org, "mar-today", datetime(2026, 3, 15, 11, tzinfo=UTC), cost=6_400),
         ],
     )
     months = get(http, org, "/usage/summary", period="30d")["months"]
@@ -116,15 +125,24 @@ def test_months_start_with_the_organization_and_compare_like_with_like(http: htt
     assert february["previous"] is None  # against a partial January there is no like-with-like comparison
     assert (february["cost_microdollars"], february["so_far"]) == (3_000, False)
     assert (march["first_day"], march["last_day"], march["so_far"]) == ("2026-03-01", "2026-03-15", True)
-    # March so far (14½ days) against the same 14½ days of February
-    assert (march["previous"]["start"], march["previous"]["end"]) == ("2026-02-01T00:00:00Z", "2026-02-15T12:00:00Z")
-    assert march["previous"]["cost_microdollars"] == 600
+    assert march["cost_microdollars"] == 9_600  # so far, today included
+    # March's 14 whole days so far against February's first 14
+    assert (march["compared"]["start"], march["compared"]["end"], march["compared"]["cost_microdollars"]) == (
+        "2026-03-01",
+        "2026-03-15",
+        3_200,
+    )
+    assert (march["previous"]["start"], march["previous"]["end"], march["previous"]["cost_microdollars"]) == (
+        "2026-02-01",
+        "2026-02-15",
+        600,
+    )
 
 
 def test_a_whole_month_is_compared_with_the_whole_month_before(
     http: httpx.Client, orgs: OrganizationFactory, clock: Clock
 ):
-    clock.now = datetime(2026, 3, 31, 20, tzinfo=UTC)  # March so far is longer than all of February
+    clock.now = datetime(2026, 3, 31, 20, tzinfo=UTC)  # March's 30 whole days are more than February has
     org = orgs.create(start=datetime(2025, 12, 1, 9, tzinfo=UTC))
     ingest(
         http,
@@ -132,14 +150,22 @@ def test_a_whole_month_is_compared_with_the_whole_month_before(
         [
             event(org, "jan", datetime(2026, 1, 31, 23, tzinfo=UTC), cost=10),
             event(org, "feb", datetime(2026, 2, 28, tzinfo=UTC)),
+            event(org, "mar-29", datetime(2026, 3, 29, tzinfo=UTC), cost=5),
         ],
     )
     months = {m["month"]: m for m in get(http, org, "/usage/summary", period="this-month")["months"]}
     assert list(months) == ["2025-12", "2026-01", "2026-02", "2026-03"]
-    assert months["2026-02"]["previous"]["start"] == "2026-01-01T00:00:00Z"
-    assert months["2026-02"]["previous"]["end"] == "2026-02-01T00:00:00Z"
-    assert months["2026-02"]["previous"]["cost_microdollars"] == 10
-    assert months["2026-03"]["previous"]["end"] == "2026-03-01T00:00:00Z"  # all of February, and says so
+    february = months["2026-02"]
+    assert (february["previous"]["start"], february["previous"]["end"]) == ("2026-01-01", "2026-02-01")
+    assert (february["compared"]["start"], february["compared"]["end"]) == ("2026-02-01", "2026-03-01")
+    assert february["previous"]["cost_microdollars"] == 10
+    march = months["2026-03"]  # 28 days against 28 days, not 30 against February's 28
+    assert (march["compared"]["start"], march["compared"]["end"], march["compared"]["cost_microdollars"]) == (
+        "2026-03-01",
+        "2026-03-29",
+        0,
+    )
+    assert (march["previous"]["start"], march["previous"]["end"]) == ("2026-02-01", "2026-03-01")
     assert months["2025-12"]["previous"] is None
 
 

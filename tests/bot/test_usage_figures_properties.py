@@ -2,7 +2,7 @@
 ingested through the real backend (SQLite and PostgreSQL), equals an independent computation from the raw
 events: exact arithmetic (Fraction), rounded once, half-up, written out here without bot.formatting.
 
-15 examples per database keep it under 30 s; USAGE_FIGURE_EXAMPLES=500 searches longer.
+25 examples per database keep it under 30 s; USAGE_FIGURE_EXAMPLES=500 searches longer.
 """
 
 from __future__ import annotations
@@ -109,10 +109,6 @@ def days_text(first: date, last: date) -> str:
     return f"{day_text(first)} – {day_text(last)}"
 
 
-def moment_text(moment: datetime) -> str:
-    return f"{calendar.month_abbr[moment.month]} {moment.day} {moment:%H:%M}"
-
-
 def midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
@@ -195,9 +191,6 @@ class Figures:
         self.lived = (first, max(first, min(self.end, self.now.date() + ONE_DAY)))  # today has begun
         self.events = [e for e in scenario.events if self.start <= e.at.date() < self.end]
 
-    def between(self, start: datetime, end: datetime) -> list[Event]:
-        return [e for e in self.s.events if start <= e.at < end]
-
     def on_days(self, first: date, end: date, member: int | None = None) -> list[Event]:
         return [e for e in self.s.events if first <= e.at.date() < end and member in (None, e.member)]
 
@@ -206,40 +199,44 @@ class Figures:
         return [first + timedelta(days=i) for i in range((end - first).days)]
 
     # /kilo usage
-    def previous(self) -> list[Event] | None:
-        if self.lived[1] <= self.lived[0] or self.as_of <= midnight(max(self.start, self.since)):
+    def compared_days(self) -> tuple[tuple[date, date], tuple[date, date]] | None:
+        """The whole days so far (today aside) and as many from the start of the equal span before."""
+        compared_end = max(self.start, min(self.end, self.now.date()))
+        whole = (compared_end - self.start).days
+        before = self.start - timedelta(days=self.days)
+        if whole == 0 or before < self.since:
             return None
-        start = midnight(self.start) - timedelta(days=self.days)
-        if start < midnight(self.since):
-            return None
-        return self.between(start, self.as_of - timedelta(days=self.days))
+        return (self.start, compared_end), (before, before + timedelta(days=whole))
 
     def overview_fields(self) -> list[str]:
         events = self.events
         cost, requests = sum(e.cost for e in events), len(events)
         errors = sum(e.has_error for e in events)
-        previous = self.previous()
         spend, counted = f"*Spend*\n{money(cost)}", f"*Requests*\n{requests:,}"
-        if previous is None:
-            if self.as_of <= midnight(max(self.start, self.since)):
-                span = "*Before this period*\nNothing to compare yet."
+        spans = self.compared_days()
+        if spans is None:
+            if self.as_of < midnight(self.start + ONE_DAY):
+                compared = "*Before this period*\nNo whole day of this period to compare yet."
             else:
                 spend += f"  (no comparison: usage begins {day_text(self.since)})"
-                span = f"*Before this period*\nNothing: usage begins {day_text(self.since)}."
+                compared = f"*Before this period*\nNothing: usage begins {day_text(self.since)}."
         else:
-            earlier = sum(e.cost for e in previous)
-            figures = f"{money(earlier)} · {len(previous):,} requests"
-            if self.as_of == midnight(self.end):
-                versus, span = f"the {self.days} days before", f"*The {self.days} days before*\n{figures}"
+            (first, end), (first_before, end_before) = spans
+            now_part, before = self.on_days(first, end), self.on_days(first_before, end_before)
+            days = (end - first).days
+            plural = "" if days == 1 else "s"
+            versus = change(sum(e.cost for e in now_part), sum(e.cost for e in before))
+            before_text = f"{money(sum(e.cost for e in before))} · {len(before):,} requests"
+            if end == self.end:
+                spend += f"  ({versus} vs the {days} day{plural} before)"
+                compared = f"*The {days} day{plural} before*\n{before_text}"
             else:
-                versus = f"the same time {self.days} days before"
-                window = (midnight(self.start) - timedelta(days=self.days), self.as_of - timedelta(days=self.days))
-                span = (
-                    f"*The same time {self.days} days before*\n"
-                    f"{moment_text(window[0])} – {moment_text(window[1])} UTC: {figures}"
+                spend += f"  ({versus} over the {days} whole day{plural} so far vs as many before)"
+                compared = (
+                    f"*Today aside*\n{days_text(first, end - ONE_DAY)}: {money(sum(e.cost for e in now_part))} · "
+                    f"{len(now_part):,} requests\n{days_text(first_before, end_before - ONE_DAY)}: {before_text}"
                 )
-            spend += f"  ({change(cost, earlier)} vs {versus})"
-            counted += f"  ({change(requests, len(previous))})"
+            counted += f"  ({change(len(now_part), len(before))})"
         last_day = self.lived[1] - ONE_DAY
         active = (
             len({e.member for e in self.on_days(last_day - timedelta(days=6), self.lived[1])})
@@ -254,7 +251,7 @@ class Figures:
             f"*Input tokens*\n{compact(sum(e.input_tokens for e in events))}",
             f"*Output tokens*\n{compact(sum(e.output_tokens for e in events))}",
             f"*Errors*\n{errors:,} ({pct(errors, requests)})",
-            span,
+            compared,
         ]
 
     # /kilo usage models
@@ -361,32 +358,44 @@ class Figures:
         lines = []
         while month <= this_month:
             following, before = add_months(month, 1, 1), add_months(month, -1, 1)
-            until = min(midnight(following), self.now)
-            so_far = until < midnight(following)
+            so_far = self.now.date() < following
             events = self.on_days(month, following)
             line = (
                 f"`{month:%Y-%m}`{' so far' if so_far else ''} {money(sum(e.cost for e in events))} · "
                 f"{len(events):,} requests"
             )
             first_day = max(month, self.since)
-            if before < self.since:
+            today = self.now.date()
+            compared: tuple[list[Event], list[Event], int] | None = None
+            if before >= self.since:
+                whole = min((today - month).days, (month - before).days) if so_far else (following - month).days
+                if whole > 0:
+                    end_before = before + timedelta(days=whole) if so_far else month
+                    compared = (
+                        self.on_days(month, month + timedelta(days=whole)),
+                        self.on_days(before, end_before),
+                        whole,
+                    )
+            if compared is None:
                 if first_day == self.since:
                     started = (
                         f"from {calendar.month_abbr[first_day.month]} {first_day.day}: " if first_day.day > 1 else ""
                     )
                     line += f" ({started}first month, no comparison)"
-                else:
+                elif self.since > before:
                     line += f" (no comparison with a partial {calendar.month_name[self.since.month]})"
+                else:
+                    line += " (no whole day yet to compare)"
             else:
-                same_part = min(midnight(before) + (until - midnight(month)), midnight(month))
-                earlier = self.between(midnight(before), same_part if so_far else midnight(month))
-                versus = change(sum(e.cost for e in events), sum(e.cost for e in earlier))
+                now_part, earlier, whole = compared
+                versus = change(sum(e.cost for e in now_part), sum(e.cost for e in earlier))
                 if not so_far:
                     line += f" ({versus})"
-                elif same_part == midnight(month):
-                    line += f" ({versus} vs all of {calendar.month_name[before.month]})"
                 else:
-                    line += f" ({versus} vs {moment_text(midnight(before))} – {moment_text(same_part)} UTC)"
+                    line += (
+                        f" ({days_text(month, month + timedelta(days=whole - 1))}: {versus} vs "
+                        f"{days_text(before, before + timedelta(days=whole - 1))})"
+                    )
             lines.append(line)
             month = following
         return lines
@@ -466,7 +475,7 @@ def get(http: httpx.Client, org: TestOrg, path: str, actor: Any, period: str | t
 
 
 @settings(
-    max_examples=int(os.environ.get("USAGE_FIGURE_EXAMPLES", "15")),
+    max_examples=int(os.environ.get("USAGE_FIGURE_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -68,6 +68,12 @@ def member_usage(index: int) -> schemas.MemberUsageOut:
     )
 
 
+def span(first: date, cost: int) -> schemas.PeriodComparisonOut:
+    return schemas.PeriodComparisonOut(
+        start=first, end=first + timedelta(days=27), cost_microdollars=cost, requests=10**9, successful_requests=1
+    )
+
+
 def huge_summary(models: int = 500, days: int = 400) -> schemas.UsageSummaryOut:
     start = date(2025, 1, 1)
     return schemas.UsageSummaryOut(
@@ -120,15 +126,13 @@ def huge_summary(models: int = 500, days: int = 400) -> schemas.UsageSummaryOut:
                 so_far=m == 12,
                 requests=10**9,
                 cost_microdollars=10**15,
-                previous=schemas.PeriodComparisonOut(
-                    start=NOW, end=NOW, cost_microdollars=10**14, requests=1, successful_requests=1
-                ),
+                compared=span(date(2025, m, 1), 10**15),
+                previous=span(date(2024, m, 1), 10**14),
             )
             for m in range(1, 13)
         ],
-        previous_period=schemas.PeriodComparisonOut(
-            start=NOW, end=NOW, cost_microdollars=1, requests=1, successful_requests=1
-        ),
+        compared=span(start, 10**16),
+        previous_period=span(start - timedelta(days=days), 1),
     )
 
 

@@ -510,9 +510,10 @@ def test_partial_periods_say_so_and_are_compared_like_with_like(workspaces: Work
     costs = {
         datetime(2026, 1, 20, tzinfo=UTC): 1_000_000,
         datetime(2026, 2, 3, tzinfo=UTC): 2_000_000,
-        datetime(2026, 2, 15, 11, 59, tzinfo=UTC): 4_000_000,  # February to the same hour: $6
-        datetime(2026, 2, 15, 12, 0, tzinfo=UTC): 8_000_000,
-        datetime(2026, 3, 15, 11, 0, tzinfo=UTC): 9_000_000,  # March so far: $9, ▲ 50% on $6
+        datetime(2026, 2, 14, 23, tzinfo=UTC): 4_000_000,  # February's first 14 days: $6
+        datetime(2026, 2, 15, 1, tzinfo=UTC): 8_000_000,
+        datetime(2026, 3, 14, 9, tzinfo=UTC): 9_000_000,  # March's 14 whole days so far: $9, ▲ 50% on $6
+        datetime(2026, 3, 15, 11, tzinfo=UTC): 5_000_000,  # today so far: shown, not compared
     }
     events = [exact_event(ws, f"e{i}", "acme/model", cost, when) for i, (when, cost) in enumerate(costs.items())]
     http.post(ws.org.path("/usage/events"), json={"events": events}, headers=ws.org.headers())
@@ -520,15 +521,16 @@ def test_partial_periods_say_so_and_are_compared_like_with_like(workspaces: Work
     trend = texts(ws.ask(ws.owner, "usage trend"))
     assert "`2026-01` $1.00 · 1 requests (from Jan 17: first month, no comparison)" in trend
     assert "`2026-02` $14.00 · 3 requests (no comparison with a partial January)" in trend  # not ▲ 1300%
-    assert "`2026-03` so far $9.00 · 1 requests (▲ 50% vs Feb 1 00:00 – Feb 15 12:00 UTC)" in trend
+    assert "`2026-03` so far $14.00 · 2 requests (Mar 1 – Mar 14, 2026: ▲ 50% vs Feb 1 – Feb 14, 2026)" in trend
     assert "`2025-" not in trend  # no months before the organization existed
 
-    # the billing period (Feb 17 – Mar 16) is under way: its 26½ days against the 26½ days before, which stop
-    # short of the $8 spent at 12:00 on Feb 15
+    # the billing period (Feb 17 – Mar 16) is under way: its 26 whole days against the 26 days before
     overview = texts(ws.ask(ws.owner, "usage"))
     assert "this billing period · Feb 17 – Mar 16, 2026 (UTC days) · so far, to Mar 15 12:00 UTC" in overview
-    assert "*Spend*\n$9.00  (▲ 29% vs the same time 28 days before)" in overview  # $9 against $7
-    assert "*The same time 28 days before*\nJan 20 00:00 – Feb 15 12:00 UTC: $7.00 · 3 requests" in overview
+    assert "*Spend*\n$14.00  (▲ 29% over the 26 whole days so far vs as many before)" in overview  # $9 vs $7
+    assert (
+        "*Today aside*\nFeb 17 – Mar 14, 2026: $9.00 · 1 requests\nJan 20 – Feb 14, 2026: $7.00 · 3 requests"
+    ) in overview
 
     mine = ws.ask(ws.member, "usage me")
     spark = next(t for t in texts(mine).splitlines() if t.startswith("*Daily spend*"))
