@@ -60,9 +60,6 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days
 
-    def previous(self) -> Period:
-        return Period(self.start - timedelta(days=self.days), self.start)
-
     def as_of(self, now: datetime) -> datetime:
         """The moment the period's figures run to: now, or its end once over (its start before it begins)."""
         return min(max(now, start_of_day(self.start)), start_of_day(self.end))
@@ -339,8 +336,10 @@ def like_with_like(period: Period, since: date, today: date) -> tuple[Period, Pe
     from the start of the equal span just before. None before a whole day has passed, or when the
     organization did not exist for all of the days before."""
     compared = Period(period.start, max(period.start, min(period.end, today)))
+    if not compared.days or period.start.toordinal() <= period.days:  # nothing before the calendar's first day
+        return None
     before = period.start - timedelta(days=period.days)
-    if not compared.days or before < since:
+    if before < since:
         return None
     return compared, Period(before, before + timedelta(days=compared.days))
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory, TestOrg
@@ -177,3 +178,12 @@ def test_my_daily_series_has_no_day_that_has_not_begun(http: httpx.Client, orgs:
     assert [day["date"] for day in mine["daily"]] == [f"2026-03-{d:02d}" for d in range(1, 16)]
     month = get(http, org, f"/usage/members/{org.member.id}", org.member, period="30d")
     assert month["daily"][0]["date"] == "2026-03-01"  # the organization began on Mar 1
+
+
+@pytest.mark.parametrize(("start", "end"), [("0001-01-01", "0001-01-31"), ("9999-12-30", "9999-12-31")])
+def test_periods_at_the_ends_of_the_calendar_have_nothing_to_compare(
+    http: httpx.Client, orgs: OrganizationFactory, start: str, end: str
+):
+    org = orgs.create()
+    body = get(http, org, "/usage/summary", start=start, end=end)
+    assert (body["compared"], body["previous_period"], body["daily"], body["months"]) == (None, None, [], [])
