@@ -60,13 +60,12 @@ async def answer(command: cmd.Command, dashboard: Dashboard, now: datetime) -> A
         case cmd.Billing():
             overview = await dashboard.billing()
             organization_id = await dashboard.client.organization_id()
-            return Answer(billing_views.billing(overview, caller.zone, organization_id=organization_id))
+            return Answer(billing_views.billing(overview, organization_id=organization_id))
         case cmd.Subscription(seats_first=seats_first):
             sub = await dashboard.subscription()
             return Answer(
                 billing_views.subscription(
                     sub,
-                    caller.zone,
                     seats_first=seats_first,
                     organization_id=await dashboard.client.organization_id(),
                     is_owner=caller.member.role is Role.OWNER,

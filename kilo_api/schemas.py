@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
@@ -242,14 +243,14 @@ class IngestOut(Out):
 
 
 class ModelUsageOut(Out):
+    """Counts and money as exact integers: shares and rates are for the reader to compute and round once."""
+
     model: str
     provider: str
     requests: int
     successful_requests: int
     errors: int
-    error_rate: float
     cost_microdollars: int
-    cost_share: float
     input_tokens: int
     output_tokens: int
     median_latency_ms: int | None
@@ -259,7 +260,6 @@ class ProviderUsageOut(Out):
     provider: str
     requests: int
     cost_microdollars: int
-    request_share: float
 
 
 class DayUsageOut(Out):
@@ -276,26 +276,39 @@ class WeekdayUsageOut(Out):
     cost_microdollars: int
 
 
-class MonthUsageOut(Out):
-    month: str
-    requests: int
-    cost_microdollars: int
-
-
 class PeriodComparisonOut(Out):
+    """Usage on the UTC days [start, end): one side of a like-with-like comparison."""
+
     start: date
-    end: date
+    end: date = Field(description="exclusive")
     cost_microdollars: int
     requests: int
     successful_requests: int
+
+
+class MonthUsageOut(Out):
+    month: str = Field(description="YYYY-MM, a calendar month in UTC")
+    first_day: date = Field(description="the 1st, or the organization's first day in its first month")
+    last_day: date = Field(description="the last day counted: the month's last, or today while it is under way")
+    so_far: bool = Field(description="the month is under way: its figures run to now")
+    requests: int
+    cost_microdollars: int
+    compared: PeriodComparisonOut | None = Field(
+        description="the part of this month compared: all of it once over; while under way its whole days so far "
+        "(today aside), at most as many as the month before has"
+    )
+    previous: PeriodComparisonOut | None = Field(
+        description="the month before, over as many days from its 1st as `compared` has (all of it when this "
+        "month is over); null, like `compared`, when the organization did not exist for all of it or no whole "
+        "day of this month has passed"
+    )
 
 
 class UsageTotalsOut(Out):
     cost_microdollars: int
-    requests: int
+    requests: int = Field(description="every request, failed ones included")
     successful_requests: int
     errors: int
-    average_cost_per_request_microdollars: int
     input_tokens: int
     output_tokens: int
     cache_write_tokens: int
@@ -305,9 +318,10 @@ class UsageTotalsOut(Out):
 class UsageSummaryOut(Out):
     start: date
     end: date = Field(description="exclusive")
-    elapsed_end: date = Field(
-        description="exclusive end of the part that has happened: daily, weekday, months "
-        "and the previous-period comparison cover [start, elapsed_end)"
+    as_of: datetime = Field(description="the figures run to this moment: now, or the end once the period is over")
+    organization_since: date = Field(
+        description="the organization's first day (its creation, or its earliest usage if earlier): daily and "
+        "weekdays cover the days from max(start, organization_since) that have begun by as_of"
     )
     totals: UsageTotalsOut
     active_users_7d: int
@@ -316,7 +330,14 @@ class UsageSummaryOut(Out):
     daily: list[DayUsageOut]
     weekdays: list[WeekdayUsageOut]
     months: list[MonthUsageOut]
-    previous_period: PeriodComparisonOut
+    compared: PeriodComparisonOut | None = Field(
+        description="the whole days of the period compared: all of it once over; while under way the days before "
+        "today (today's figures are partial)"
+    )
+    previous_period: PeriodComparisonOut | None = Field(
+        description="as many days from the start of the equal span just before the period as `compared` has; "
+        "null, like `compared`, when the organization did not exist for all of them or no whole day has passed"
+    )
 
 
 class MemberUsageOut(Out):
@@ -335,15 +356,24 @@ class MemberUsageOut(Out):
 
 
 class SpendDistributionOut(Out):
+    """Over the members with usage in the period; the median and percentile exactly (a string such as "5.5")."""
+
     active_members: int
-    median_cost_microdollars: int
-    p90_cost_microdollars: int
-    top5_share: float
+    median_cost_microdollars: Decimal = Field(
+        description="the standard median: the middle value, the mean of the two middle ones for an even count"
+    )
+    p90_cost_microdollars: Decimal = Field(
+        description="the 90th percentile by linear interpolation between ranks (NumPy's default, "
+        'statistics.quantiles(method="inclusive"), Excel\'s PERCENTILE.INC)'
+    )
+    top5_cost_microdollars: int = Field(description="spend of the five members who spent most")
+    total_cost_microdollars: int
 
 
 class MemberUsagePageOut(Out):
     start: date
     end: date
+    as_of: datetime
     admin_only: bool = True
     members: list[MemberUsageOut]
     top_members: list[MemberUsageOut]
@@ -353,8 +383,10 @@ class MemberUsagePageOut(Out):
 class MyUsageOut(Out):
     start: date
     end: date
+    as_of: datetime
+    organization_since: date
     member: MemberUsageOut
-    daily: list[DayUsageOut]
+    daily: list[DayUsageOut] = Field(description="the days of the period begun by as_of, from organization_since")
     team_cost_microdollars: int
     team_requests: int
 

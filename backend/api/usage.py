@@ -34,7 +34,7 @@ def usage_summary(
 ) -> schemas.UsageSummaryOut:
     with ctx.transaction(write=False) as session:
         chosen = usage_queries.choose_period(session, ctx.organization_id, ctx.now, name=period, start=start, end=end)
-        return usage_queries.summary(session, ctx.organization_id, chosen, ctx.now.date())
+        return usage_queries.summary(session, ctx.organization_id, chosen, ctx.now)
 
 
 @router.get("/usage/members", response_model=schemas.MemberUsagePageOut, responses=refusals(403))
@@ -44,7 +44,7 @@ def usage_by_member(
     with ctx.transaction(write=False) as session:
         access.require_manager(ctx.actor(session))
         chosen = usage_queries.choose_period(session, ctx.organization_id, ctx.now, name=period, start=start, end=end)
-        return usage_queries.member_usage(session, ctx.organization_id, chosen, ctx.now.date())
+        return usage_queries.member_usage(session, ctx.organization_id, chosen, ctx.now)
 
 
 @router.get("/usage/members/{member_id}", response_model=schemas.MyUsageOut, responses=refusals(403))
@@ -61,4 +61,4 @@ def usage_of_member(
         if member.id != actor.id and actor.role not in access.MANAGER_ROLES:
             raise Forbidden("Members can see their own usage only; Owners and Admins can see everyone's.")
         chosen = usage_queries.choose_period(session, ctx.organization_id, ctx.now, name=period, start=start, end=end)
-        return usage_queries.my_usage(session, ctx.organization_id, member.id, chosen, ctx.now.date())
+        return usage_queries.my_usage(session, ctx.organization_id, member.id, chosen, ctx.now)

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backend.models import InstanceSecret, Invoice, Organization
+from kilo_api.billing_days import billing_day, billing_days
 from kilo_api.money import format_usd
 from kilo_db.secrets import SecretBox
 
@@ -21,6 +22,7 @@ LINK_SECRET_NAME = "invoice_link_secret"
 
 def render_invoice_pdf(organization: Organization, invoice: Invoice) -> bytes:
     pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = "windows-1252"  # WinAnsi: the en dash of a day range
     pdf.set_title(f"Invoice {invoice.number}")
     pdf.set_author("Kilo for Teams")
     pdf.add_page()
@@ -32,12 +34,16 @@ def render_invoice_pdf(organization: Organization, invoice: Invoice) -> bytes:
     pdf.cell(
         0,
         7,
-        f"Period: {invoice.period_start:%Y-%m-%d} to {invoice.period_end:%Y-%m-%d} (UTC)",
+        f"Period: {billing_days(invoice.period_start, invoice.period_end)} (UTC days)",
         new_x="LMARGIN",
         new_y="NEXT",
     )
     pdf.cell(
-        0, 7, f"Issued: {invoice.created_at:%Y-%m-%d}   Status: {invoice.status.value}", new_x="LMARGIN", new_y="NEXT"
+        0,
+        7,
+        f"Issued: {billing_day(invoice.created_at)}   Status: {invoice.status.value}",
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     pdf.ln(4)
     with pdf.table(col_widths=(90, 20, 40, 40), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")) as table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.models import AuditAction, Member, MemberStatus, Organization, Role, Subscription
@@ -23,6 +23,10 @@ MAX_DAILY_LIMIT = MAX_DAILY_LIMIT_MICRODOLLARS  # $1,000,000 a day
 class MemberPage:
     members: list[Member]
     total: int
+
+
+# Owners, then Admins, then Members: roles are stored as text, whose alphabetical order would put Owners last.
+ROLE_RANK = case((Member.role == Role.OWNER, 0), (Member.role == Role.ADMIN, 1), else_=2)
 
 
 def list_members(
@@ -51,7 +55,11 @@ def list_members(
         conditions.append(or_(func.lower(Member.name).like(pattern), Member.email.like(pattern)))
     total = session.scalar(select(func.count()).select_from(Member).where(*conditions)) or 0
     members = session.scalars(
-        select(Member).where(*conditions).order_by(Member.role, func.lower(Member.name)).limit(limit).offset(offset)
+        select(Member)
+        .where(*conditions)
+        .order_by(ROLE_RANK, func.lower(Member.name), Member.email)
+        .limit(limit)
+        .offset(offset)
     )
     return MemberPage(members=list(members), total=total)
 

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import calendar
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from backend.models import (
     Member,
+    Organization,
     UsageDailyLatency,
     UsageDailyMember,
     UsageDailyModel,
 )
 from backend.services import subscriptions
-from backend.services.errors import Invalid
+from backend.services.errors import Invalid, NotFound
 from backend.services.usage_ingest import bucket_center
+from backend.timeutil import as_utc, days_between, start_of_day
 from kilo_api.money import divide_round_half_up
 from kilo_api.schemas import (
     DayUsageOut,
@@ -46,7 +51,7 @@ EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2999, 12, 31)
 
 
-# --- queries -----------------------------------------------------------------------------------
+# --- periods ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -58,12 +63,20 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days
 
-    def previous(self) -> Period:
-        return Period(self.start - timedelta(days=self.days), self.start)
+    def as_of(self, now: datetime) -> datetime:
+        """The moment the period's figures run to: now, or its end once over (its start before it begins)."""
+        return min(max(now, start_of_day(self.start)), start_of_day(self.end))
 
-    def elapsed(self, today: date) -> Period:
-        """The part of the period up to and including today: series and comparisons stop there."""
-        return Period(self.start, max(self.start, min(self.end, today + timedelta(days=1))))
+    def lived(self, since: date, now: datetime) -> Period:
+        """The days of the period the organization has lived through by `now` (today's included): series are
+        drawn over these, never over days before it existed or not yet begun."""
+        first = max(self.start, since)
+        return Period(first, max(first, min(self.end, days_begun_by(now))))
+
+
+def days_begun_by(now: datetime) -> date:
+    """The exclusive end of the UTC days that have begun by `now`: today is one of them."""
+    return now.astimezone(UTC).date() + timedelta(days=1)
 
 
 PeriodName = Literal["current", "7d", "30d", "90d", "this-month", "last-month"]
@@ -108,12 +121,26 @@ def check_period(period: Period) -> Period:
     return period
 
 
-def _in_period(day_column: Any, period: Period) -> ColumnElement[bool]:
-    return and_(day_column >= period.start, day_column < period.end)
+def shift_month(first_of_month: date, months: int) -> date:
+    index = first_of_month.month - 1 + months
+    return date(first_of_month.year + index // 12, index % 12 + 1, 1)
 
 
-def _ratio(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
+# --- where the figures come from: the rollups (the API) or a scan of raw events (their reference) --------
+
+
+@dataclass(frozen=True)
+class Counts:
+    requests: int = 0
+    errors: int = 0
+    cost_microdollars: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.requests + other.requests,
+            self.errors + other.errors,
+            self.cost_microdollars + other.cost_microdollars,
+        )
 
 
 @dataclass(frozen=True)
@@ -129,58 +156,123 @@ class ModelTotals:
     cost_microdollars: int
 
 
-def summary(session: Session, organization_id: str, period: Period, today: date) -> UsageSummaryOut:
-    """The dashboard's figures for a period, from the rollups."""
-    rows = session.execute(
-        select(
-            UsageDailyModel.model,
-            UsageDailyModel.provider,
-            func.sum(UsageDailyModel.requests),
-            func.sum(UsageDailyModel.errors),
-            func.sum(UsageDailyModel.input_tokens),
-            func.sum(UsageDailyModel.output_tokens),
-            func.sum(UsageDailyModel.cache_write_tokens),
-            func.sum(UsageDailyModel.cache_hit_tokens),
-            func.sum(UsageDailyModel.cost_microdollars),
+class UsageSource(Protocol):
+    def since(self) -> date:
+        """The organization's first day: its creation, or its earliest usage if that is earlier."""
+
+    def model_totals(self, period: Period) -> list[ModelTotals]: ...
+
+    def latency_histograms(self, period: Period) -> dict[str, list[tuple[int, int]]]:
+        """Per model, (bucket lower bound in ms, requests)."""
+
+    def daily(self, days: Period) -> dict[date, Counts]: ...
+
+    def active_members(self, days: Period) -> int: ...
+
+
+def _in_period(day_column: Any, period: Period) -> ColumnElement[bool]:
+    return and_(day_column >= period.start, day_column < period.end)
+
+
+def organization_created_day(session: Session, organization_id: str) -> date:
+    created = session.scalar(select(Organization.created_at).where(Organization.id == organization_id))
+    if created is None:
+        raise NotFound("No such organization.")
+    return as_utc(created).date()
+
+
+@dataclass(frozen=True)
+class Rollups:
+    """Every figure from the daily rollups, never the raw events."""
+
+    session: Session
+    organization_id: str
+
+    def since(self) -> date:
+        created = organization_created_day(self.session, self.organization_id)
+        first_usage = self.session.scalar(
+            select(func.min(UsageDailyModel.day)).where(UsageDailyModel.organization_id == self.organization_id)
         )
-        .where(UsageDailyModel.organization_id == organization_id, _in_period(UsageDailyModel.day, period))
-        .group_by(UsageDailyModel.model, UsageDailyModel.provider)
-    ).all()
-    elapsed = period.elapsed(today)
-    return compose_summary(
-        period,
-        elapsed,
-        [ModelTotals(model, provider, *(int(v or 0) for v in sums)) for model, provider, *sums in rows],
-        medians=median_latencies(session, organization_id, period),
-        daily=daily_series(session, organization_id, elapsed),
-        previous_daily=daily_series(session, organization_id, elapsed.previous()),
-        active_users_7d=active_users(session, organization_id, elapsed.end - timedelta(days=1)),
-        months=monthly_series(session, organization_id, elapsed.end - timedelta(days=1)),
-    )
+        return min(created, first_usage) if first_usage else created
+
+    def model_totals(self, period: Period) -> list[ModelTotals]:
+        rows = self.session.execute(
+            select(
+                UsageDailyModel.model,
+                UsageDailyModel.provider,
+                func.sum(UsageDailyModel.requests),
+                func.sum(UsageDailyModel.errors),
+                func.sum(UsageDailyModel.input_tokens),
+                func.sum(UsageDailyModel.output_tokens),
+                func.sum(UsageDailyModel.cache_write_tokens),
+                func.sum(UsageDailyModel.cache_hit_tokens),
+                func.sum(UsageDailyModel.cost_microdollars),
+            )
+            .where(UsageDailyModel.organization_id == self.organization_id, _in_period(UsageDailyModel.day, period))
+            .group_by(UsageDailyModel.model, UsageDailyModel.provider)
+        ).all()
+        return [ModelTotals(model, provider, *(int(v or 0) for v in sums)) for model, provider, *sums in rows]
+
+    def latency_histograms(self, period: Period) -> dict[str, list[tuple[int, int]]]:
+        rows = self.session.execute(
+            select(UsageDailyLatency.model, UsageDailyLatency.bucket_ms, func.sum(UsageDailyLatency.requests))
+            .where(UsageDailyLatency.organization_id == self.organization_id, _in_period(UsageDailyLatency.day, period))
+            .group_by(UsageDailyLatency.model, UsageDailyLatency.bucket_ms)
+        ).all()
+        histograms: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for model, bucket, count in rows:
+            histograms[model].append((int(bucket), int(count)))
+        return histograms
+
+    def daily(self, days: Period) -> dict[date, Counts]:
+        if days.days <= 0:
+            return {}
+        rows = self.session.execute(
+            select(
+                UsageDailyModel.day,
+                func.sum(UsageDailyModel.requests),
+                func.sum(UsageDailyModel.errors),
+                func.sum(UsageDailyModel.cost_microdollars),
+            )
+            .where(UsageDailyModel.organization_id == self.organization_id, _in_period(UsageDailyModel.day, days))
+            .group_by(UsageDailyModel.day)
+        ).all()
+        return {day: Counts(int(n), int(err), int(cost)) for day, n, err, cost in rows}
+
+    def active_members(self, days: Period) -> int:
+        return (
+            self.session.scalar(
+                select(func.count(func.distinct(UsageDailyMember.member_id))).where(
+                    UsageDailyMember.organization_id == self.organization_id,
+                    _in_period(UsageDailyMember.day, days),
+                )
+            )
+            or 0
+        )
 
 
-def compose_summary(
-    period: Period,
-    elapsed: Period,
-    rows: Sequence[ModelTotals],
-    *,
-    medians: dict[str, int],
-    daily: list[DayUsageOut],
-    previous_daily: list[DayUsageOut],
-    active_users_7d: int,
-    months: list[MonthUsageOut],
-) -> UsageSummaryOut:
-    """Derive every figure from per-model totals and series (shared by the rollup and raw-scan paths)."""
+# --- the summary ---------------------------------------------------------------------------------
+
+
+def summary(session: Session, organization_id: str, period: Period, now: datetime) -> UsageSummaryOut:
+    """The dashboard's figures for a period, from the rollups."""
+    return compose_summary(Rollups(session, organization_id), period, now)
+
+
+def compose_summary(source: UsageSource, period: Period, now: datetime) -> UsageSummaryOut:
+    """Every figure of the summary from a source (shared by the rollup and raw-scan paths)."""
+    since = source.since()
+    as_of = period.as_of(now)
+    lived = period.lived(since, now)
+    rows = source.model_totals(period)
+    medians = {model: median_latency_ms(histogram) for model, histogram in source.latency_histograms(period).items()}
     requests = sum(r.requests for r in rows)
     errors = sum(r.errors for r in rows)
-    cost = sum(r.cost_microdollars for r in rows)
-    successful = requests - errors
     totals = UsageTotalsOut(
-        cost_microdollars=cost,
+        cost_microdollars=sum(r.cost_microdollars for r in rows),
         requests=requests,
-        successful_requests=successful,
+        successful_requests=requests - errors,
         errors=errors,
-        average_cost_per_request_microdollars=divide_round_half_up(cost, successful) if successful else 0,
         input_tokens=sum(r.input_tokens for r in rows),
         output_tokens=sum(r.output_tokens for r in rows),
         cache_write_tokens=sum(r.cache_write_tokens for r in rows),
@@ -194,9 +286,7 @@ def compose_summary(
                 requests=r.requests,
                 successful_requests=r.requests - r.errors,
                 errors=r.errors,
-                error_rate=_ratio(r.errors, r.requests),
                 cost_microdollars=r.cost_microdollars,
-                cost_share=_ratio(r.cost_microdollars, cost),
                 input_tokens=r.input_tokens,
                 output_tokens=r.output_tokens,
                 median_latency_ms=medians.get(r.model),
@@ -210,91 +300,165 @@ def compose_summary(
         provider_totals[model.provider][0] += model.requests
         provider_totals[model.provider][1] += model.cost_microdollars
     providers = sorted(
-        (
-            ProviderUsageOut(provider=p, requests=n, cost_microdollars=c, request_share=_ratio(n, requests))
-            for p, (n, c) in provider_totals.items()
-        ),
+        (ProviderUsageOut(provider=p, requests=n, cost_microdollars=c) for p, (n, c) in provider_totals.items()),
         key=lambda p: (-p.requests, p.provider),
     )
-    previous = elapsed.previous()
+    daily = zero_filled_days(lived, source.daily(lived))
+    today = now.astimezone(UTC).date()
+    compared = comparison(source, period, since, today, daily)
+    last_day = lived.end - timedelta(days=1)
+    active_window = Period(last_day - timedelta(days=ACTIVE_USER_WINDOW_DAYS - 1), lived.end)
     return UsageSummaryOut(
         start=period.start,
         end=period.end,
-        elapsed_end=elapsed.end,
+        as_of=as_of,
+        organization_since=since,
         totals=totals,
-        active_users_7d=active_users_7d,
+        active_users_7d=source.active_members(active_window) if lived.days else 0,
         models=models,
         providers=providers,
         daily=daily,
         weekdays=weekday_pattern(daily),
-        months=months,
-        previous_period=PeriodComparisonOut(
-            start=previous.start,
-            end=previous.end,
-            cost_microdollars=sum(d.cost_microdollars for d in previous_daily),
-            requests=sum(d.requests for d in previous_daily),
-            successful_requests=sum(d.successful_requests for d in previous_daily),
-        ),
+        months=month_over_month(source, since, lived, today),
+        compared=compared[0] if compared else None,
+        previous_period=compared[1] if compared else None,
     )
 
 
-def _totals_between(session: Session, organization_id: str, period: Period) -> tuple[int, int, int]:
-    row = session.execute(
-        select(
-            func.coalesce(func.sum(UsageDailyModel.requests), 0),
-            func.coalesce(func.sum(UsageDailyModel.errors), 0),
-            func.coalesce(func.sum(UsageDailyModel.cost_microdollars), 0),
-        ).where(UsageDailyModel.organization_id == organization_id, _in_period(UsageDailyModel.day, period))
-    ).one()
-    return int(row[0]), int(row[1]), int(row[2])
+def _span(days: Period, by_day: dict[date, Counts]) -> PeriodComparisonOut:
+    counts = sum((by_day.get(day, Counts()) for day in days_between(days.start, days.end)), Counts())
+    return PeriodComparisonOut(
+        start=days.start,
+        end=days.end,
+        cost_microdollars=counts.cost_microdollars,
+        requests=counts.requests,
+        successful_requests=counts.requests - counts.errors,
+    )
 
 
-def median_latencies(session: Session, organization_id: str, period: Period) -> dict[str, int]:
-    rows = session.execute(
-        select(UsageDailyLatency.model, UsageDailyLatency.bucket_ms, func.sum(UsageDailyLatency.requests))
-        .where(UsageDailyLatency.organization_id == organization_id, _in_period(UsageDailyLatency.day, period))
-        .group_by(UsageDailyLatency.model, UsageDailyLatency.bucket_ms)
-    ).all()
-    histograms: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for model, bucket, count in rows:
-        histograms[model].append((int(bucket), int(count)))
-    return {model: bucket_center(lower_median(histogram)) for model, histogram in histograms.items()}
+def like_with_like(period: Period, since: date, today: date) -> tuple[Period, Period] | None:
+    """The whole days of the period so far (all of it once over; today aside while under way) and as many days
+    from the start of the equal span just before. None before a whole day has passed, or when the
+    organization did not exist for all of the days before."""
+    compared = Period(period.start, max(period.start, min(period.end, today)))
+    if not compared.days or period.start.toordinal() <= period.days:  # nothing before the calendar's first day
+        return None
+    before = period.start - timedelta(days=period.days)
+    if before < since:
+        return None
+    return compared, Period(before, before + timedelta(days=compared.days))
 
 
-def lower_median(histogram: Iterable[tuple[int, int]]) -> int:
-    """The lower median of a (value, count) histogram: the value at position ⌈n/2⌉."""
+def comparison(
+    source: UsageSource, period: Period, since: date, today: date, daily: list[DayUsageOut]
+) -> tuple[PeriodComparisonOut, PeriodComparisonOut] | None:
+    """The period's whole days so far against the same days before (from the daily series and one query)."""
+    spans = like_with_like(period, since, today)
+    if spans is None:
+        return None
+    compared, previous = spans
+    lived = {d.date: Counts(d.requests, d.requests - d.successful_requests, d.cost_microdollars) for d in daily}
+    return _span(compared, lived), _span(previous, source.daily(previous))
+
+
+def month_over_month(source: UsageSource, since: date, lived: Period, today: date) -> list[MonthUsageOut]:
+    """Calendar months up to the one of the period's last lived day (at most MONTHS_IN_TREND), from the
+    organization's first. A month that is over is compared with all of the month before; one under way, by its
+    whole days so far, with as many days from the start of the month before. No comparison when the
+    organization did not exist for all of the month before."""
+    if not lived.days:
+        return []
+    this_month = (lived.end - timedelta(days=1)).replace(day=1)
+    first_month = max(shift_month(this_month, -(MONTHS_IN_TREND - 1)), since.replace(day=1))
+    begun = today + timedelta(days=1)
+    by_day = source.daily(Period(max(shift_month(first_month, -1), since), min(shift_month(this_month, 1), begun)))
+    months = []
+    month = first_month
+    while month <= this_month:
+        following, before = shift_month(month, 1), shift_month(month, -1)
+        counted = Period(max(month, since), max(month, since, min(following, begun)))
+        so_far = today < following
+        compared = previous = None
+        if before >= since:
+            whole_days = min((today - month).days, (month - before).days) if so_far else (following - month).days
+            if whole_days > 0:
+                compared = _span(Period(month, month + timedelta(days=whole_days)), by_day)
+                previous = _span(Period(before, month if not so_far else before + timedelta(days=whole_days)), by_day)
+        total = _span(counted, by_day)
+        months.append(
+            MonthUsageOut(
+                month=f"{month:%Y-%m}",
+                first_day=counted.start,
+                last_day=max(counted.start, counted.end - timedelta(days=1)),
+                so_far=so_far,
+                requests=total.requests,
+                cost_microdollars=total.cost_microdollars,
+                compared=compared,
+                previous=previous,
+            )
+        )
+        month = following
+    return months
+
+
+def median_latency_ms(histogram: Iterable[tuple[int, int]]) -> int:
+    """The median of a latency histogram (bucket lower bound, count), each bucket at its centre, to the ms."""
+    median = histogram_median((bucket_center(bucket), count) for bucket, count in histogram)
+    return divide_round_half_up(median.numerator, median.denominator)
+
+
+def histogram_median(histogram: Iterable[tuple[int, int]]) -> Fraction:
+    """The standard median of a (value, count) histogram: the middle value, or the mean of the two middle
+    values for an even count (as statistics.median, without expanding the counts)."""
     ordered = sorted(histogram)
     total = sum(count for _, count in ordered)
-    position = (total + 1) // 2
-    running = 0
+    if total <= 0:
+        raise ValueError("empty histogram")
+    lower_rank, upper_rank = (total - 1) // 2, total // 2  # 0-based ranks of the middle value(s)
+    lower = upper = None
+    seen = 0
     for value, count in ordered:
-        running += count
-        if running >= position:
-            return value
-    raise ValueError("empty histogram")
+        if lower is None and lower_rank < seen + count:
+            lower = value
+        if upper_rank < seen + count:
+            upper = value
+            break
+        seen += count
+    assert lower is not None and upper is not None
+    return Fraction(lower + upper, 2)
 
 
-def daily_series(session: Session, organization_id: str, period: Period) -> list[DayUsageOut]:
-    rows = session.execute(
-        select(
-            UsageDailyModel.day,
-            func.sum(UsageDailyModel.requests),
-            func.sum(UsageDailyModel.errors),
-            func.sum(UsageDailyModel.cost_microdollars),
-        )
-        .where(UsageDailyModel.organization_id == organization_id, _in_period(UsageDailyModel.day, period))
-        .group_by(UsageDailyModel.day)
-    ).all()
-    return zero_filled_days(period, {day: (int(n), int(err), int(c)) for day, n, err, c in rows})
+def percentile_inclusive(values: Sequence[int], percent: int) -> Fraction:
+    """The linear-interpolation percentile (statistics.quantiles(method="inclusive"), NumPy's default,
+    Excel's PERCENTILE.INC), exact."""
+    ordered = sorted(Fraction(v) for v in values)
+    if len(ordered) == 1:
+        return ordered[0]
+    return statistics.quantiles(ordered, n=100, method="inclusive")[percent - 1]
 
 
-def zero_filled_days(period: Period, by_day: dict[date, tuple[int, int, int]]) -> list[DayUsageOut]:
-    """One entry per day of the period from (requests, errors, cost) sums; days without usage are zeros."""
+def exact_decimal(value: Fraction) -> Decimal:
+    """A median or percentile of integers (a multiple of 1/100) as the exact Decimal the API sends."""
+    for places in range(3):
+        scaled = value * 10**places
+        if scaled.denominator == 1:
+            return Decimal(scaled.numerator).scaleb(-places)
+    raise ValueError(f"{value} is not a whole number of hundredths")
+
+
+def zero_filled_days(days: Period, by_day: dict[date, Counts]) -> list[DayUsageOut]:
+    """One entry per day; days without usage are zeros."""
     series = []
-    for offset in range(period.days):
-        day = period.start + timedelta(days=offset)
-        n, err, cost = by_day.get(day, (0, 0, 0))
-        series.append(DayUsageOut(date=day, requests=n, successful_requests=n - err, cost_microdollars=cost))
+    for day in days_between(days.start, days.end):
+        counts = by_day.get(day, Counts())
+        series.append(
+            DayUsageOut(
+                date=day,
+                requests=counts.requests,
+                successful_requests=counts.requests - counts.errors,
+                cost_microdollars=counts.cost_microdollars,
+            )
+        )
     return series
 
 
@@ -309,47 +473,7 @@ def weekday_pattern(daily: Sequence[DayUsageOut]) -> list[WeekdayUsageOut]:
     ]
 
 
-def trend_months(last_day: date) -> Period:
-    """The calendar months of the month-over-month trend, ending with the month of `last_day`."""
-    this_month = last_day.replace(day=1)
-    return Period(shift_month(this_month, -(MONTHS_IN_TREND - 1)), shift_month(this_month, 1))
-
-
-def fold_months(months: Period, daily: Iterable[DayUsageOut]) -> list[MonthUsageOut]:
-    totals: dict[str, list[int]] = {}
-    month = months.start
-    while month < months.end:
-        totals[month.strftime("%Y-%m")] = [0, 0]
-        month = shift_month(month, 1)
-    for day in daily:
-        bucket = totals[day.date.strftime("%Y-%m")]
-        bucket[0] += day.requests
-        bucket[1] += day.cost_microdollars
-    return [MonthUsageOut(month=m, requests=n, cost_microdollars=c) for m, (n, c) in totals.items()]
-
-
-def monthly_series(session: Session, organization_id: str, last_day: date) -> list[MonthUsageOut]:
-    """Calendar-month totals, oldest first (month over month)."""
-    months = trend_months(last_day)
-    return fold_months(months, daily_series(session, organization_id, months))
-
-
-def shift_month(first_of_month: date, months: int) -> date:
-    index = first_of_month.month - 1 + months
-    return date(first_of_month.year + index // 12, index % 12 + 1, 1)
-
-
-def active_users(session: Session, organization_id: str, last_day: date) -> int:
-    """Members with any request in the 7 UTC days ending with `last_day`."""
-    window = Period(last_day - timedelta(days=ACTIVE_USER_WINDOW_DAYS - 1), last_day + timedelta(days=1))
-    return (
-        session.scalar(
-            select(func.count(func.distinct(UsageDailyMember.member_id))).where(
-                UsageDailyMember.organization_id == organization_id, _in_period(UsageDailyMember.day, window)
-            )
-        )
-        or 0
-    )
+# --- per member ----------------------------------------------------------------------------------
 
 
 def _member_rows(
@@ -412,29 +536,35 @@ def _member_rows(
     return result
 
 
-def member_usage(session: Session, organization_id: str, period: Period, today: date) -> MemberUsagePageOut:
+def member_usage(session: Session, organization_id: str, period: Period, now: datetime) -> MemberUsagePageOut:
     """Per-member figures: admin-only data, the API refuses it to Members."""
-    members = _member_rows(session, organization_id, period, today)
+    members = _member_rows(session, organization_id, period, now.date())
     costs = sorted(m.cost_microdollars for m in members)
-    total = sum(costs)
     return MemberUsagePageOut(
         start=period.start,
         end=period.end,
+        as_of=period.as_of(now),
         members=members,
         top_members=members[:TOP_MEMBERS],
         distribution=SpendDistributionOut(
             active_members=len(costs),
-            median_cost_microdollars=lower_median((c, 1) for c in costs) if costs else 0,
-            p90_cost_microdollars=costs[min(len(costs) - 1, (len(costs) * 9) // 10)] if costs else 0,
-            top5_share=_ratio(sum(costs[-5:]), total),
+            median_cost_microdollars=exact_decimal(statistics.median(map(Fraction, costs))) if costs else Decimal(0),
+            p90_cost_microdollars=exact_decimal(percentile_inclusive(costs, 90)) if costs else Decimal(0),
+            top5_cost_microdollars=sum(costs[-5:]),
+            total_cost_microdollars=sum(costs),
         ),
     )
 
 
-def my_usage(session: Session, organization_id: str, member_id: str, period: Period, today: date) -> MyUsageOut:
-    (me,) = _member_rows(session, organization_id, period, today, member_id=member_id)
+def my_usage(session: Session, organization_id: str, member_id: str, period: Period, now: datetime) -> MyUsageOut:
+    """A member's own figures, their days so far, and the team's totals for the same period."""
+    (me,) = _member_rows(session, organization_id, period, now.date(), member_id=member_id)
+    team = Rollups(session, organization_id)
+    since = team.since()
+    as_of = period.as_of(now)
+    lived = period.lived(since, now)
     by_day = {
-        day: (int(n), int(err), int(cost))
+        day: Counts(int(n), int(err), int(cost))
         for day, n, err, cost in session.execute(
             select(
                 UsageDailyMember.day,
@@ -444,17 +574,18 @@ def my_usage(session: Session, organization_id: str, member_id: str, period: Per
             ).where(
                 UsageDailyMember.organization_id == organization_id,
                 UsageDailyMember.member_id == member_id,
-                _in_period(UsageDailyMember.day, period),
+                _in_period(UsageDailyMember.day, lived),
             )
         )
     }
-    daily = zero_filled_days(period, by_day)
-    team_requests, _errors, team_cost = _totals_between(session, organization_id, period)
+    team_counts = sum(team.daily(period).values(), Counts())
     return MyUsageOut(
         start=period.start,
         end=period.end,
+        as_of=as_of,
+        organization_since=since,
         member=me,
-        daily=daily,
-        team_cost_microdollars=team_cost,
-        team_requests=team_requests,
+        daily=zero_filled_days(lived, by_day),
+        team_cost_microdollars=team_counts.cost_microdollars,
+        team_requests=team_counts.requests,
     )

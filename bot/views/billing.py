@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ButtonElement
 
@@ -26,7 +25,7 @@ HISTORY_LABEL = {
 }
 
 
-def billing(overview: BillingOverview, zone: ZoneInfo, *, organization_id: str | None = None) -> Message:
+def billing(overview: BillingOverview, *, organization_id: str | None = None) -> Message:
     """`organization_id`: set for Owners and Admins, who can also buy credits here with the card on file."""
     method = overview.payment_method
     card = (
@@ -59,19 +58,23 @@ def billing(overview: BillingOverview, zone: ZoneInfo, *, organization_id: str |
             section(
                 f"*{invoice.number}* · {fmt.usd(invoice.total_microdollars)} · "
                 f"{STATUS_MARK.get(invoice.status, invoice.status)}\n"
-                f"{fmt.local_date(invoice.created_at, zone)} · "
-                + "; ".join(line.description for line in invoice.lines[:3]),
+                f"{fmt.billing_day(invoice.created_at)} · " + "; ".join(line.description for line in invoice.lines[:3]),
                 accessory=button("Download PDF", f"{ActionId.INVOICE_DOWNLOAD}:{invoice.id}", url=invoice.download_url),
             )
         )
     if not overview.invoices:
         blocks.append(section("No invoices yet."))
     history = [
-        f"{fmt.local_date(entry.created_at, zone)} · {HISTORY_LABEL.get(entry.kind, entry.kind)} · "
+        f"{fmt.billing_day(entry.created_at)} · {HISTORY_LABEL.get(entry.kind, entry.kind)} · "
         f"{fmt.usd(entry.amount_microdollars)} · {entry.description}"
         for entry in overview.history
     ]
-    blocks += [divider(), section("*Purchase history*"), *text_sections(history or ["Nothing purchased yet."])]
+    blocks += [
+        divider(),
+        section("*Purchase history*"),
+        *text_sections(history or ["Nothing purchased yet."]),
+        context("Dates are billing days (UTC), as on the invoices."),
+    ]
     return Message(text=f"Kilo credits left: {fmt.usd(overview.credits.balance_microdollars)}", blocks=blocks)
 
 
@@ -92,7 +95,6 @@ def subscription_actions(sub: schemas.SubscriptionOut, organization_id: str, *, 
 
 def subscription(
     sub: schemas.SubscriptionOut,
-    zone: ZoneInfo,
     *,
     seats_first: bool,
     organization_id: str | None = None,
@@ -129,7 +131,7 @@ def subscription(
     if not seats_first:
         fields.insert(0, fields.pop(2))
     history = [
-        f"{fmt.local_date(change.created_at, zone)} · {'+' if change.delta > 0 else ''}{change.delta} seats → "
+        f"{fmt.billing_day(change.created_at)} · {'+' if change.delta > 0 else ''}{change.delta} seats → "
         f"{change.seats_after} · {fmt.usd(change.prorated_amount_microdollars)} pro-rated"
         for change in sub.seat_history[:10]
     ]
@@ -144,7 +146,10 @@ def subscription(
         divider(),
         section("*Seat history*"),
         *text_sections(history or ["No seat changes yet."]),
-        context("Seat changes mid-cycle are pro-rated by the days left in the cycle, to the cent."),
+        context(
+            "Seat changes mid-cycle are pro-rated by the days left in the cycle, to the cent. "
+            "Dates are billing days (UTC)."
+        ),
     ]
     buttons = subscription_actions(sub, organization_id, is_owner=is_owner) if organization_id else []
     if buttons:

@@ -17,7 +17,9 @@ def help_message(caller: Caller) -> Message:
         "`/kilo members [owner|admin|member|name]` — the member directory",
     ]
     managers = [
-        "`/kilo usage users` — top users and how spend is spread",
+        "`/kilo usage users` — top users and how spend is spread among members with usage "
+        "(median per member: the middle value, the mean of the two middle ones for an even count; "
+        "90th percentile: linear interpolation between ranks (NumPy's default))",
         "`/kilo billing` — credits, invoices, payment method, purchase history",
         "`/kilo subscription` or `/kilo seats` — plan, price per seat, cycle, next charge, seat history",
         "`/kilo invite [email] [role]` — invite someone (the seat count allowing)",

@@ -19,15 +19,16 @@ def home(data: HomeData, caller: Caller, now: datetime) -> dict[str, Any]:
     blocks = [
         header(f"{org.name} · Kilo for Teams"),
         context(
-            f"This billing period · {fmt.day_range(summary.start, summary.end)} · "
-            f"updated {fmt.local_datetime(now, caller.zone)}"
+            f"This billing period · {fmt.day_range(summary.start, summary.end)} (UTC days)"
+            + (" · so far" if summary.as_of < fmt.utc_midnight(summary.end) else "")
+            + f" · updated {fmt.local_datetime(now, caller.zone)}"
         ),
         *field_sections(
             [
                 f"*Spend this period*\n{fmt.usd(totals.cost_microdollars)}",
-                f"*Successful requests*\n{totals.successful_requests:,}",
-                f"*Average per request*\n{fmt.usd_fine(totals.average_cost_per_request_microdollars)}",
-                f"*Active users (7 days)*\n{summary.active_users_7d}",
+                f"*Requests*\n{totals.requests:,}",
+                f"*Average cost per request*\n{fmt.usd_fine(fmt.average(totals.cost_microdollars, totals.requests))}",
+                f"*Active users (last 7 days)*\n{summary.active_users_7d:,}",
                 f"*Seats*\n{seats_line(org.seats)}",
                 f"*Your spend*\n{fmt.usd(mine.member.cost_microdollars)} · {mine.member.requests:,} requests",
             ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from bot import formatting as fmt
 from bot.views.blocks import Message, context, divider, field_sections, header, section, text_sections
@@ -11,30 +11,60 @@ from kilo_api import schemas
 TOP_MODELS = 10
 
 
-def _period_line(label: str, start: date, end: date) -> str:
-    return f"{label} · {fmt.day_range(start, end)} (UTC days)"
+def _period_line(label: str, start: date, end: date, as_of: datetime) -> str:
+    """The period, and whether its figures are so far (it is under way) or it has not begun."""
+    line = f"{label} · {fmt.day_range(start, end)} (UTC days)"
+    if as_of <= fmt.utc_midnight(start):
+        return f"{line} · not begun yet"
+    if as_of < fmt.utc_midnight(end):
+        return f"{line} · so far, to {fmt.utc_moment(as_of)}"
+    return line
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _comparison(summary: schemas.UsageSummaryOut) -> tuple[str, str, str]:
+    """The notes after spend and requests, and the field saying what was compared with what."""
+    compared, previous = summary.compared, summary.previous_period
+    if compared is None or previous is None:
+        if summary.as_of < fmt.utc_midnight(summary.start + timedelta(days=1)):
+            return "", "", "*Before this period*\nNo whole day of this period to compare yet."
+        since = fmt.day_text(summary.organization_since)
+        return f"  (no comparison: usage begins {since})", "", f"*Before this period*\nNothing: usage begins {since}."
+    spend = fmt.change(compared.cost_microdollars, previous.cost_microdollars)
+    requests = f"  ({fmt.change(compared.requests, previous.requests)})"
+    before = f"{fmt.usd(previous.cost_microdollars)} · {previous.requests:,} requests"
+    days = (compared.end - compared.start).days
+    if compared.end == summary.end:
+        span = _plural(days, "day")
+        return f"  ({spend} vs the {span} before)", requests, f"*The {span} before*\n{before}"
+    # under way: today's figures are partial, so the whole days so far against as many days before
+    return (
+        f"  ({spend} over the {_plural(days, 'whole day')} so far vs as many before)",
+        requests,
+        f"*Today aside*\n{fmt.day_range(compared.start, compared.end)}: {fmt.usd(compared.cost_microdollars)} · "
+        f"{compared.requests:,} requests\n{fmt.day_range(previous.start, previous.end)}: {before}",
+    )
 
 
 def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:
     totals = summary.totals
-    previous = summary.previous_period
-    error_rate = totals.errors / totals.requests if totals.requests else 0.0
-    compared = f"{(previous.end - previous.start).days} days before"
+    spend_note, requests_note, compared_field = _comparison(summary)
     blocks = [
         header(f"AI spend: {fmt.usd(totals.cost_microdollars)}"),
-        context(_period_line(label, summary.start, summary.end)),
+        context(_period_line(label, summary.start, summary.end, summary.as_of)),
         *field_sections(
             [
-                f"*Spend*\n{fmt.usd(totals.cost_microdollars)}  "
-                f"({fmt.change(totals.cost_microdollars, previous.cost_microdollars)} vs the {compared})",
-                f"*Successful requests*\n{totals.successful_requests:,}  "
-                f"({fmt.change(totals.successful_requests, previous.successful_requests)})",
-                f"*Average cost per request*\n{fmt.usd_fine(totals.average_cost_per_request_microdollars)}",
+                f"*Spend*\n{fmt.usd(totals.cost_microdollars)}{spend_note}",
+                f"*Requests*\n{totals.requests:,}{requests_note}",
+                f"*Average cost per request*\n{fmt.usd_fine(fmt.average(totals.cost_microdollars, totals.requests))}",
                 f"*Active users (last 7 days)*\n{summary.active_users_7d:,}",
                 f"*Input tokens*\n{fmt.compact(totals.input_tokens)}",
                 f"*Output tokens*\n{fmt.compact(totals.output_tokens)}",
-                f"*Errors*\n{totals.errors:,} ({fmt.percent(error_rate)})",
-                f"*The {compared}*\n{fmt.usd(previous.cost_microdollars)} · {previous.requests:,} requests",
+                f"*Errors*\n{totals.errors:,} ({fmt.percent(fmt.share(totals.errors, totals.requests))})",
+                compared_field,
             ]
         ),
     ]
@@ -47,25 +77,26 @@ def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: s
     if shared_by:
         blocks.append(context(f"Shared by {shared_by}"))
     return Message(
-        text=f"AI spend {label}: {fmt.usd(totals.cost_microdollars)}, "
-        f"{totals.successful_requests:,} successful requests",
+        text=f"AI spend {label}: {fmt.usd(totals.cost_microdollars)}, {totals.requests:,} requests",
         blocks=blocks,
     )
 
 
 def usage_models(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:
+    spend, requests = summary.totals.cost_microdollars, summary.totals.requests
     lines = [
         f"*{index}. `{m.model}`* ({m.provider})\n"
-        f"{m.requests:,} requests · {fmt.usd(m.cost_microdollars)} ({fmt.percent(m.cost_share)} of spend) · "
-        f"errors {fmt.percent(m.error_rate)} · median {m.median_latency_ms:,} ms"
+        f"{m.requests:,} requests · {fmt.usd(m.cost_microdollars)} "
+        f"({fmt.percent(fmt.share(m.cost_microdollars, spend))} of spend) · "
+        f"errors {fmt.percent(fmt.share(m.errors, m.requests))} · median {m.median_latency_ms:,} ms"
         if m.median_latency_ms is not None
         else f"*{index}. `{m.model}`* ({m.provider})\n{m.requests:,} requests · {fmt.usd(m.cost_microdollars)}"
         for index, m in enumerate(summary.models[:TOP_MODELS], start=1)
     ]
-    providers = " · ".join(f"{p.provider} {fmt.percent(p.request_share)}" for p in summary.providers)
+    providers = " · ".join(f"{p.provider} {fmt.percent(fmt.share(p.requests, requests))}" for p in summary.providers)
     blocks = [
         header("Models by requests"),
-        context(_period_line(label, summary.start, summary.end)),
+        context(_period_line(label, summary.start, summary.end, summary.as_of)),
         *(text_sections(lines) if lines else [section("No requests in this period.")]),
     ]
     if len(summary.models) > TOP_MODELS:
@@ -88,7 +119,7 @@ def usage_by_member(page: schemas.MemberUsagePageOut, label: str) -> Message:
     distribution = page.distribution
     blocks = [
         header("Top users by spend"),
-        context(_period_line(label, page.start, page.end), "Owners and Admins only"),
+        context(_period_line(label, page.start, page.end, page.as_of), "Owners and Admins only"),
         *(text_sections(lines) if lines else [section("Nobody used Kilo in this period.")]),
         divider(),
         section(
@@ -97,8 +128,13 @@ def usage_by_member(page: schemas.MemberUsagePageOut, label: str) -> Message:
                 f"*Team spend*\n{fmt.usd(total)}",
                 f"*Median per member*\n{fmt.usd(distribution.median_cost_microdollars)}",
                 f"*90th percentile*\n{fmt.usd(distribution.p90_cost_microdollars)}",
-                f"*Top 5 share of spend*\n{fmt.percent(distribution.top5_share)}",
+                f"*Top 5 share of spend*\n"
+                f"{fmt.percent(fmt.share(distribution.top5_cost_microdollars, distribution.total_cost_microdollars))}",
             ]
+        ),
+        context(
+            "Over members with usage. Median: the middle value (the mean of the two middle ones for an even "
+            "count); 90th percentile: linear interpolation between ranks (NumPy's default)."
         ),
     ]
     return Message(text=f"Top users {label}", blocks=blocks)
@@ -116,10 +152,10 @@ def _limit_note(member: schemas.MemberUsageOut) -> str:
 
 def my_usage(mine: schemas.MyUsageOut, label: str) -> Message:
     me = mine.member
-    share = me.cost_microdollars / mine.team_cost_microdollars if mine.team_cost_microdollars else 0.0
+    share = fmt.share(me.cost_microdollars, mine.team_cost_microdollars)
     blocks = [
         header(f"Your Kilo usage: {fmt.usd(me.cost_microdollars)}"),
-        context(_period_line(label, mine.start, mine.end)),
+        context(_period_line(label, mine.start, mine.end, mine.as_of)),
         section(
             fields=[
                 f"*Your spend*\n{fmt.usd(me.cost_microdollars)} ({fmt.percent(share)} of the team's)",
@@ -130,7 +166,7 @@ def my_usage(mine: schemas.MyUsageOut, label: str) -> Message:
                 f"*Today*\n{_against_limit(me.spend_today_microdollars, me.daily_limit_microdollars)}",
             ]
         ),
-        section(f"*Daily spend* `{fmt.sparkline([d.cost_microdollars for d in mine.daily])}`"),
+        section(_daily_spend(mine.daily, mine.as_of)),
         context(f"Team total: {fmt.usd(mine.team_cost_microdollars)} · {mine.team_requests:,} requests"),
     ]
     return Message(text=f"Your Kilo usage {label}: {fmt.usd(me.cost_microdollars)}", blocks=blocks)
@@ -140,33 +176,60 @@ def _against_limit(spent: int, limit: int | None) -> str:
     """Today's spend against the member's daily limit: how much of it is used, or that there is none."""
     if limit is None:
         return f"{fmt.usd(spent)} (no daily limit)"
-    used = f"{fmt.percent(spent / limit, 0)} used" if limit else "limit reached"
+    used = f"{fmt.percent(fmt.share(spent, limit), 0)} used" if limit else "limit reached"
     return f"{fmt.usd(spent)} of your {fmt.usd(limit)} daily limit ({used})"
+
+
+def _daily_spend(daily: list[schemas.DayUsageOut], as_of: datetime) -> str:
+    """A sparkline of the days lived so far (none before the organization, none not yet begun)."""
+    if not daily:
+        return "*Daily spend* no days yet"
+    days = fmt.day_range(daily[0].date, daily[-1].date + timedelta(days=1))
+    partial = " (the last so far)" if as_of < fmt.utc_midnight(daily[-1].date + timedelta(days=1)) else ""
+    return f"*Daily spend* `{fmt.sparkline([d.cost_microdollars for d in daily])}`\n{days}{partial}"
+
+
+def _month_line(month: schemas.MonthUsageOut, since: date) -> str:
+    """A calendar month with its change against the month before, like with like, or why there is none."""
+    figures = f"`{month.month}`{' so far' if month.so_far else ''} {fmt.usd(month.cost_microdollars)} · "
+    figures += f"{month.requests:,} requests"
+    compared, previous = month.compared, month.previous
+    if compared is None or previous is None:
+        if month.first_day == since:
+            started = f"from {month.first_day:%b} {month.first_day.day}: " if month.first_day.day != 1 else ""
+            return f"{figures} ({started}first month, no comparison)"
+        month_before = (month.first_day.replace(day=1) - timedelta(days=1)).replace(day=1)
+        if since > month_before:
+            return f"{figures} (no comparison with a partial {since:%B})"
+        return f"{figures} (no whole day yet to compare)"
+    change = fmt.change(compared.cost_microdollars, previous.cost_microdollars)
+    if not month.so_far:
+        return f"{figures} ({change})"
+    # under way: its whole days so far against as many days of the month before
+    return (
+        f"{figures} ({fmt.day_range(compared.start, compared.end)}: {change} vs "
+        f"{fmt.day_range(previous.start, previous.end)})"
+    )
 
 
 def usage_trend(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:
     daily = summary.daily
     peak = max(daily, key=lambda d: d.cost_microdollars) if daily else None
-    months = summary.months
-    month_lines = [
-        f"`{m.month}` {fmt.usd(m.cost_microdollars)} · {m.requests:,} requests"
-        + (f" ({fmt.change(m.cost_microdollars, months[i - 1].cost_microdollars)})" if i else "")
-        for i, m in enumerate(months)
-    ]
+    busiest = max((w.cost_microdollars for w in summary.weekdays), default=0)
     weekday_lines = [
-        f"`{w.name}` {fmt.bar(w.cost_microdollars / max(1, max(x.cost_microdollars for x in summary.weekdays)))} "
-        f"{fmt.usd(w.cost_microdollars)}"
+        f"`{w.name}` {fmt.bar(fmt.share(w.cost_microdollars, busiest))} {fmt.usd(w.cost_microdollars)}"
         for w in summary.weekdays
     ]
+    month_lines = [_month_line(m, summary.organization_since) for m in summary.months]
     blocks = [
         header("Spend trend"),
-        context(_period_line(label, summary.start, summary.end)),
+        context(_period_line(label, summary.start, summary.end, summary.as_of)),
         section(
-            f"*Daily spend* `{fmt.sparkline([d.cost_microdollars for d in daily])}`\n"
-            + (f"Peak {fmt.usd(peak.cost_microdollars)} on {peak.date:%a %b} {peak.date.day}" if peak else "")
+            _daily_spend(daily, summary.as_of)
+            + (f"\nPeak {fmt.usd(peak.cost_microdollars)} on {peak.date:%a %b} {peak.date.day}" if peak else "")
         ),
         section("*By weekday*\n" + "\n".join(weekday_lines)),
-        section("*Month over month*\n" + "\n".join(month_lines)),
+        section("*Month over month*\n" + ("\n".join(month_lines) or "No months yet.")),
     ]
     if shared_by:
         blocks.append(context(f"Shared by {shared_by}"))

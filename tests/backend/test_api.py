@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import httpx
+import pytest
 
 from backend.services.usage_ingest import bucket_center, latency_bucket
-from backend.services.usage_queries import lower_median
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory, TestOrg, usage_events
 from tests.support import ok
@@ -103,6 +106,24 @@ def test_members_list_filters_by_role_and_pages(http: httpx.Client, orgs: Organi
     assert [m["role"] for m in found["members"]] == ["admin"]
 
 
+def test_directory_lists_owners_then_admins_then_members_then_by_name(http: httpx.Client, orgs: OrganizationFactory):
+    org = orgs.create(members=4)
+    promotions = {org.people[5].id: "owner", org.people[2].id: "admin"}  # Member4 to Owner, Member1 to Admin
+    for member_id, role in promotions.items():
+        ok(http.patch(org.path(f"/members/{member_id}"), json={"role": role}, headers=org.headers(org.owner)))
+    first_page = ok(http.get(org.path("/members"), params={"limit": 3}, headers=org.headers()))
+    rest = ok(http.get(org.path("/members"), params={"limit": 3, "offset": 3}, headers=org.headers()))
+    listed = [(m["role"], m["name"]) for m in first_page["members"] + rest["members"]]
+    assert listed == [
+        ("owner", "Member4 Person"),
+        ("owner", "Olivia Owner"),
+        ("admin", "Admin Person"),
+        ("admin", "Member1 Person"),
+        ("member", "Member2 Person"),
+        ("member", "Member3 Person"),
+    ]
+
+
 def test_removing_the_last_owner_is_refused(http: httpx.Client, orgs: OrganizationFactory):
     org = orgs.create()
     response = http.delete(org.path(f"/members/{org.owner.id}"), headers=org.headers(org.owner))
@@ -140,12 +161,20 @@ def expected_figures(events: list[dict[str, Any]]) -> dict[str, Any]:
         "cost": cost,
         "requests": len(events),
         "successful": len(ok_events),
-        "average": (cost * 2 + len(ok_events)) // (2 * len(ok_events)),
         "input_tokens": sum(e["input_tokens"] for e in events),
         "output_tokens": sum(e["output_tokens"] for e in events),
         "models": {m: (c["requests"], c["errors"], c["cost"]) for m, c in by_model.items()},
-        "medians": {m: bucket_center(lower_median(h.items())) for m, h in latencies.items()},
+        "medians": {m: half_up(statistics.median(centers_of(h))) for m, h in latencies.items()},
     }
+
+
+def centers_of(histogram: Counter[int]) -> list[Fraction]:
+    """Every request's latency as the centre of its bucket, one entry per request."""
+    return [Fraction(bucket_center(bucket)) for bucket, count in histogram.items() for _ in range(count)]
+
+
+def half_up(value: Fraction) -> int:
+    return int(value + Fraction(1, 2)) if value >= 0 else -int(-value + Fraction(1, 2))
 
 
 def test_usage_summary_matches_the_events_ingested(http: httpx.Client, orgs: OrganizationFactory):
@@ -159,13 +188,47 @@ def test_usage_summary_matches_the_events_ingested(http: httpx.Client, orgs: Org
     totals = body["totals"]
     assert totals["cost_microdollars"] == want["cost"]
     assert (totals["requests"], totals["successful_requests"]) == (want["requests"], want["successful"])
-    assert totals["average_cost_per_request_microdollars"] == want["average"]
     assert (totals["input_tokens"], totals["output_tokens"]) == (want["input_tokens"], want["output_tokens"])
     assert {m["model"]: (m["requests"], m["errors"], m["cost_microdollars"]) for m in body["models"]} == want["models"]
     assert {m["model"]: m["median_latency_ms"] for m in body["models"]} == want["medians"]
     assert sum(d["requests"] for d in body["daily"]) == 300 and len(body["daily"]) == 14
     assert sum(w["requests"] for w in body["weekdays"]) == 300
     assert {p["provider"] for p in body["providers"]} == {"anthropic", "openai", "google"}
+
+
+def floats_in(body: Any, path: str = "") -> list[str]:
+    """Where a JSON answer holds a float (a ratio rounded on the way, which a reader would round again)."""
+    if isinstance(body, float):
+        return [path]
+    if isinstance(body, dict):
+        return [found for key, value in body.items() for found in floats_in(value, f"{path}.{key}")]
+    if isinstance(body, list):
+        return [found for index, value in enumerate(body) for found in floats_in(value, f"{path}[{index}]")]
+    return []
+
+
+def test_usage_answers_send_exact_integers_not_rounded_ratios(http: httpx.Client, orgs: OrganizationFactory):
+    org = orgs.create()
+    ingest(http, org, usage_events(org, 60, start=datetime(2026, 3, 2, tzinfo=UTC), span=timedelta(days=10)))
+    for path, actor in (
+        ("/usage/summary", None),
+        ("/usage/members", org.admin),
+        (f"/usage/members/{org.member.id}", org.member),
+    ):
+        body = ok(http.get(org.path(path), headers=org.headers(actor)))
+        assert floats_in(body) == [], path
+    distribution = ok(http.get(org.path("/usage/members"), headers=org.headers(org.admin)))["distribution"]
+    costs = sorted(
+        (
+            m["cost_microdollars"]
+            for m in ok(http.get(org.path("/usage/members"), headers=org.headers(org.admin)))["members"]
+        ),
+        reverse=True,
+    )
+    assert (distribution["top5_cost_microdollars"], distribution["total_cost_microdollars"]) == (
+        sum(costs[:5]),
+        sum(costs),
+    )
 
 
 def test_resending_a_batch_is_idempotent(http: httpx.Client, orgs: OrganizationFactory):
@@ -235,7 +298,9 @@ def test_billing_period_boundaries_are_utc_midnight(http: httpx.Client, orgs: Or
     assert (current["start"], current["end"]) == ("2026-04-01", "2026-05-01")
     assert current["totals"]["requests"] == 1
     assert current["totals"]["cost_microdollars"] == first_second[0]["cost_microdollars"]
-    assert current["previous_period"]["requests"] == 1
+    # compared like with like: April's one whole day so far against the first day of the 30 days before
+    previous = current["previous_period"]
+    assert (previous["start"], previous["end"], previous["requests"]) == ("2026-03-02", "2026-03-03", 0)
     march = ok(http.get(org.path("/usage/summary"), params={"period": "last-month"}, headers=org.headers()))
     assert march["totals"]["cost_microdollars"] == last_second[0]["cost_microdollars"]
 
@@ -251,6 +316,39 @@ def test_per_member_usage_is_admin_only(http: httpx.Client, orgs: OrganizationFa
     assert body["admin_only"] is True
     assert sum(m["requests"] for m in body["members"]) == 40
     assert body["top_members"][0]["cost_microdollars"] == max(m["cost_microdollars"] for m in body["members"])
+
+
+@pytest.mark.parametrize(
+    ("costs", "median", "p90"),
+    [
+        # ten members: the 90th percentile lies between the 9th and 10th (not the maximum)
+        ([100, 200, 300, 400, 500, 600, 700, 800, 900, 1_000], "550", "910"),
+        ([2, 1], "1.5", "1.9"),  # an even count: the mean of the two middle values, exactly
+        ([7], "7", "7"),
+        ([30, 10, 20], "20", "28"),
+        ([5, 5, 5, 5, 1_000_000], "5", "600002"),
+    ],
+)
+def test_spend_distribution_uses_the_standard_median_and_an_interpolated_90th_percentile(
+    http: httpx.Client, orgs: OrganizationFactory, costs: list[int], median: str, p90: str
+):
+    org = orgs.create(members=8)
+    events = [
+        {**event, "member_id": person.id, "cost_microdollars": cost, "has_error": False}
+        for person, cost, event in zip(
+            org.people, costs, usage_events(org, len(costs), start=datetime(2026, 3, 3, tzinfo=UTC)), strict=False
+        )
+    ]
+    ingest(http, org, events)
+    distribution = ok(http.get(org.path("/usage/members"), headers=org.headers(org.admin)))["distribution"]
+    assert distribution["active_members"] == len(costs)
+    assert Decimal(distribution["median_cost_microdollars"]) == Decimal(median) == exact_median(costs)
+    assert Decimal(distribution["p90_cost_microdollars"]) == Decimal(p90)
+
+
+def exact_median(values: list[int]) -> Decimal:
+    middle = statistics.median(Fraction(v) for v in values)
+    return Decimal(middle.numerator) / Decimal(middle.denominator)
 
 
 def test_member_sees_own_usage_but_not_anothers(http: httpx.Client, orgs: OrganizationFactory):

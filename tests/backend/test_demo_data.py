@@ -25,7 +25,7 @@ def seeded(path: Path) -> tuple[str, UsageSummaryOut, list[tuple[str, str, str]]
     with sessions() as session:
         page = members.list_members(session, demo.organization_id, now=NOW, limit=200)
         people = sorted((m.email, m.role.value, m.status.value) for m in page.members)
-        figures = summary(session, demo.organization_id, Period(NOW.date().replace(day=1), NOW.date()), NOW.date())
+        figures = summary(session, demo.organization_id, Period(NOW.date().replace(day=1), NOW.date()), NOW)
         invoice_count = len(invoices.list_invoices(session, demo.organization_id, limit=100, offset=0))
         balance = credits.credit_balance(session, demo.organization_id)
     engine.dispose()

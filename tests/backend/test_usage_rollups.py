@@ -28,11 +28,15 @@ def test_rollups_match_a_raw_scan_over_many_batches(
         json={"events": usage_events(org, 400, start=start, span=timedelta(days=50), seed=3)},
         headers=org.headers(),
     )
-    today = date(2026, 3, 15)
+    now = datetime(2026, 3, 15, 12, 30, tzinfo=UTC)  # partial days of the like-with-like comparisons too
     with backend_sessions() as session:
-        for period in (Period(date(2026, 2, 1), date(2026, 3, 1)), Period(date(2026, 1, 15), date(2026, 3, 16))):
-            from_rollups = summary(session, org.id, period, today)
-            from_scan = summary_by_scan(session, org.id, period, today)
+        for period in (
+            Period(date(2026, 2, 1), date(2026, 3, 1)),
+            Period(date(2026, 1, 15), date(2026, 3, 16)),
+            Period(date(2026, 3, 9), date(2026, 3, 16)),
+        ):
+            from_rollups = summary(session, org.id, period, now)
+            from_scan = summary_by_scan(session, org.id, period, now)
             assert from_rollups.totals.requests > 0
             assert from_rollups == from_scan
 
@@ -56,6 +60,7 @@ def test_concurrent_overlapping_batches_count_each_event_once(
     assert sum(r["duplicates"] for r in results) == sum(len(b) for b in batches) - 1_200
     with backend_sessions() as session:
         period = Period(date(2026, 2, 1), date(2026, 2, 22))
-        rolled = summary(session, org.id, period, date(2026, 3, 15))
-        assert rolled == summary_by_scan(session, org.id, period, date(2026, 3, 15))
+        now = datetime(2026, 3, 15, 12, tzinfo=UTC)
+        rolled = summary(session, org.id, period, now)
+        assert rolled == summary_by_scan(session, org.id, period, now)
         assert rolled.totals.requests == 1_200

@@ -105,6 +105,49 @@ def test_usd_fine_is_the_exact_amount_rounded_once_half_up(microdollars: int):
     assert fmt.usd_fine(microdollars) == written(dollars_half_up(microdollars, places), places)
 
 
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (Fraction(9_999, 2), "$0.00"),  # 4,999.5 µ$ is under half a cent
+        (Fraction(10_001, 2), "$0.01"),
+        (Decimal("4999.5"), "$0.00"),  # a median of two members, sent exactly
+        (Decimal("5000.0"), "$0.01"),
+        (Fraction(-10_001, 2), "-$0.01"),
+    ],
+)
+def test_usd_of_an_exact_fraction_is_rounded_once(amount: Fraction | Decimal, shown: str):
+    assert fmt.usd(amount) == shown
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (Fraction(299, 2), "$0.0001"),  # $0.0001495 a request: not rounded to 150 µ$ first, then up again
+        (Fraction(301, 2), "$0.0002"),
+        (Fraction(33_349, 1), "$0.0333"),
+        (Fraction(66_699, 2), "$0.0333"),  # 33,349.5 µ$
+        (Fraction(66_700, 2), "$0.0334"),
+    ],
+)
+def test_usd_fine_of_an_exact_average_is_rounded_once(amount: Fraction, shown: str):
+    assert fmt.usd_fine(amount) == shown
+
+
+@given(st.integers(-(10**15), 10**15), st.integers(1, 10**6))
+def test_usd_and_usd_fine_of_a_fraction_are_the_exact_amount_rounded_once_half_up(numerator: int, denominator: int):
+    amount = Fraction(numerator, denominator)
+    assert fmt.usd(amount) == written(fraction_dollars_half_up(amount, 2), 2)
+    places = 2 if abs(amount) >= 1_000_000 else 4
+    assert fmt.usd_fine(amount) == written(fraction_dollars_half_up(amount, places), places)
+
+
+def fraction_dollars_half_up(microdollars: Fraction, places: int) -> Decimal:
+    """An exact amount of microdollars in dollars, rounded half away from zero to `places` decimals."""
+    scaled = abs(microdollars) * 10**places / 1_000_000
+    rounded = int(scaled) + (1 if scaled - int(scaled) >= Fraction(1, 2) else 0)
+    return (Decimal(rounded if microdollars >= 0 else -rounded)).scaleb(-places)
+
+
 # --- counts ------------------------------------------------------------------------------------------
 
 
@@ -155,11 +198,29 @@ def test_compact_is_within_half_a_shown_digit_and_uses_the_largest_fitting_unit(
         assert value == number and abs(number) < 1_000
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: counts round half-even on floats, money half-up")
 def test_compact_ties_round_half_up():
     assert fmt.compact(1_250) == "1.3K"
     assert fmt.compact(2_250_000) == "2.3M"
     assert fmt.compact(-1_250) == "-1.3K"
+    assert fmt.compact(999_950) == "1.0M"  # 999.95K rounds up into the next unit
+    assert fmt.compact(999_949) == "999.9K"
+    assert fmt.compact(1_050) == "1.1K"
+
+
+@given(st.integers(-(10**13), 10**13))
+@example(1_250)
+@example(-2_250_000)
+@example(999_950)
+@example(999_950_000)
+def test_compact_is_the_count_rounded_once_half_up_in_the_largest_fitting_unit(number: int):
+    expected = f"{number:,}" if abs(number) < 1_000 else None
+    for unit, suffix in ((1_000, "K"), (1_000_000, "M"), (1_000_000_000, "B")):
+        if expected is not None:
+            break
+        tenths = half_up(Fraction(number, unit) * 10)
+        if abs(tenths) < 10_000 or suffix == "B":
+            expected = f"{Decimal(tenths).scaleb(-1):.1f}{suffix}"
+    assert fmt.compact(number) == expected
 
 
 # --- percents and changes ----------------------------------------------------------------------------
@@ -191,7 +252,47 @@ def test_percent_is_within_half_a_shown_digit(ratio: Fraction, digits: int):
     assert abs(Fraction(shown[:-1]) - ratio * 100) <= Fraction(1, 2 * 10**digits) + Fraction(1, 10**9)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: percentages round half-even on floats, money half-up")
+def half_up(value: Fraction) -> int:
+    """Round half away from zero, independently of the code under test."""
+    magnitude = abs(value)
+    whole = magnitude.numerator // magnitude.denominator
+    rounded = whole + (1 if magnitude - whole >= Fraction(1, 2) else 0)
+    return rounded if value >= 0 else -rounded
+
+
+def percent_text(ratio: Fraction, digits: int) -> str:
+    tenths = half_up(ratio * 100 * 10**digits)
+    return f"{Decimal(tenths).scaleb(-digits):.{digits}f}%"
+
+
+@given(st.integers(0, 10**12), st.integers(1, 10**12), st.integers(0, 3))
+@example(74_895, 10_000_000, 1)  # 0.74895 %: 0.7 %, not 0.8 % from a ratio rounded to 0.0075 first
+@example(1, 80, 1)  # 1.25 %
+@example(1, 8, 0)  # 12.5 %
+@example(5, 1_000, 0)  # 0.5 %
+def test_percent_of_an_exact_share_is_rounded_once_half_up(part: int, whole: int, digits: int):
+    share = fmt.share(part, whole)
+    assert share == Fraction(part, whole)
+    assert fmt.percent(share, digits) == percent_text(Fraction(part, whole), digits)
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "shown"),
+    [
+        (74_895, 10_000_000, "0.7%"),
+        (74_999, 10_000_000, "0.7%"),
+        (75_000, 10_000_000, "0.8%"),  # 0.75 %: the tie rounds up
+        (1, 80, "1.3%"),
+        (3, 80, "3.8%"),  # 3.75 %
+        (1, 2_000, "0.1%"),  # 0.05 %
+        (0, 0, "0.0%"),  # nothing of nothing
+        (7, 0, "0.0%"),
+    ],
+)
+def test_percent_of_a_share_at_and_around_ties(part: int, whole: int, shown: str):
+    assert fmt.percent(fmt.share(part, whole)) == shown
+
+
 def test_percent_ties_round_half_up():
     assert fmt.percent(1 / 80) == "1.3%"  # 1.25 %
     assert fmt.percent(1 / 8, 0) == "13%"  # 12.5 %
@@ -234,11 +335,24 @@ def test_change_points_the_right_way_within_half_a_point(current: int, previous:
     assert abs(int(points) - abs(exact)) <= Fraction(1, 2) + Fraction(1, 10**6)  # float noise at ties
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: changes round half-even ('▲ 0%' for +0.5%), money half-up")
+@given(st.integers(0, 10**12), st.integers(1, 10**12))
+@example(1_005, 1_000)
+@example(995, 1_000)
+@example(1_004_999, 1_000_000)
+@example(2_005, 2_000)  # +0.25 %: no change
+@example(3_000_015, 2_000_000)  # +50.00075 %
+def test_change_is_the_exact_change_rounded_once_half_up(current: int, previous: int):
+    points = half_up(Fraction(current - previous, previous) * 100)
+    expected = "no change" if points == 0 else f"{'▲' if points > 0 else '▼'} {abs(points)}%"
+    assert fmt.change(current, previous) == expected
+
+
 def test_change_ties_round_half_up():
     assert fmt.change(1_005, 1_000) == "▲ 1%"
     assert fmt.change(995, 1_000) == "▼ 1%"
     assert fmt.change(1_025, 1_000) == "▲ 3%"
+    assert fmt.change(1_004_999, 1_000_000) == "no change"  # +0.4999 %
+    assert fmt.change(200_001, 2) == "▲ 9999950%"
 
 
 # --- durations ---------------------------------------------------------------------------------------
@@ -393,9 +507,42 @@ def test_bar(ratio: float, width: int, shown: str):
     assert fmt.bar(ratio, width) == shown
 
 
+@pytest.mark.parametrize(
+    ("ratio", "width", "filled"),
+    [
+        (Fraction(1, 24), 12, 1),  # half a cell rounds up, as money does
+        (Fraction(1, 8), 4, 1),
+        (Fraction(3, 8), 4, 2),
+        (Fraction(23, 24), 12, 12),
+        (Fraction(1, 25), 12, 0),
+    ],
+)
+def test_bar_rounds_half_a_cell_up(ratio: Fraction, width: int, filled: int):
+    assert fmt.bar(ratio, width) == "█" * filled + "░" * (width - filled)
+
+
 @given(st.floats(-10, 10, allow_nan=False), st.integers(1, 60))
 def test_bar_fills_its_share_of_a_fixed_width(ratio: float, width: int):
     shown = fmt.bar(ratio, width)
     filled = shown.count("█")
     assert len(shown) == width and shown == "█" * filled + "░" * (width - filled)
     assert abs(filled - min(1.0, max(0.0, ratio)) * width) <= 0.5
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "shown"),
+    [
+        (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC), "Mar 1 – Mar 31, 2026"),
+        (datetime(2026, 3, 16, 2, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC), "Mar 16 – Mar 31, 2026"),
+        (datetime(2026, 3, 15, 12, tzinfo=UTC), datetime(2026, 3, 15, 12, tzinfo=UTC), "Mar 15, 2026"),  # a purchase
+        (datetime(2025, 12, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC), "Dec 1, 2025 – Nov 30, 2026"),
+        # the same span written in New York's zone is still the same billing days
+        (
+            datetime(2026, 3, 15, 22, tzinfo=ZoneInfo("America/New_York")),
+            datetime(2026, 3, 31, 20, tzinfo=ZoneInfo("America/New_York")),
+            "Mar 16 – Mar 31, 2026",
+        ),
+    ],
+)
+def test_billing_days_name_the_utc_days_a_billed_span_covers(start: datetime, end: datetime, shown: str):
+    assert fmt.billing_days(start, end) == shown

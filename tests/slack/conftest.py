@@ -243,10 +243,11 @@ class WorkspaceFactory:
     def install(self, team_id: str) -> str:
         return install(self.slack, self.bot_store, team_id)
 
-    def create(self, *, seats: int = 10, members: int = 5) -> Workspace:
-        """A new organization, connected to a new Slack workspace whose four people are registered in Slack."""
+    def create(self, *, seats: int = 10, members: int = 5, start: datetime | None = None) -> Workspace:
+        """A new organization (created and subscribed at `start`, by default the 1st of this month), connected to
+        a new Slack workspace whose four people are registered in Slack."""
         name = f"Org {secrets.token_hex(2)}"
-        org = self.orgs.create(seats=seats, members=members, name=name)
+        org = self.orgs.create(seats=seats, members=members, name=name, start=start)
         team_id = f"T{secrets.token_hex(4).upper()}"
         self.install(team_id)
         self.bot_store.save_connection(

@@ -6,7 +6,9 @@ What reached Slack's response_url is compared with the backend's own figures.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -50,8 +52,9 @@ def test_usage_shows_the_backends_figures(busy: Workspace, http: httpx.Client, r
     shown = texts(message)
     assert message["response_type"] == "ephemeral"
     assert f"AI spend: {fmt.usd(totals['cost_microdollars'])}" in shown
-    assert f"*Successful requests*\n{totals['successful_requests']:,}" in shown
-    assert f"*Average cost per request*\n{fmt.usd_fine(totals['average_cost_per_request_microdollars'])}" in shown
+    assert f"*Requests*\n{totals['requests']:,}" in shown
+    average = fmt.average(totals["cost_microdollars"], totals["requests"])
+    assert f"*Average cost per request*\n{fmt.usd_fine(average)}" in shown
     assert f"*Active users (last 7 days)*\n{summary['active_users_7d']}" in shown
     assert f"*Input tokens*\n{fmt.compact(totals['input_tokens'])}" in shown
     assert "this billing period · Mar 1 – Mar 31, 2026" in shown
@@ -79,7 +82,8 @@ def test_usage_models_lists_cost_share_errors_and_latency(busy: Workspace, http:
     for model in summary["models"]:
         assert (
             f"{model['requests']:,} requests · {fmt.usd(model['cost_microdollars'])} "
-            f"({fmt.percent(model['cost_share'])} of spend) · errors {fmt.percent(model['error_rate'])} · "
+            f"({fmt.percent(fmt.share(model['cost_microdollars'], summary['totals']['cost_microdollars']))} of spend)"
+            f" · errors {fmt.percent(fmt.share(model['errors'], model['requests']))} · "
             f"median {model['median_latency_ms']:,} ms"
         ) in shown
     assert "*Providers (share of requests):*" in shown
@@ -116,7 +120,7 @@ def test_usage_trend_shows_daily_weekday_and_months(busy: Workspace, http: httpx
     summary = backend(http, busy, "/usage/summary", period="30d")
     assert f"`{fmt.sparkline([d['cost_microdollars'] for d in summary['daily']])}`" in shown
     march = next(m for m in summary["months"] if m["month"] == "2026-03")
-    assert f"`2026-03` {fmt.usd(march['cost_microdollars'])} · {march['requests']:,} requests" in shown
+    assert f"`2026-03` so far {fmt.usd(march['cost_microdollars'])} · {march['requests']:,} requests" in shown
     assert "`Mon`" in shown and "`Sun`" in shown
 
 
@@ -150,6 +154,16 @@ def test_members_next_page_replaces_the_message(busy_directory: Workspace):
     assert second["replace_original"] is True
     assert "Showing 21–32 of 32" in texts(second)
     assert [b["text"]["text"] for b in buttons(second)] == ["← Previous"]
+
+
+def test_members_first_page_of_a_big_organization_starts_with_its_owners(busy_directory: Workspace):
+    ws = busy_directory
+    shown = texts(ws.ask(ws.member, "members"))
+    lines = [line for line in shown.splitlines() if line.startswith("*")]
+    assert [line.rsplit(" · ", 1)[-1] for line in lines[:3]] == ["owner", "admin", "member"]
+    assert lines[0].startswith(f"*{ws.org.owner.name}*")
+    names = [line.split("*")[1] for line in lines[2:]]
+    assert names == sorted(names, key=str.lower)
 
 
 @pytest.mark.parametrize(
@@ -398,3 +412,146 @@ def test_a_slow_backend_gets_a_friendly_timeout_message(
     assert reply.http.status_code == 200 and reply.http.elapsed.total_seconds() < 3
     shown = texts(workspace.slack.wait_for_response(reply.response_key, timeout=20))
     assert "Kilo isn't answering right now (The Kilo backend did not answer in time.)" in shown
+
+
+def exact_event(ws: Workspace, event_id: str, model: str, cost: int, when: datetime, **extra: Any) -> dict[str, Any]:
+    """One usage event with the figures a test needs exactly (provider from the model's prefix)."""
+    return {
+        "event_id": event_id,
+        "member_id": ws.org.member.id,
+        "model": model,
+        "provider": model.split("/")[0],
+        "input_tokens": 1_000,
+        "output_tokens": 100,
+        "cost_microdollars": cost,
+        "has_error": False,
+        "latency_ms": 900,
+        "occurred_at": when.isoformat(),
+        **extra,
+    }
+
+
+def test_shares_and_the_average_are_rounded_once_from_exact_integers(workspace: Workspace, http: httpx.Client):
+    """0.74895 % of spend is 0.7 % (not 0.8 % from a ratio rounded to 0.0075 first); 1.25 % is 1.3 % (half-up);
+    an average of 149.5 µ$ a request is $0.0001 (not 150 µ$ first, then $0.0002)."""
+    march_2 = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    events = [
+        exact_event(workspace, "tiny", "acme/tiny", 74_895, march_2),
+        exact_event(workspace, "small", "acme/small", 125_000, march_2),
+        *(
+            exact_event(workspace, f"big-{i}", "other/big", 9_800_105 if i == 0 else 0, march_2, has_error=i == 1)
+            for i in range(80)
+        ),
+        exact_event(workspace, "cheap-1", "acme/tiny", 100, march_2 + timedelta(days=1)),
+        exact_event(workspace, "cheap-2", "acme/tiny", 199, march_2 + timedelta(days=1)),
+    ]
+    response = http.post(workspace.org.path("/usage/events"), json={"events": events}, headers=workspace.org.headers())
+    assert response.json() == {"accepted": 84, "duplicates": 0}
+
+    models = texts(workspace.ask(workspace.member, "usage models 2026-03-02..2026-03-02"))
+    assert "1 requests · $0.07 (0.7% of spend)" in models
+    assert "1 requests · $0.13 (1.3% of spend)" in models
+    assert "80 requests · $9.80 (98.0% of spend) · errors 1.3%" in models  # 1 of 80 is 1.25 %
+    overview = texts(workspace.ask(workspace.member, "usage 2026-03-03..2026-03-03"))
+    assert "*Average cost per request*\n$0.0001" in overview
+
+
+def test_usage_users_shows_the_standard_median_and_90th_percentile_and_help_names_them(
+    workspaces: WorkspaceFactory, http: httpx.Client
+):
+    ws = workspaces.create(members=8)  # ten people, who spent $1 … $10
+    march_3 = datetime(2026, 3, 3, 10, tzinfo=UTC)
+    events = [
+        {**exact_event(ws, f"spend-{i}", "acme/model", (i + 1) * 1_000_000, march_3), "member_id": person.id}
+        for i, person in enumerate(ws.org.people)
+    ]
+    http.post(ws.org.path("/usage/events"), json={"events": events}, headers=ws.org.headers())
+    shown = texts(ws.ask(ws.admin, "usage users"))
+    assert "*Median per member*\n$5.50" in shown  # the mean of $5 and $6, not the lower $5
+    assert "*90th percentile*\n$9.10" in shown  # between $9 and $10, not the maximum
+    assert "*Top 5 share of spend*\n72.7%" in shown  # $40 of $55
+    help_text = texts(ws.ask(ws.admin, "help"))
+    assert "median per member: the middle value, the mean of the two middle ones for an even count" in help_text
+    assert "90th percentile: linear interpolation between ranks (NumPy's default)" in help_text
+
+
+def pdf_text(document: bytes) -> str:
+    """The text an invoice PDF draws (fpdf2 core fonts: WinAnsi strings in compressed content streams)."""
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", document, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            continue
+        for text in re.findall(rb"\(((?:\\.|[^\\)])*)\) ?Tj", content):
+            shown.append(re.sub(rb"\\(.)", rb"\1", text).decode("cp1252"))
+    return "\n".join(shown)
+
+
+def test_billing_dates_are_the_utc_billing_day_for_everyone(workspace: Workspace, http: httpx.Client, clock):
+    """A seat change at 02:00 UTC on Mar 16 is evening of Mar 15 in New York: still the billing day Mar 16."""
+    clock.now = datetime(2026, 3, 16, 2, tzinfo=UTC)
+    change = http.post(
+        workspace.org.path("/subscription/seats"),
+        json={"seats": 12, "idempotency_key": "late-evening"},
+        headers=workspace.org.headers(workspace.org.owner),
+    )
+    assert change.status_code == 200, change.text
+    seen = {}
+    for person in (workspace.owner, workspace.admin):  # New York and Berlin
+        seats = texts(workspace.ask(person, "seats"))
+        assert "Mar 16, 2026 · +2 seats → 12 · $29.94 pro-rated" in seats
+        billing = workspace.ask(person, "billing")
+        shown = texts(billing)
+        assert "Mar 16, 2026 · Seats added · $29.94" in shown
+        assert "Mar 15, 2026" not in seats + shown
+        seen[person.id] = billing
+    message = seen[workspace.owner.id]
+    invoice = next(b for b in buttons(message) if b["text"]["text"] == "Download PDF")
+    document = pdf_text(httpx.get(invoice["url"]).content)
+    # the PDF names the days as the bot does: the last day of the cycle, not its exclusive end
+    assert "Period: Mar 16 – Mar 31, 2026 (UTC days)" in document
+    assert "Issued: Mar 16, 2026" in document
+
+
+def test_partial_periods_say_so_and_are_compared_like_with_like(workspaces: WorkspaceFactory, http: httpx.Client):
+    """An organization that began on Jan 17; the backend's clock says Mar 15, 12:00 UTC."""
+    ws = workspaces.create(start=datetime(2026, 1, 17, 9, tzinfo=UTC))
+    costs = {
+        datetime(2026, 1, 20, tzinfo=UTC): 1_000_000,
+        datetime(2026, 2, 3, tzinfo=UTC): 2_000_000,
+        datetime(2026, 2, 14, 23, tzinfo=UTC): 4_000_000,  # February's first 14 days: $6
+        datetime(2026, 2, 15, 1, tzinfo=UTC): 8_000_000,
+        datetime(2026, 3, 14, 9, tzinfo=UTC): 9_000_000,  # March's 14 whole days so far: $9, ▲ 50% on $6
+        datetime(2026, 3, 15, 11, tzinfo=UTC): 5_000_000,  # today so far: shown, not compared
+    }
+    events = [exact_event(ws, f"e{i}", "acme/model", cost, when) for i, (when, cost) in enumerate(costs.items())]
+    http.post(ws.org.path("/usage/events"), json={"events": events}, headers=ws.org.headers())
+
+    trend = texts(ws.ask(ws.owner, "usage trend"))
+    assert "`2026-01` $1.00 · 1 requests (from Jan 17: first month, no comparison)" in trend
+    assert "`2026-02` $14.00 · 3 requests (no comparison with a partial January)" in trend  # not ▲ 1300%
+    assert "`2026-03` so far $14.00 · 2 requests (Mar 1 – Mar 14, 2026: ▲ 50% vs Feb 1 – Feb 14, 2026)" in trend
+    assert "`2025-" not in trend  # no months before the organization existed
+
+    # the billing period (Feb 17 – Mar 16) is under way: its 26 whole days against the 26 days before
+    overview = texts(ws.ask(ws.owner, "usage"))
+    assert "this billing period · Feb 17 – Mar 16, 2026 (UTC days) · so far, to Mar 15 12:00 UTC" in overview
+    assert "*Spend*\n$14.00  (▲ 29% over the 26 whole days so far vs as many before)" in overview  # $9 vs $7
+    assert (
+        "*Today aside*\nFeb 17 – Mar 14, 2026: $9.00 · 1 requests\nJan 20 – Feb 14, 2026: $7.00 · 3 requests"
+    ) in overview
+
+    mine = ws.ask(ws.member, "usage me")
+    spark = next(t for t in texts(mine).splitlines() if t.startswith("*Daily spend*"))
+    assert spark.count("`") == 2 and len(spark.split("`")[1]) == 27  # Feb 17 – Mar 15: no day not yet begun
+
+
+def test_no_comparison_before_the_organization_existed(workspace: Workspace, http: httpx.Client):
+    event = exact_event(workspace, "first", "acme/model", 2_000_000, datetime(2026, 3, 2, tzinfo=UTC))
+    http.post(workspace.org.path("/usage/events"), json={"events": [event]}, headers=workspace.org.headers())
+    overview = texts(workspace.ask(workspace.owner, "usage"))  # Mar 1 – Mar 31: the organization's first period
+    assert "*Spend*\n$2.00  (no comparison: usage begins Mar 1, 2026)" in overview
+    assert "new" not in overview
+    trend = texts(workspace.ask(workspace.owner, "usage trend"))
+    assert "`2026-03` so far $2.00 · 1 requests (first month, no comparison)" in trend

@@ -43,7 +43,8 @@ def test_owner_home_shows_spend_seats_credits_and_top_users(busy: Workspace, htt
     shown = texts(view)
     summary = http.get(busy.org.path("/usage/summary"), headers=busy.org.headers()).json()
     assert f"*Spend this period*\n{fmt.usd(summary['totals']['cost_microdollars'])}" in shown
-    assert f"*Successful requests*\n{summary['totals']['successful_requests']:,}" in shown
+    assert "This billing period · Mar 1 – Mar 31, 2026 (UTC days) · so far · updated" in shown
+    assert f"*Requests*\n{summary['totals']['requests']:,}" in shown
     assert "*Seats*\n7 of 10 seats used" in shown
     assert "*Credits left*" in shown and "*Next charge*\n$290.00" in shown
     assert "Top users this period" in shown
@@ -96,3 +97,23 @@ def test_messages_tab_opening_publishes_nothing(workspace: Workspace):
     assert workspace.post(body, "application/json").status_code == 200
     time.sleep(0.3)
     assert len(workspace.slack.calls_to("views.publish")) == before
+
+
+def test_requests_mean_the_same_count_under_the_same_label_everywhere(workspace: Workspace, http: httpx.Client):
+    """Every request, failed ones included, is a request: /kilo usage, /kilo usage me and the Home agree."""
+    events = usage_events(workspace.org, 120, start=datetime(2026, 3, 2, tzinfo=UTC), span=timedelta(days=10))
+    assert any(e["has_error"] for e in events)
+    http.post(workspace.org.path("/usage/events"), json={"events": events}, headers=workspace.org.headers())
+    total = f"{len(events):,}"
+    overview = texts(workspace.ask(workspace.member, "usage"))
+    mine = texts(workspace.ask(workspace.member, "usage me"))
+    home = texts(published_home(workspace, workspace.member))
+    assert f"*Requests*\n{total}" in overview and f"*Requests*\n{total}" in home
+    assert f"{total} requests" in mine  # the team total beside the caller's own
+    errors = sum(e["has_error"] for e in events)
+    assert f"*Errors*\n{errors:,}" in overview
+    for shown in (overview, mine, home):
+        assert "uccessful" not in shown
+    cost = sum(e["cost_microdollars"] for e in events)
+    average = f"*Average cost per request*\n{fmt.usd_fine(fmt.average(cost, len(events)))}"
+    assert average in overview and average in home
