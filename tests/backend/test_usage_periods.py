@@ -181,9 +181,10 @@ def test_my_daily_series_has_no_day_that_has_not_begun(http: httpx.Client, orgs:
 
 
 @pytest.mark.parametrize(("start", "end"), [("0001-01-01", "0001-01-31"), ("9999-12-30", "9999-12-31")])
-def test_periods_at_the_ends_of_the_calendar_have_nothing_to_compare(
+def test_periods_at_the_ends_of_the_calendar_are_refused_plainly(
     http: httpx.Client, orgs: OrganizationFactory, start: str, end: str
 ):
     org = orgs.create()
-    body = get(http, org, "/usage/summary", start=start, end=end)
-    assert (body["compared"], body["previous_period"], body["daily"], body["months"]) == (None, None, [], [])
+    refused = http.get(org.path("/usage/summary"), params={"start": start, "end": end}, headers=org.headers())
+    assert refused.status_code == 422  # not the 500 of a date overflow in the previous period
+    assert refused.json()["error"]["message"] == "Dates must be between 2000-01-01 and 2999-12-31."

@@ -322,7 +322,7 @@ class Figures:
             f"*Input tokens*\n{compact(sum(e.input_tokens for e in mine))}",
             f"*Output tokens*\n{compact(sum(e.output_tokens for e in mine))}",
             f"*Active days*\n{len({e.at.date() for e in mine})}",
-            f"*Today*\n{money(sum(e.cost for e in today))}",
+            f"*Today*\n{money(sum(e.cost for e in today))} (no daily limit)",  # nobody here has a limit
         ]
         daily = [sum(e.cost for e in self.on_days(day, day + ONE_DAY, member)) for day in self.lived_days()]
         return fields, [self.daily_line(daily), f"Team total: {money(team_cost)} · {len(self.events):,} requests"]
