@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot handlers backend kilo_api kilo_db tests bench scripts
+	$(BIN)/mypy bot handlers backend kilo_api kilo_db reports tests bench scripts
 
 pytest: $(STAMP)
 	$(BIN)/pytest
