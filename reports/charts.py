@@ -363,7 +363,7 @@ def _share_chart(data: DigestData, top: int) -> ShareChart:
     parts = ", ".join(f"{name} {share_percent(cost, leaders.total)}" for name, cost in leaders.top[:3])
     more = f", and {len(rows) - 3} more" if len(rows) > 3 else ""
     alt_text = f"Bar chart of each model's share of AI spend, {day_range(data.period.start, data.period.end)}: " + (
-        f"{parts}{more}." if rows else "no spend."
+        f"{usd(leaders.total)} in all; {parts}{more}." if rows else "no spend."
     )
     return ShareChart(
         name="model-share",

@@ -145,7 +145,7 @@ def credits_text(credits: CreditFigures, data: DigestData) -> str:
     if run_out is None:
         return f"{left}\nno spend in the last {BURN_WINDOW_DAYS} days"
     days = (run_out - credits.as_of).days
-    rate = f"at the last {BURN_WINDOW_DAYS} days' rate ({usd(credits.burn_last_7_days_microdollars)})"
+    rate = f"at the last {BURN_WINDOW_DAYS} days' rate ({usd(credits.burn_last_7_days_microdollars)} a week)"
     if days > LONG_RUNWAY_DAYS:
         return f"{left}\nlasts more than a year {rate}"
     when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days:,} days"

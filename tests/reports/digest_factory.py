@@ -154,9 +154,7 @@ def generate_digest_data(
         balance -= spent
         if offset == -days:
             balance += dollars(5_000)  # a credit purchase
-        history.append(
-            BalancePoint(datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1), balance)
-        )
+        history.append(BalancePoint(datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1), balance))
     burn = sum(daily.get(period.end - timedelta(days=back), 0) for back in range(1, 8))
     return DigestData(
         organization_name=organization_name,
@@ -191,10 +189,97 @@ def scaled(data: DigestData, factor: int) -> DigestData:
     return replace(
         data,
         totals=replace(data.totals, cost_microdollars=data.totals.cost_microdollars * factor),
-        previous_periods=tuple(replace(p, cost_microdollars=p.cost_microdollars * factor) for p in data.previous_periods),
+        previous_periods=tuple(
+            replace(p, cost_microdollars=p.cost_microdollars * factor) for p in data.previous_periods
+        ),
         model_days=tuple(replace(r, cost_microdollars=r.cost_microdollars * factor) for r in data.model_days),
         previous_model_days=tuple(
             replace(r, cost_microdollars=r.cost_microdollars * factor) for r in data.previous_model_days
         ),
         models=tuple(replace(m, cost_microdollars=m.cost_microdollars * factor) for m in data.models),
+    )
+
+
+NOW = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin, the week of WEEK_START just ended
+PROVIDERS = {model: provider for model, provider, _ in CATALOGUE}
+
+
+def microdollars(amount: str) -> int:
+    """'1,240.005' dollars → microdollars, exactly (no float on the way)."""
+    sign = -1 if amount.startswith("-") else 1
+    whole, _, fraction = amount.lstrip("-").replace(",", "").partition(".")
+    return sign * (int(whole) * 1_000_000 + int((fraction + "000000")[:6]))
+
+
+def hand_built(
+    week: dict[str, list[str]],
+    previous: dict[str, list[str]] | None,
+    *,
+    earlier: tuple[str, ...] = (),
+    successful_requests: int = 12_345,
+    input_tokens: int = 123_456_789,
+    output_tokens: int = 9_876_543,
+    active_users: int = 17,
+    seats: SeatFigures | None = None,
+    credits: CreditFigures | None = None,
+    people: dict[str, str] | None = None,
+    previous_people: dict[str, str] | None = None,
+    zone: ZoneInfo = BERLIN,
+    providers: dict[str, str] | None = None,
+) -> DigestData:
+    """A week written out by hand: model → seven daily amounts in dollars ('200.005'); previous=None is a new org."""
+    providers = providers or PROVIDERS
+    period = DigestPeriod(WEEK_START, WEEK_START + timedelta(days=7), zone)
+
+    def rows(spend: dict[str, list[str]], start: date) -> tuple[ModelDaySpend, ...]:
+        return tuple(
+            ModelDaySpend(start + timedelta(days=offset), model, microdollars(amount))
+            for model, amounts in spend.items()
+            for offset, amount in enumerate(amounts)
+            if microdollars(amount)
+        )
+
+    model_days = rows(week, WEEK_START)
+    previous_start = WEEK_START - timedelta(days=7)
+    previous_days = rows(previous or {}, previous_start)
+    past = []
+    if previous is not None:
+        past.append(PastPeriod(previous_start, WEEK_START, sum(r.cost_microdollars for r in previous_days)))
+        for back, amount in enumerate(earlier, start=2):
+            start = WEEK_START - timedelta(days=7 * back)
+            past.append(PastPeriod(start, start + timedelta(days=7), microdollars(amount)))
+    by_model = spend_by_model(model_days)
+    cost = sum(by_model.values())
+    models = tuple(
+        ModelUsage(model, providers.get(model, model.split("/")[0]), spent, successful_requests * spent // cost)
+        for model, spent in by_model.items()
+    )
+
+    def person_rows(spend: dict[str, str] | None) -> tuple[PersonSpend, ...] | None:
+        if spend is None:
+            return None
+        return tuple(
+            PersonSpend(f"mem_{name.split()[0].lower()}", name, microdollars(amount)) for name, amount in spend.items()
+        )
+
+    return DigestData(
+        organization_name="Acme Robotics",
+        period=period,
+        generated_at=NOW,
+        totals=UsageTotals(
+            cost_microdollars=cost,
+            requests=successful_requests + successful_requests // 50,
+            successful_requests=successful_requests if cost else 0,
+            input_tokens=input_tokens if cost else 0,
+            output_tokens=output_tokens if cost else 0,
+        ),
+        previous_periods=tuple(past),
+        active_users=active_users if cost else 0,
+        seats=seats,
+        credits=credits,
+        model_days=model_days,
+        previous_model_days=previous_days,
+        models=models,
+        people=person_rows(people),
+        previous_people=person_rows(previous_people),
     )
