@@ -160,7 +160,8 @@ def _titles(figure: Figure, title: str, subtitle: str) -> None:
 
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    # zlib level 3 instead of 6: a third less encoding time for 5 % larger files (flat colours compress well)
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
 
 
@@ -522,7 +523,7 @@ def _day_label(moment: datetime) -> str:
 def render_digest_charts_now(data: DigestData) -> list[RenderedChart]:
     """Every chart this digest has data for, rendered in this process (the pool calls this)."""
     charts: list[RenderedChart] = [render_daily_spend_chart(data)]
-    if data.totals.cost_microdollars > 0 and data.models:
+    if data.totals.cost_microdollars > 0 and len(data.models) > 1:  # one model is always 100 %: nothing to show
         charts.append(render_model_share_chart(data))
     if data.credits is not None:
         charts.append(render_credit_chart(data))
