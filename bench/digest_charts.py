@@ -4,7 +4,7 @@ the process pool on this machine's cores.
 Digests are generated from a seeded model of a 40-person team (14 models, a week of UTC days, 28 days of
 credit history); each run renders a different one.
 
-    .venv/bin/python bench/digest_charts.py [--runs 20] [--digests 60] [--workers 2] [--save out/digest]
+    .venv/bin/python bench/digest_charts.py [--runs 20] [--digests 60] [--rounds 3] [--workers 2] [--save DIR]
 
 --save writes the first digest's PNGs, their alt text and the message's Block Kit there, to look at.
 """
@@ -54,6 +54,29 @@ def describe(samples: list[float]) -> str:
     )
 
 
+def pool_memory_mib() -> float:
+    """Resident memory of every process under this one (the forkserver and the workers it forked)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    ours: set[int] = set()
+    frontier = {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - ours
+        ours |= frontier
+    pages = 0
+    for pid in ours:
+        try:
+            pages += int((Path("/proc") / str(pid) / "statm").read_text().split()[1])
+        except OSError:
+            continue
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def save(data: DigestData, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     message = compose_digest(data, show_people=True).payload()
@@ -73,7 +96,7 @@ def time_each(digests: list[DigestData]) -> list[float]:
     return samples
 
 
-async def through_the_pool(workers: int, runs: list[DigestData], burst: list[DigestData]) -> None:
+async def through_the_pool(workers: int, runs: list[DigestData], burst: list[DigestData], rounds: int) -> None:
     renderer = ChartRenderer(workers=workers)
     try:
         started = time.perf_counter()
@@ -87,14 +110,16 @@ async def through_the_pool(workers: int, runs: list[DigestData], burst: list[Dig
             await renderer.render(data)
             latencies.append(time.perf_counter() - started)
         print(f"one digest's charts through the pool, one at a time: {describe(latencies)}")
-        started = time.perf_counter()
-        results = await asyncio.gather(*(renderer.render(data) for data in burst))
-        elapsed = time.perf_counter() - started
-        charts = sum(len(result) for result in results)
-        print(
-            f"{len(burst)} digests at once: {charts} charts in {elapsed:.2f} s = {charts / elapsed:.1f} charts/s, "
-            f"{len(burst) / elapsed:.1f} digests/s"
-        )
+        for round_number in range(1, rounds + 1):
+            started = time.perf_counter()
+            results = await asyncio.gather(*(renderer.render(data) for data in burst))
+            elapsed = time.perf_counter() - started
+            charts = sum(len(result) for result in results)
+            print(
+                f"round {round_number}: {len(burst)} digests at once, {charts} charts in {elapsed:.2f} s = "
+                f"{charts / elapsed:.1f} charts/s ({len(burst) / elapsed:.1f} digests/s); "
+                f"pool processes' memory: {pool_memory_mib():.0f} MiB"
+            )
     finally:
         renderer.close()
 
@@ -104,6 +129,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="digests timed one by one")
     parser.add_argument("--digests", type=int, default=60, help="digests rendered at once through the pool")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="bursts in a row, to watch the workers' memory")
     parser.add_argument("--save", type=Path, help="write one digest's charts and Block Kit to this directory")
     args = parser.parse_args()
 
@@ -119,7 +145,7 @@ def main() -> None:
     months = [generate_digest_data(seed, start=date(2026, 3, 1), days=31, model_count=100) for seed in range(5)]
     print(f"one monthly digest, 100 models, 31 bars: {describe(time_each(months))}")
     burst = [generate_digest_data(1000 + seed) for seed in range(args.digests)]
-    asyncio.run(through_the_pool(args.workers, weeks, burst))
+    asyncio.run(through_the_pool(args.workers, weeks, burst, args.rounds))
 
 
 if __name__ == "__main__":
