@@ -8,11 +8,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from slack_sdk.models.blocks import Block
 
 from bot.views.blocks import MAX_FIELD_TEXT, MAX_HEADER_TEXT, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
 from reports.digest import compose_digest, find_movers
 from reports.digest_data import BalancePoint, CreditFigures, DigestData, SeatFigures
-from tests.fakes.slack_api import _message_problem
 from tests.reports.digest_factory import NOW, generate_digest_data, hand_built, microdollars, scaled
 
 SONNET = "anthropic/claude-sonnet-4.5"
@@ -21,9 +21,12 @@ FLAT = ["100"] * 7
 
 
 def payload(data: DigestData, *, show_people: bool = False) -> dict[str, Any]:
-    """The message as Slack receives it, checked with the strict fake Slack's validator and Slack's limits."""
+    """The message as Slack receives it: every block re-parsed and validated by slack_sdk, and Slack's limits."""
     message = compose_digest(data, show_people=show_people).payload()
-    assert _message_problem(message) is None, _message_problem(message)
+    for raw in message["blocks"]:
+        parsed = Block.parse(raw)
+        assert parsed is not None, raw
+        assert parsed.to_dict() == raw  # to_dict() validates, raising SlackObjectFormationError
     assert len(message["blocks"]) <= MAX_MESSAGE_BLOCKS
     assert len(message["text"]) <= 40_000
     for block in message["blocks"]:
