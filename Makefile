@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # uv installs the same locked versions as pip, ~10× faster on a cold cache (7 s against 60–150 s).
 UV := uv==0.13.8
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# The editable install maps each top-level package when it is made: a new package means reinstalling.
+STAMP := $(VENV)/.installed-$(shell (cat requirements.lock pyproject.toml; ls -d */__init__.py) | cksum | cut -d' ' -f1)
 
 .PHONY: run test lint typecheck pytest demo bench clean
 
@@ -31,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot handlers backend kilo_api kilo_db local_slack tests bench scripts
+	$(BIN)/mypy bot handlers backend kilo_api kilo_db local_slack reports tests bench scripts
 
 pytest: $(STAMP)
 	$(BIN)/pytest
