@@ -15,10 +15,12 @@ from bot.commands import (
     ROLE_WORDS,
     SUBCOMMANDS,
     USAGE_VIEWS,
+    Alerts,
     Billing,
     Command,
     CommandError,
     Connect,
+    DigestForm,
     Help,
     Members,
     Org,
@@ -52,6 +54,10 @@ SUBCOMMAND_WORDS: dict[str, Command] = {
     "subscription": Subscription(),
     "plan": Subscription(),
     "seats": Subscription(seats_first=True),
+    "digest": DigestForm(),
+    "digests": DigestForm(),
+    "alerts": Alerts(),
+    "alert": Alerts(),
 }
 PERIOD_WORDS = {
     "7d": LAST_7_DAYS,
