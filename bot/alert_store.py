@@ -7,10 +7,8 @@ is posted, so every replica's tick fires it once; it is edited to "resolved" onc
 
 from __future__ import annotations
 
-import enum
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,26 +28,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from bot.digest_shapes import AlertKind, AlertRule, Episode, EpisodeClaim, EpisodeStatus, RuleRequest
 from bot.digest_store import CLAIM_TIMEOUT, retry_at, rows_changed
 from bot.store import BotBase, BotStore
 from kilo_db.engine import writing
 from kilo_db.types import UTCDateTime
-
-
-class AlertKind(enum.StrEnum):
-    CREDITS_BELOW = "credits_below"  # threshold: microdollars
-    RUNWAY_BELOW = "runway_below"  # threshold: days of credits left at the last 7 days' rate
-    SPEND_ABOVE = "spend_above"  # threshold: microdollars spent today (UTC day)
-    SPEND_SPIKE = "spend_spike"  # threshold: percent of the 4-week average for this weekday (200 = 2×)
-    SEAT_POOL_FULL = "seat_pool_full"  # no threshold
-    MEMBER_LIMIT = "member_limit"  # no threshold: a member reached their daily spend limit
-
-
-class EpisodeStatus(enum.StrEnum):
-    CLAIMED = "claimed"
-    OPEN = "open"  # posted, condition still holds
-    FAILED = "failed"
-    RESOLVED = "resolved"
 
 
 class AlertRuleRow(BotBase):
@@ -88,53 +71,6 @@ class AlertEpisodeRow(BotBase):
     message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     figures: Mapped[str] = mapped_column(Text)  # JSON: the numbers the alert showed
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
-
-
-@dataclass(frozen=True)
-class AlertRule:
-    id: int
-    team_id: str
-    kind: AlertKind
-    threshold: int | None
-    channel_id: str
-    created_by: str
-    actor_email: str
-    snoozed_until: datetime | None
-    snoozed_by: str | None
-
-    def snoozed(self, now: datetime) -> bool:
-        return self.snoozed_until is not None and self.snoozed_until > now
-
-
-@dataclass(frozen=True)
-class RuleRequest:
-    kind: AlertKind
-    threshold: int | None
-
-
-@dataclass(frozen=True)
-class Episode:
-    id: int
-    rule_id: int
-    subject: str
-    sequence: int
-    status: EpisodeStatus
-    attempts: int
-    opened_at: datetime
-    resolved_at: datetime | None
-    resolution_posted: bool
-    channel_id: str | None
-    message_ts: str | None
-    figures: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class EpisodeClaim:
-    episode_id: int
-    token: str
-    attempts: int
-    message_ts: str | None
-    channel_id: str | None
 
 
 def _rule(row: AlertRuleRow) -> AlertRule:

@@ -29,10 +29,12 @@ from bot.acks_first import AcksFirst
 from bot.identity import ClientPool, IdentityResolver
 from bot.oauth import oauth_settings
 from bot.replies import Replies
+from bot.scheduler import Ticker, build_due_work
 from bot.services import CONTEXT_KEY, BotServices
 from bot.settings import Settings
 from bot.store import DEFAULT_TEAM, BotStore, Connection
 from kilo_db.types import utcnow
+from reports.render_pool import close_shared_renderer, render_digest_charts
 
 logger = logging.getLogger(__name__)
 NOT_INSTALLED = (
@@ -83,7 +85,10 @@ def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], 
     )
     pool = ClientPool(settings.kilo_api_timeout_seconds, settings.kilo_read_cache_seconds)
     identity = IdentityResolver(store, pool, env_connection(settings))
-    services = BotServices(settings, store, identity, clock, AcksFirst(), Replies(), oauth[1] if oauth else None)
+    work = build_due_work(
+        settings, store, identity, oauth[0].installation_store if oauth else None, render_digest_charts
+    )
+    services = BotServices(settings, store, identity, clock, AcksFirst(), Replies(), oauth[1] if oauth else None, work)
     _SERVICES[app] = services
 
     @app.middleware
@@ -110,6 +115,16 @@ def _with_form_body(request: AsyncBoltRequest) -> AsyncBoltRequest:
     return request
 
 
+def start_ticker(services: BotServices) -> Ticker | None:
+    """The minute tick for digests and alerts (KILO_SCHEDULER_ENABLED=false leaves it to cron and
+    `kilo-bot digests send-due`)."""
+    if not services.settings.kilo_scheduler_enabled:
+        return None
+    ticker = Ticker(services.due, services.clock)
+    ticker.start()
+    return ticker
+
+
 def create_web_app(bolt: AsyncApp) -> Starlette:
     """POST /slack/events and GET /healthz."""
     services = services_of(bolt)
@@ -134,7 +149,11 @@ def create_web_app(bolt: AsyncApp) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        ticker = start_ticker(services)
         yield
+        if ticker is not None:
+            ticker.stop()
+        close_shared_renderer()
         await services.replies.aclose()
         await services.identity.pool.aclose()
         if services.oauth_engine is not None:

@@ -273,7 +273,7 @@ def _weekday(word: str) -> int | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def _zone(word: str) -> str | None:
+def zone_name(word: str) -> str | None:
     if word.upper() == "UTC":
         return "UTC"
     if "/" not in word:
@@ -346,7 +346,7 @@ def _subscribe(words: list[str]) -> DigestSubscribe:
             at = time(int(clock.group(1)), int(clock.group(2)))
         elif lowered in ("people", "with-people"):
             show_people = True
-        elif (found_zone := _zone(word)) is not None:
+        elif (found_zone := zone_name(word)) is not None:
             once("time zone", word)
             zone = found_zone
         elif ":" in word:

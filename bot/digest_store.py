@@ -6,10 +6,8 @@ Not an APScheduler job store: schedules are rows here, and every process's tick 
 
 from __future__ import annotations
 
-import enum
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -28,6 +26,15 @@ from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from bot.digest_shapes import (
+    Claim,
+    Delivery,
+    DeliveryStatus,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionRequest,
+    SubscriptionStatus,
+)
 from bot.schedule import Frequency, Schedule
 from bot.store import BotBase, BotStore
 from kilo_db.engine import writing
@@ -36,23 +43,6 @@ from kilo_db.types import UTCDateTime
 CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this was left by a process that died
 MAX_ATTEMPTS = 5
 RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=45))
-
-
-class SubscriptionKind(enum.StrEnum):
-    CHANNEL = "channel"  # the team digest, posted in a channel
-    PERSONAL = "personal"  # a member's own usage, by direct message
-
-
-class SubscriptionStatus(enum.StrEnum):
-    ACTIVE = "active"
-    PAUSED = "paused"
-
-
-class DeliveryStatus(enum.StrEnum):
-    CLAIMED = "claimed"
-    SENT = "sent"
-    FAILED = "failed"
-    SKIPPED = "skipped"  # missed by more than the grace window (the bot was down)
 
 
 def new_subscription_id() -> str:
@@ -104,70 +94,6 @@ class DigestDeliveryRow(BotBase):
     charts_posted: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
-
-
-@dataclass(frozen=True)
-class Subscription:
-    id: str
-    team_id: str
-    kind: SubscriptionKind
-    channel_id: str
-    channel_name: str | None
-    subscriber_id: str
-    subscriber_email: str
-    schedule: Schedule
-    show_people: bool
-    status: SubscriptionStatus
-    paused_reason: str | None
-    effective_from: datetime
-
-    @property
-    def where(self) -> str:
-        """How Slack shows the target: <#C123> for a channel, "your DMs" for a personal digest."""
-        return "your direct messages" if self.kind is SubscriptionKind.PERSONAL else f"<#{self.channel_id}>"
-
-
-@dataclass(frozen=True)
-class SubscriptionRequest:
-    """What /kilo digest subscribe (or its modal, or /kilo digest me) asks for."""
-
-    team_id: str
-    kind: SubscriptionKind
-    channel_id: str
-    channel_name: str | None
-    subscriber_id: str
-    subscriber_email: str
-    schedule: Schedule
-    show_people: bool
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: int
-    subscription_id: str
-    period_key: str
-    status: DeliveryStatus
-    manual: bool
-    attempts: int
-    due_at: datetime
-    channel_id: str | None
-    message_ts: str | None
-    charts_posted: int
-    sent_at: datetime | None
-    error: str | None
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The right to post one delivery: held while `token` is the row's claim token."""
-
-    delivery_id: int
-    token: str
-    attempts: int
-    due_at: datetime
-    message_ts: str | None  # posted by an earlier attempt that did not finish: edit, do not repost
-    channel_id: str | None
-    charts_posted: int
 
 
 def _subscription(row: DigestSubscriptionRow) -> Subscription:

@@ -7,8 +7,10 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot import kilo_client
+from bot.channels import ChannelRefused
 from bot.commands import CommandError
 from bot.dashboard import AccessDenied
+from bot.digests import DigestRefused
 from bot.identity import NoEmail, NotAMember, NotConnected
 from bot.interaction import StaleInteraction
 from bot.views.blocks import Message
@@ -25,6 +27,8 @@ def explain(error: Exception) -> Message:
             return problem(str(error), "Type `/kilo help` for everything I can do.")
         case StaleInteraction():
             return problem(str(error), "Nothing was changed.")
+        case DigestRefused(message=message, hint=hint) | ChannelRefused(message=message, hint=hint):
+            return problem(message, hint or "Nothing was changed.")
         case AccessDenied(sentence=sentence, helpers=helpers):
             return problem(
                 sentence,

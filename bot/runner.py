@@ -119,14 +119,16 @@ def http_app_from_environment() -> Starlette:
 def _run_socket_mode(settings: Settings, store: BotStore) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    from bot.app import create_bolt_app
+    from bot.app import create_bolt_app, services_of, start_ticker
 
     assert settings.slack_app_token is not None
     app_token = settings.slack_app_token.get_secret_value()
 
     async def connect() -> None:
         # The handler's aiohttp session needs the running loop, so it is made inside it.
-        handler = AsyncSocketModeHandler(create_bolt_app(settings, store), app_token)
+        app = create_bolt_app(settings, store)
+        handler = AsyncSocketModeHandler(app, app_token)
+        start_ticker(services_of(app))
         gc.freeze()
         logger.info("Connecting to Slack in Socket Mode…")
         await handler.start_async()  # type: ignore[no-untyped-call]

@@ -24,6 +24,7 @@ class Frequency(enum.StrEnum):
     MONTHLY = "monthly"
 
 
+DEFAULT_TIME = time(9, 0)
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_DAY_OF_MONTH = 28  # every month has it
 
@@ -55,7 +56,7 @@ class Schedule:
         raise AssertionError(self.frequency)
 
     def describe(self) -> str:
-        """"weekly on Monday at 09:00 (Europe/Berlin)"."""
+        """ "weekly on Monday at 09:00 (Europe/Berlin)"."""
         clock = f"{self.at:%H:%M} ({self.zone.key})"
         match self.frequency:
             case Frequency.DAILY:
@@ -170,6 +171,4 @@ def covered_days(frequency: Frequency, local_date: date, due_at: datetime) -> Co
         length = 1
     span = timedelta(days=length)
     start = end - span
-    return CoveredDays(
-        start, end, tuple((start - span * (n + 1), start - span * n) for n in range(COMPARED_PERIODS))
-    )
+    return CoveredDays(start, end, tuple((start - span * (n + 1), start - span * n) for n in range(COMPARED_PERIODS)))

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.acks_first import AcksFirst
 from bot.identity import IdentityResolver
 from bot.replies import Replies
+from bot.scheduler import DueWork
 from bot.settings import Settings
 from bot.store import BotStore
 
@@ -26,3 +27,10 @@ class BotServices:
     acks_first: AcksFirst
     replies: Replies
     oauth_engine: AsyncEngine | None = None
+    work: DueWork | None = None  # digests and alerts (the scheduler's tick and the /kilo digest commands)
+
+    @property
+    def due(self) -> DueWork:
+        if self.work is None:
+            raise RuntimeError("digests and alerts are not set up in this app")
+        return self.work

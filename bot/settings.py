@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     kilo_read_cache_seconds: float = Field(default=5.0, ge=0, le=300, description="0 turns read caching off")
     embedded_backend_port: int = Field(default=8765, ge=1, le=65535)
 
+    kilo_scheduler_enabled: bool = Field(default=True, description="tick every minute: digests and alerts")
+    kilo_digest_grace_hours: float = Field(default=6.0, ge=0, le=168, description="how late a missed digest is sent")
+
     database_url: str = "sqlite:///var/kilo-bot.sqlite3"
     backend_database_url: str = "sqlite:///var/kilo-backend.sqlite3"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, errors, events, views
+from handlers import actions, commands, digests, errors, events, views
 
 
 def register(app: AsyncApp) -> None:
@@ -13,3 +13,4 @@ def register(app: AsyncApp) -> None:
     actions.register(app)
     events.register(app)
     views.register(app)
+    digests.register(app)

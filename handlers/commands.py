@@ -5,9 +5,11 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.answers import answer
-from bot.commands import Connect, parse
+from bot.commands import Connect, UsageTrend, parse
 from bot.connect import check_may_connect
+from bot.digest_answers import DIGEST_REQUESTS
 from bot.views.connect import connect_modal
+from handlers.digests import answer_digest, trend_chart
 from handlers.listener import Turn, after_ack
 
 
@@ -18,8 +20,14 @@ async def kilo_command(turn: Turn) -> None:
         current = await check_may_connect(turn.kilo.identity, turn.slack, turn.asker, turn.now)
         await turn.slack.views_open(trigger_id=turn.body["trigger_id"], view=connect_modal(turn.asker.team_id, current))
         return
-    reply = await answer(request, await turn.dashboard(), turn.now)
+    if isinstance(request, DIGEST_REQUESTS):
+        await answer_digest(turn, request)
+        return
+    dashboard = await turn.dashboard()
+    reply = await answer(request, dashboard, turn.now)
     await turn.reply(reply.message, public=reply.public)
+    if isinstance(request, UsageTrend):
+        await trend_chart(turn, dashboard, request, reply)
 
 
 def register(app: AsyncApp) -> None:

@@ -37,6 +37,7 @@ __all__ = ["SQLITE_ONLY"]
 @pytest.fixture(scope="session")
 def fake_slack() -> Iterator[FakeSlack]:
     fake = FakeSlack(token=BOT_TOKEN)
+    fake.add_channel("C0GENERAL", "general")  # where the tests' slash commands are typed
     with BackgroundServer(fake.app) as server:
         fake.bind(server.url)
         yield fake
@@ -59,6 +60,7 @@ def bot_settings(fake_slack: FakeSlack, bot_store: BotStore) -> Settings:
         database_url=str(bot_store.engine.url),
         kilo_api_timeout_seconds=2.0,
         kilo_read_cache_seconds=0,  # tests change data between commands; the cache has its own tests
+        kilo_scheduler_enabled=False,  # digest tests tick with their own clock
     )
 
 
