@@ -89,6 +89,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None = None
+    scopes: tuple[str, ...] = ()  # the scopes this call needed (and had), when it succeeded
 
 
 @dataclass
@@ -174,6 +175,7 @@ class FakeSlackState:
     response_times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     uploads: dict[str, bytes] = field(default_factory=dict)
     rate_limits: dict[str, list[int]] = field(default_factory=dict)
+    failures: dict[str, tuple[int, str]] = field(default_factory=dict)  # method → (times, Slack error)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     lock: threading.Condition = field(default_factory=threading.Condition)
 
@@ -222,6 +224,10 @@ class FakeSlack:
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         """The next `times` calls of `method` answer 429 with this Retry-After."""
         self.state.rate_limits[method] = [times, retry_after]
+
+    def fail(self, method: str, error: str = "internal_error", *, times: int = 1) -> None:
+        """The next `times` calls of `method` fail with this error (Slack's internal_error, fatal_error…)."""
+        self.state.failures[method] = (times, error)
 
     def enforce_rate_limits(self, limits: RateLimits | None) -> None:
         """Opt in to Slack's per-method tiers and per-channel message limit (None turns them off)."""
@@ -347,6 +353,13 @@ class FakeSlack:
         missing = [name for name in REQUIRED[method] if args.get(name) in (None, "")]
         if missing:
             return _fail("invalid_arguments", detail=f"missing required arguments: {', '.join(missing)}")
+        with self.state.lock:
+            times, error = self.state.failures.get(method, (0, ""))
+            if times > 0:
+                self.state.failures[method] = (times - 1, error)
+        if times > 0:
+            self._record(method, args, token)
+            return _fail(error)
         problem = call_problem(method, args) or self._file_problem(args)
         if problem:
             return _fail(*problem)
@@ -358,9 +371,10 @@ class FakeSlack:
             return JSONResponse({"ok": False, "error": "missing_scope", "needed": lacking[0], "provided": provided})
         with self.state.lock:
             answer = self._answer(method, args, token)
+            used = tuple(needed) + (("users:read.email",) if answer.pop("_email_shared", False) else ())
             if answer.get("ok"):
-                self.state.scopes_used.update(needed)
-        self._record(method, args, token)
+                self.state.scopes_used.update(used)
+        self._record(method, args, token, used if answer.get("ok") else ())
         return JSONResponse(answer)
 
     def _needed_scopes(self, method: str, args: dict[str, Any]) -> tuple[str, ...]:
@@ -382,9 +396,11 @@ class FakeSlack:
                     return ("invalid_blocks", "Could not find the slack_file of an image block [json-pointer:/blocks]")
         return None
 
-    def _record(self, method: str, args: dict[str, Any], token: str | None = None) -> None:
+    def _record(
+        self, method: str, args: dict[str, Any], token: str | None = None, scopes: tuple[str, ...] = ()
+    ) -> None:
         with self.state.lock:
-            self.state.calls.append(Call(method, args, token))
+            self.state.calls.append(Call(method, args, token, scopes))
             self.state.lock.notify_all()
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
@@ -427,12 +443,12 @@ class FakeSlack:
                     return {"ok": False, "error": "user_not_found"}
                 profile: dict[str, Any] = {"real_name": user.name, "display_name": user.name.split()[0]}
                 granted = self.state.scopes.get(token or "")
-                if user.email and (granted is None or "users:read.email" in granted):
+                shared = bool(user.email) and (granted is None or "users:read.email" in granted)
+                if shared:
                     profile["email"] = user.email
-                    if granted is not None:
-                        self.state.scopes_used.add("users:read.email")
                 return {
                     "ok": True,
+                    "_email_shared": shared,
                     "user": {
                         "id": user.id,
                         "team_id": user.team_id,

@@ -43,7 +43,7 @@ FREQUENCY_LABELS = {
     Frequency.MONTHLY: "Monthly",
 }
 PAUSE_REASONS = {
-    "channel_not_found": "the channel was deleted, or made private without me",
+    "channel_not_found": "I can't see the channel any more (deleted, or private and I was removed)",
     "is_archived": "the channel was archived",
     "not_in_channel": "I was removed from the private channel",
 }
@@ -167,11 +167,10 @@ def pause_reason(error: str) -> str:
 def paused_notice(subscription: Subscription, error: str) -> Message:
     where = _where(subscription)
     text = f"I paused the spend digest for {where}: {pause_reason(error)}."
-    hint = (
-        "Invite me with `/invite @Kilo for Teams` there, then `/kilo digest subscribe` it again."
-        if error == "not_in_channel"
-        else "Subscribe another channel with `/kilo digest subscribe #channel`."
-    )
+    hint = {
+        "not_in_channel": "Invite me with `/invite @Kilo for Teams` there, then `/kilo digest subscribe` it again.",
+        "channel_not_found": "If it is private, `/invite @Kilo for Teams` there and `/kilo digest subscribe` it again.",
+    }.get(error, "Subscribe another channel with `/kilo digest subscribe #channel`.")
     return Message(text=text, blocks=[section(f":double_vertical_bar: {text}"), context(hint)])
 
 

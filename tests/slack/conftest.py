@@ -19,6 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app import create_bolt_app, create_web_app
 from bot.migrate import upgrade as upgrade_bot
+from bot.oauth import BOT_SCOPES
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
@@ -38,6 +39,7 @@ __all__ = ["SQLITE_ONLY"]
 def fake_slack() -> Iterator[FakeSlack]:
     fake = FakeSlack(token=BOT_TOKEN)
     fake.add_channel("C0GENERAL", "general")  # where the tests' slash commands are typed
+    fake.grant(BOT_TOKEN, set(BOT_SCOPES))  # exactly the manifest's: a call needing another scope fails
     with BackgroundServer(fake.app) as server:
         fake.bind(server.url)
         yield fake
@@ -153,6 +155,22 @@ class Workspace:
             block: {action: {"type": "plain_text_input", "value": value} for action, value in actions.items()}
             for block, actions in values.items()
         }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": "kilo-test"},
+            "user": {"id": who.id, "username": who.name.split()[0].lower(), "team_id": self.team_id},
+            "api_app_id": "A0KILO",
+            "token": "verification-token-unused",
+            "trigger_id": "3.4",
+            "view": {**view, "id": "V0MODAL", "team_id": self.team_id, "state": {"values": state}},
+            "response_urls": [],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}))
+
+    def submit_view_state(
+        self, who: SlackUser, view: dict[str, Any], state: dict[str, dict[str, Any]]
+    ) -> httpx.Response:
+        """Submit a modal as `who` with Slack's own state values ({block_id: {action_id: {type, …}}})."""
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": "kilo-test"},
