@@ -31,9 +31,9 @@ from reports.figures import OTHER, period_noun, run_out_at, share_percent, top_s
 
 DPI = 200  # 6.4 in × 200 dpi = 1280 px: sharp on a phone, and 13 pt text stays readable when scaled down
 WIDTH_IN = 6.4
-FONT_PT = 13
-TITLE_PT = 15
-SMALL_PT = 12
+FONT_PT = 14
+TITLE_PT = 16
+SMALL_PT = 13
 TOP_MODELS = 6
 INK = "#222222"
 MUTED = "#555555"
@@ -155,12 +155,13 @@ def _axes(figure: Figure, *, left: float, right: float, top: float, bottom: floa
 def _titles(figure: Figure, title: str, subtitle: str) -> None:
     height = figure.get_size_inches()[1]
     figure.text(0.25 / WIDTH_IN, 1 - 0.18 / height, title, fontsize=TITLE_PT, weight="bold", va="top")
-    figure.text(0.25 / WIDTH_IN, 1 - 0.52 / height, subtitle, fontsize=SMALL_PT, color=MUTED, va="top")
+    figure.text(0.25 / WIDTH_IN, 1 - 0.54 / height, subtitle, fontsize=SMALL_PT, color=MUTED, va="top")
 
 
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    # zlib level 3 instead of 6: a third less encoding time for 5 % larger files (flat colours compress well)
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
 
 
@@ -338,7 +339,7 @@ def _share_chart(data: DigestData, top: int) -> ShareChart:
     names = {**short_names(shown), OTHER: f"{OTHER} ({leaders.other_count})"}
     figure = _figure(1.25 + 0.46 * max(len(rows), 1))
     _titles(figure, "Share of AI spend by model", _period_words(data))
-    axes = _axes(figure, left=2.3, right=0.2, top=1.0, bottom=0.2)
+    axes = _axes(figure, left=2.55, right=0.2, top=1.0, bottom=0.2)
     positions = list(range(len(rows)))[::-1]  # the biggest on top
     shares = [cost / leaders.total if leaders.total else 0.0 for _, cost in rows]
     bars = axes.barh(positions, shares, 0.68, color=[colours[name] for name, _ in rows])
@@ -353,7 +354,7 @@ def _share_chart(data: DigestData, top: int) -> ShareChart:
             fontsize=FONT_PT,
         )
     axes.set_yticks(positions, [names[name] for name, _ in rows])
-    axes.set_xlim(0, max(shares, default=0) * 1.55 or 1.0)
+    axes.set_xlim(0, max(shares, default=0) * 1.85 or 1.0)  # room for "100% · $999k" after the longest bar
     axes.set_ylim(-0.6, max(len(rows), 1) - 0.4)
     axes.xaxis.set_visible(False)
     axes.spines[["bottom", "top", "right"]].set_visible(False)
@@ -522,7 +523,7 @@ def _day_label(moment: datetime) -> str:
 def render_digest_charts_now(data: DigestData) -> list[RenderedChart]:
     """Every chart this digest has data for, rendered in this process (the pool calls this)."""
     charts: list[RenderedChart] = [render_daily_spend_chart(data)]
-    if data.totals.cost_microdollars > 0 and data.models:
+    if data.totals.cost_microdollars > 0 and len(data.models) > 1:  # one model is always 100 %: nothing to show
         charts.append(render_model_share_chart(data))
     if data.credits is not None:
         charts.append(render_credit_chart(data))

@@ -1,63 +1,79 @@
 """Digest charts render in a small process pool, so the bot's event loop keeps acking while they draw.
 
-matplotlib holds the GIL for its whole draw (threads do not help) and its caches grow: workers are
-recycled after a number of digests, and forked from a forkserver that has imported matplotlib once,
-so a fresh worker starts in milliseconds instead of re-importing it.
+matplotlib holds the GIL for its whole draw (threads do not help) and a long-lived process's memory
+creeps up, so the workers are replaced after a number of digests. They are forked from a forkserver
+that imported matplotlib once, so a fresh worker costs milliseconds, not a re-import.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
-from reports.charts import RenderedChart, render_digest_charts_now
+from reports.charts import RenderedChart, render_digest_charts_now, warm_up
 from reports.digest_data import DigestData
 
 DEFAULT_WORKERS = 2
 DIGESTS_PER_WORKER = 50  # then the worker is replaced, so memory stays flat however long the bot runs
 
+Result = TypeVar("Result")
+
 
 def _warm_worker() -> int:
-    """Load fonts and the Agg canvas once in a worker (the forkserver imported the modules already)."""
-    from reports.charts import warm_up
-
+    """Load fonts and the Agg canvas in a worker (the forkserver imported the modules already)."""
     warm_up()
-    return multiprocessing.current_process().pid or 0
+    return os.getpid()
 
 
 class ChartRenderer:
+    """A pool of chart workers, replaced as a whole after workers × digests_per_worker tasks.
+
+    Not ProcessPoolExecutor(max_tasks_per_child=…): on Python 3.11 it deadlocks once tasks queue up
+    behind a worker that leaves at its limit (CPython gh-115634, fixed only from 3.13). Instead the
+    renderer starts a new pool when the quota is used and lets the old one finish what it has.
+    """
+
     def __init__(self, workers: int = DEFAULT_WORKERS, digests_per_worker: int = DIGESTS_PER_WORKER) -> None:
         self.workers = workers
-        self.digests_per_worker = digests_per_worker
+        self.quota = workers * digests_per_worker
         self._executor: ProcessPoolExecutor | None = None
+        self._submitted = 0
 
     def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            # forkserver, not fork: forking a process with an event loop and threads is unsafe, and
-            # max_tasks_per_child refuses fork. Preloading the chart module makes each new worker cheap.
+        if self._executor is None or self._submitted >= self.quota:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False)  # its queued tasks still run; then its workers exit
+            # forkserver, not fork: forking a process that runs an event loop and threads is unsafe.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["reports.charts"])
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context, max_tasks_per_child=self.digests_per_worker
-            )
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._submitted = 0
+        self._submitted += 1
         return self._executor
 
-    async def warm_up(self) -> set[int]:
-        """Start the workers before the first digest is due; returns their process ids."""
+    async def _run(self, task: Callable[..., Result], *args: object) -> Result:
         loop = asyncio.get_running_loop()
         pool = self._pool()
-        return set(await asyncio.gather(*(loop.run_in_executor(pool, _warm_worker) for _ in range(self.workers))))
+        try:
+            return await loop.run_in_executor(pool, task, *args)
+        except BrokenProcessPool:
+            # A worker died (killed for memory, say) and took the pool with it: start a new one, once.
+            if self._executor is pool:
+                self._executor = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            return await loop.run_in_executor(self._pool(), task, *args)
+
+    async def warm_up(self) -> set[int]:
+        """Start the workers before the first digest is due; returns the process ids that answered."""
+        return set(await asyncio.gather(*(self._run(_warm_worker) for _ in range(self.workers))))
 
     async def render(self, data: DigestData) -> list[RenderedChart]:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._pool(), render_digest_charts_now, data)
-        except BrokenProcessPool:
-            # A worker died (killed for memory, say): the pool is unusable from then on; start a new one once.
-            self.close()
-            return await loop.run_in_executor(self._pool(), render_digest_charts_now, data)
+        return await self._run(render_digest_charts_now, data)
 
     def close(self) -> None:
         if self._executor is not None:
@@ -69,7 +85,7 @@ _shared: ChartRenderer | None = None
 
 
 def shared_renderer() -> ChartRenderer:
-    """The process's one renderer (created on first use): every digest shares its two workers."""
+    """The process's one renderer (created on first use): every digest shares its workers."""
     global _shared
     if _shared is None:
         _shared = ChartRenderer()

@@ -144,8 +144,9 @@ def test_model_shares_add_up_to_100_percent_and_match_spend(seed: int) -> None:
     assert list(chart.shares[:-1]) == sorted(chart.shares[:-1], reverse=True)
 
 
-def test_one_model_is_one_full_bar() -> None:
-    chart = render_model_share_chart(hand_built({SONNET: ["100"] * 7}, None))
+def test_one_model_is_one_full_bar_and_the_digest_leaves_it_out() -> None:
+    data = hand_built({SONNET: ["100"] * 7}, None)
+    chart = render_model_share_chart(data)
 
     assert chart.labels == (SONNET,)
     assert chart.shares == (1.0,)
@@ -153,6 +154,7 @@ def test_one_model_is_one_full_bar() -> None:
         "Bar chart of each model's share of AI spend, Mar 2 – Mar 8, 2026: $700.00 in all; "
         "anthropic/claude-sonnet-4.5 100%."
     )
+    assert [chart.name for chart in render_digest_charts_now(data)] == ["daily-spend"]  # and no credits given
 
 
 def test_a_model_keeps_its_colour_in_two_different_weeks() -> None:

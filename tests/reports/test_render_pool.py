@@ -39,7 +39,22 @@ def test_workers_are_separate_processes_replaced_after_their_quota() -> None:
     first, second = asyncio.run(two_warm_ups())
 
     assert os.getpid() not in first | second
-    assert first != second  # the first worker left after one task; a fresh one took the second
+    assert first != second  # the first worker left after its one task; a fresh one took the second
+
+
+def test_a_backlog_longer_than_the_quota_still_completes() -> None:
+    """ProcessPoolExecutor(max_tasks_per_child=2) hangs here on Python 3.11 (CPython gh-115634)."""
+    renderer = ChartRenderer(workers=2, digests_per_worker=2)
+    digests = [generate_digest_data(seed, model_count=3) for seed in range(120, 130)]
+
+    async def render_all() -> list[int]:
+        try:
+            results = await asyncio.wait_for(asyncio.gather(*(renderer.render(d) for d in digests)), timeout=120)
+        finally:
+            renderer.close()
+        return [len(result) for result in results]
+
+    assert asyncio.run(render_all()) == [3] * 10
 
 
 def test_digests_render_concurrently_while_the_event_loop_keeps_running() -> None:
