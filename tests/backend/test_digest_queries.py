@@ -121,8 +121,8 @@ def test_credit_history_is_the_running_balance_at_each_utc_midnight(
     running = 0
     expected = []
     for row in history["days"]:
-        day = date.fromisoformat(row["date"])
-        running += (500_000_000 if day == date(2026, 3, 10) else 0) - spend_by_day.get(day, 0)
+        that_day = date.fromisoformat(row["date"])
+        running += (500_000_000 if that_day == date(2026, 3, 10) else 0) - spend_by_day.get(that_day, 0)
         expected.append(running)
     assert [row["balance_microdollars"] for row in history["days"]] == expected
     assert history["balance_microdollars"] == expected[-1]  # nothing happened on the 15th yet

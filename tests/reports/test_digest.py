@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.views.blocks import MAX_FIELD_TEXT, MAX_HEADER_TEXT, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
+from local_slack import message_problem as _message_problem
 from reports.digest import compose_digest, find_movers
 from reports.digest_data import BalancePoint, CreditFigures, DigestData, SeatFigures
-from tests.fakes.slack_api import _message_problem
 from tests.reports.digest_factory import NOW, generate_digest_data, hand_built, microdollars, scaled
 
 SONNET = "anthropic/claude-sonnet-4.5"
