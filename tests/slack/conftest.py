@@ -167,9 +167,7 @@ class Workspace:
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
-    def submit_view_state(
-        self, who: SlackUser, view: dict[str, Any], state: dict[str, dict[str, Any]]
-    ) -> httpx.Response:
+    def submit_view_state(self, who: SlackUser, view: dict[str, Any], state: dict[str, Any]) -> httpx.Response:
         """Submit a modal as `who` with Slack's own state values ({block_id: {action_id: {type, …}}})."""
         payload = {
             "type": "view_submission",

@@ -10,6 +10,7 @@ import logging
 import secrets
 import threading
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -457,7 +458,7 @@ def test_the_modal_subscribes_with_what_was_picked_and_points_at_bad_fields(
     view = json.loads(calls[-1].args["view"]) if isinstance(calls[-1].args["view"], str) else calls[-1].args["view"]
     assert view["callback_id"] == ViewId.DIGEST_SUBSCRIBE
     target = channel(fake_slack)
-    values = {
+    values: dict[str, Any] = {
         BlockId.DIGEST_CHANNEL: {
             ActionId.DIGEST_CHANNEL: {"type": "conversations_select", "selected_conversation": target}
         },
