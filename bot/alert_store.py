@@ -234,6 +234,7 @@ class AlertStore:
             abandoned = row.status == EpisodeStatus.CLAIMED.value and row.claimed_at <= now - CLAIM_TIMEOUT
             if not (retry_due or abandoned):
                 return None
+            attempts = row.attempts + 1  # read before the UPDATE, which refreshes `row` in the session
             result = session.execute(
                 update(AlertEpisodeRow)
                 .where(AlertEpisodeRow.id == row.id, AlertEpisodeRow.claim_token == row.claim_token)
@@ -241,13 +242,13 @@ class AlertStore:
                     status=EpisodeStatus.CLAIMED.value,
                     claim_token=token,
                     claimed_at=now,
-                    attempts=row.attempts + 1,
+                    attempts=attempts,
                     next_attempt_at=None,
                 )
             )
             if rows_changed(result) != 1:
                 return None
-            return EpisodeClaim(row.id, token, row.attempts + 1, row.message_ts, row.channel_id)
+            return EpisodeClaim(row.id, token, attempts, row.message_ts, row.channel_id)
 
     def _update_claimed(self, claim: EpisodeClaim, **values: object) -> bool:
         with self.writers.begin() as session:

@@ -346,6 +346,7 @@ class DigestStore:
             abandoned = row.status == DeliveryStatus.CLAIMED.value and row.claimed_at <= now - CLAIM_TIMEOUT
             if not (retry_due or abandoned):
                 return None
+            attempts = row.attempts + 1  # read before the UPDATE, which refreshes `row` in the session
             # Conditional on the token we read: of two processes taking over at once, one changes the row.
             result = session.execute(
                 update(DigestDeliveryRow)
@@ -354,13 +355,13 @@ class DigestStore:
                     status=DeliveryStatus.CLAIMED.value,
                     claim_token=token,
                     claimed_at=now,
-                    attempts=row.attempts + 1,
+                    attempts=attempts,
                     next_attempt_at=None,
                 )
             )
             if rows_changed(result) != 1:
                 return None
-            return Claim(row.id, token, row.attempts + 1, row.due_at, row.message_ts, row.channel_id, row.charts_posted)
+            return Claim(row.id, token, attempts, row.due_at, row.message_ts, row.channel_id, row.charts_posted)
 
     def record_skipped(self, subscription_id: str, period_key: str, *, due_at: datetime, now: datetime) -> bool:
         """Record a run missed by more than the grace window (once; False if another process did)."""
