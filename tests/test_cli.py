@@ -81,3 +81,11 @@ def test_seed_refuses_nonsense_sizes(tmp_path: Path):
     refused = run(["seed", "--demo", "--members", "2"], env)
     assert refused.returncode == 2
     assert "--members must be at least 8" in refused.stderr
+
+
+def test_digests_send_due_refuses_an_instant_without_a_zone(tmp_path: Path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}"}
+    refused = run(["digests", "send-due", "--at", "2026-03-16T09:00"], env)
+    assert refused.returncode == 2 and "has no time zone: add Z or an offset like +01:00" in refused.stderr
+    nonsense = run(["digests", "send-due", "--at", "monday"], env)
+    assert nonsense.returncode == 2 and "is not an ISO-8601 date and time" in nonsense.stderr

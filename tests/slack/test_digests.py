@@ -7,9 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import secrets
+import subprocess
+import sys
 import threading
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -527,4 +531,34 @@ def test_the_apscheduler_tick_runs_send_due_on_its_clock(
 
     ticker = asyncio.run(run_for_a_while())
     assert ticker.ticks >= 3
+    assert len(digests_in(fake_slack, target)) == 1
+
+
+# --- kilo-bot digests send-due --------------------------------------------------------------------------
+
+KILO_BOT = str(Path(sys.executable).with_name("kilo-bot"))
+
+
+def test_two_send_due_commands_started_at_once_post_the_digest_once(
+    team: Workspace, digest_bot: DigestBot, clock: Clock, fake_slack: FakeSlack
+):
+    target = channel(fake_slack)
+    subscribe(team, target)
+    clock.now = MONDAY_9_NEW_YORK
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KILO_"))},
+        "DATABASE_URL": str(digest_bot.store.engine.url),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_API_URL": fake_slack.api_url,
+    }
+    command = [KILO_BOT, "digests", "send-due", "--at", "2026-03-16T09:00:00-04:00"]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=180) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert sorted(out.split(",")[0] for out, _err in outputs) == [
+        "digests sent 0 (edited 0)",
+        "digests sent 1 (edited 0)",
+    ]
     assert len(digests_in(fake_slack, target)) == 1
