@@ -23,6 +23,7 @@ from bot import formatting as fmt
 from bot.digest_shapes import DeliveryStatus, SubscriptionKind, SubscriptionStatus
 from bot.digest_store import DigestStore
 from bot.ids import ActionId, BlockId, ViewId
+from bot.oauth import BOT_SCOPES
 from bot.scheduler import Ticker
 from local_slack import FakeSlack
 from tests.conftest import Clock
@@ -562,3 +563,31 @@ def test_two_send_due_commands_started_at_once_post_the_digest_once(
         "digests sent 1 (edited 0)",
     ]
     assert len(digests_in(fake_slack, target)) == 1
+
+
+def test_every_scope_in_the_manifest_is_used_and_no_other(
+    team: Workspace, digest_bot: DigestBot, clock: Clock, fake_slack: FakeSlack
+):
+    # The bot token holds exactly the manifest's scopes (tests/slack/conftest.py): a call needing any
+    # other would fail. Here each of them is seen doing its job.
+    first_call = len(fake_slack.state.calls)
+    name = f"scopes-{secrets.token_hex(3)}"
+    by_name = channel(fake_slack, name=name)
+    assert "will get the AI spend digest" in texts(team.ask(team.owner, f"digest subscribe #{name}"))
+    inside = channel(fake_slack, private=True, member=True)
+    assert "will get the AI spend digest" in subscribe(team, inside)
+    tick(digest_bot, clock, MONDAY_9_NEW_YORK)
+    assert len(digests_in(fake_slack, by_name)) == len(digests_in(fake_slack, inside)) == 1
+    calls = fake_slack.state.calls[first_call:]
+    used = {scope for call in calls if call.token == "xoxb-test-token" for scope in call.scopes}
+    assert used | {"commands"} == set(BOT_SCOPES)  # `commands` is /kilo itself
+    assert set(BOT_SCOPES) == {
+        "commands",
+        "chat:write",
+        "users:read",
+        "users:read.email",
+        "files:write",
+        "channels:read",
+        "groups:read",
+        "channels:join",
+    }
