@@ -23,7 +23,7 @@ from bot.alert_store import SNOOZE_CHOICES, AlertStore
 from bot.channels import ensure_member, find_channel
 from bot.commands import ChannelRef
 from bot.digest_shapes import AlertKind, AlertRule, Breach, Episode, EpisodeClaim, EpisodeStatus, RuleRequest
-from bot.digests import TickReport
+from bot.digests import Pause, TickReport, no_pause
 from bot.identity import IdentityResolver
 from bot.kilo_client import Forbidden, KiloClient
 from bot.shapes import Caller
@@ -244,6 +244,7 @@ class Alerts:
     store: AlertStore
     identity: IdentityResolver
     slack_for: Callable[[str], Awaitable[AsyncWebClient]]
+    yield_to_requests: Pause = no_pause
 
     async def configure(
         self, slack: AsyncWebClient, caller: Caller, values: views.AlertValues, now: datetime
@@ -277,6 +278,7 @@ class Alerts:
         )
 
     async def _evaluate_team(self, team_id: str, rules: list[AlertRule], now: datetime, report: TickReport) -> None:
+        await self.yield_to_requests()
         try:
             client = self.identity.pool.client(await self.identity.connection(team_id))
             figures = await gather_figures(client, rules, now)

@@ -120,7 +120,7 @@ def start_ticker(services: BotServices) -> Ticker | None:
     `kilo-bot digests send-due`)."""
     if not services.settings.kilo_scheduler_enabled:
         return None
-    ticker = Ticker(services.due, services.clock)
+    ticker = Ticker(services.due, services.clock, services.settings.kilo_tick_seconds)
     ticker.start()
     return ticker
 

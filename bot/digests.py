@@ -55,6 +55,11 @@ BUILD_CONCURRENCY = 4  # digests gathered and rendered at once (the render pool 
 PAUSING_ERRORS = {"channel_not_found", "is_archived", "not_in_channel"}
 
 RenderCharts = Callable[[Any], Awaitable[list[RenderedChart]]]
+Pause = Callable[[], Awaitable[None]]
+
+
+async def no_pause() -> None:
+    return None
 
 
 class DigestRefused(Exception):
@@ -102,6 +107,8 @@ class Digests:
     slack_for: Callable[[str], Awaitable[AsyncWebClient]]
     render: RenderCharts
     grace: timedelta = DEFAULT_GRACE
+    # Scheduled work is background work: in the Slack app it waits while requests wait for their ack.
+    yield_to_requests: Pause = no_pause
 
     # --- commands --------------------------------------------------------------------------------
 
@@ -335,6 +342,7 @@ class Digests:
         report: TickReport,
         claims: Sequence[Claim],
     ) -> DigestContent | None:
+        await self.yield_to_requests()
         try:
             if subscription.kind is SubscriptionKind.PERSONAL:
                 return await personal_digest(client, subscription, occurrence, now)
@@ -366,6 +374,7 @@ class Digests:
         now: datetime,
         report: TickReport,
     ) -> None:
+        await self.yield_to_requests()
         try:
             await post_digest(self.store, slack, subscription, claim, content, now)
         except SlackApiError as error:

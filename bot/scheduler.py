@@ -20,7 +20,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from bot.alert_store import AlertStore
 from bot.alerts import Alerts
 from bot.digest_store import DigestStore
-from bot.digests import Digests, RenderCharts, TickReport
+from bot.digests import Digests, Pause, RenderCharts, TickReport, no_pause
 from bot.identity import ClientPool, IdentityResolver
 from bot.settings import Settings
 from bot.slack_clients import SlackClients
@@ -53,12 +53,13 @@ def build_due_work(
     identity: IdentityResolver,
     installations: AsyncInstallationStore | None,
     render: RenderCharts,
+    yield_to_requests: Pause = no_pause,
 ) -> DueWork:
     slack = SlackClients(settings, installations)
     grace = timedelta(hours=settings.kilo_digest_grace_hours)
     return DueWork(
-        Digests(DigestStore(store), identity, slack.client, render, grace),
-        Alerts(AlertStore(store), identity, slack.client),
+        Digests(DigestStore(store), identity, slack.client, render, grace, yield_to_requests),
+        Alerts(AlertStore(store), identity, slack.client, yield_to_requests),
     )
 
 

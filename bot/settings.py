@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     embedded_backend_port: int = Field(default=8765, ge=1, le=65535)
 
     kilo_scheduler_enabled: bool = Field(default=True, description="tick every minute: digests and alerts")
+    kilo_tick_seconds: float = Field(default=60.0, ge=1, le=3600, description="how often the tick runs")
     kilo_digest_grace_hours: float = Field(default=6.0, ge=0, le=168, description="how late a missed digest is sent")
 
     database_url: str = "sqlite:///var/kilo-bot.sqlite3"

@@ -90,6 +90,8 @@ class Call:
     args: dict[str, Any]
     token: str | None = None
     scopes: tuple[str, ...] = ()  # the scopes this call needed (and had), when it succeeded
+    at: float = field(default_factory=time.monotonic)
+    ok: bool = True  # False: Slack refused it (an error or a 429)
 
 
 @dataclass
@@ -324,7 +326,7 @@ class FakeSlack:
         limit = self.state.rate_limits.get(method)
         if limit and limit[0] > 0:
             limit[0] -= 1
-            self._record(method, args)
+            self._record(method, args, ok=False)
             return JSONResponse(
                 {"ok": False, "error": "ratelimited"}, status_code=429, headers={"Retry-After": str(limit[1])}
             )
@@ -346,7 +348,7 @@ class FakeSlack:
             channel = args.get("channel") or args.get("channel_id")
             wait = self.state.limits.retry_after(team_id, method, channel if isinstance(channel, str) else None)
             if wait is not None:
-                self._record(method, args, token)
+                self._record(method, args, token, ok=False)
                 return JSONResponse(
                     {"ok": False, "error": "ratelimited"}, status_code=429, headers={"Retry-After": str(wait)}
                 )
@@ -358,7 +360,7 @@ class FakeSlack:
             if times > 0:
                 self.state.failures[method] = (times - 1, error)
         if times > 0:
-            self._record(method, args, token)
+            self._record(method, args, token, ok=False)
             return _fail(error)
         problem = call_problem(method, args) or self._file_problem(args)
         if problem:
@@ -374,7 +376,7 @@ class FakeSlack:
             used = tuple(needed) + (("users:read.email",) if answer.pop("_email_shared", False) else ())
             if answer.get("ok"):
                 self.state.scopes_used.update(used)
-        self._record(method, args, token, used if answer.get("ok") else ())
+        self._record(method, args, token, used if answer.get("ok") else (), ok=bool(answer.get("ok")))
         return JSONResponse(answer)
 
     def _needed_scopes(self, method: str, args: dict[str, Any]) -> tuple[str, ...]:
@@ -397,10 +399,16 @@ class FakeSlack:
         return None
 
     def _record(
-        self, method: str, args: dict[str, Any], token: str | None = None, scopes: tuple[str, ...] = ()
+        self,
+        method: str,
+        args: dict[str, Any],
+        token: str | None = None,
+        scopes: tuple[str, ...] = (),
+        *,
+        ok: bool = True,
     ) -> None:
         with self.state.lock:
-            self.state.calls.append(Call(method, args, token, scopes))
+            self.state.calls.append(Call(method, args, token, scopes, ok=ok))
             self.state.lock.notify_all()
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
