@@ -23,7 +23,7 @@ from bot.alert_store import SNOOZE_CHOICES, AlertStore
 from bot.channels import ensure_member, find_channel
 from bot.commands import ChannelRef
 from bot.digest_shapes import AlertKind, AlertRule, Breach, Episode, EpisodeClaim, EpisodeStatus, RuleRequest
-from bot.digests import Pause, TickReport, no_pause
+from bot.digests import DigestRefused, Pause, TickReport, no_pause
 from bot.identity import IdentityResolver
 from bot.kilo_client import Forbidden, KiloClient
 from bot.shapes import Caller
@@ -366,12 +366,11 @@ class Alerts:
     async def snooze(self, slack: AsyncWebClient, episode_id: int, choice: str, user_id: str, now: datetime) -> Episode:
         """Snooze the episode's rule (no new alerts of its kind until then) and say so on the alert."""
         episode = await asyncio.to_thread(self.store.episode, episode_id)
-        if episode is None:
-            raise LookupError("this alert no longer exists")
-        until = now + SNOOZE_CHOICES[choice]
-        rule = await asyncio.to_thread(self.store.snooze, episode.rule_id, until, user_id)
-        if rule is None:
-            raise LookupError("this alert's rule was removed")
+        rule = None
+        if episode is not None:
+            rule = await asyncio.to_thread(self.store.snooze, episode.rule_id, now + SNOOZE_CHOICES[choice], user_id)
+        if episode is None or rule is None:
+            raise DigestRefused("That alert was turned off since.", "See the alerts that are on with `/kilo alerts`.")
         if episode.channel_id and episode.message_ts and episode.status is not EpisodeStatus.RESOLVED:
             message = views.snoozed_message(rule, episode, user_id)
             await slack.chat_update(channel=episode.channel_id, ts=episode.message_ts, **message.payload())

@@ -15,11 +15,18 @@ def help_message(caller: Caller) -> Message:
         "`/kilo usage public` — post the answer in the channel instead of only to you",
         "`/kilo org` — plan, seats used, members by role, data-collection policies",
         "`/kilo members [owner|admin|member|name]` — the member directory",
+        "`/kilo digest me [off]` — your own usage by DM every Monday",
+        "`/kilo digest preview` — this channel's spend digest as of now, only to you",
+        "`/kilo digest list` — the spend digests and when the next one goes out",
     ]
     managers = [
         "`/kilo usage users` — top users and how spend is spread",
         "`/kilo billing` — credits, invoices, payment method, purchase history",
         "`/kilo subscription` or `/kilo seats` — plan, price per seat, cycle, next charge, seat history",
+        "`/kilo digest subscribe [#channel] [weekly|daily|weekdays|monthly] [day] [HH:MM] [Area/City] [people]` — "
+        "a spend digest with charts in a channel (or `/kilo digest` for a form); "
+        "`/kilo digest send|unsubscribe [#channel]`",
+        "`/kilo alerts` — credit, spend and seat alerts, once per episode, with Snooze",
         "`/kilo connect` — connect this workspace to a Kilo organization (Owners)",
     ]
     role = caller.member.role.value
