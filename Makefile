@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/slack_ack.py
 	$(BIN)/python bench/admin_modals.py
 	$(BIN)/python bench/seat_clicks.py
+	$(BIN)/python bench/digest_fanout.py
 
 clean:
 	rm -rf $(VENV) var out .mypy_cache .pytest_cache .ruff_cache

@@ -31,11 +31,13 @@ from bot.oauth import oauth_settings
 from bot.outbound import AddressPolicy
 from bot.replays import Replays
 from bot.replies import Replies
+from bot.scheduler import Ticker, build_due_work
 from bot.seat_flows import sweep_expired_requests, workspace_clients
 from bot.services import BotServices
 from bot.settings import Settings
 from bot.store import DEFAULT_TEAM, BotStore, Connection
 from kilo_db.types import utcnow
+from reports.render_pool import close_shared_renderer, render_digest_charts
 
 logger = logging.getLogger(__name__)
 NOT_INSTALLED = (
@@ -91,8 +93,19 @@ def create_bolt_app(settings: Settings, store: BotStore, *, clock: Callable[[], 
     policy = AddressPolicy(settings.kilo_connect_allow_local, settings.trusted_backend_urls)
     pool = ClientPool(settings.kilo_api_timeout_seconds, settings.kilo_read_cache_seconds, policy)
     identity = IdentityResolver(store, pool, env_connection(settings), multi_workspace=oauth is not None)
+    work = build_due_work(
+        settings, store, identity, oauth[0].installation_store if oauth else None, render_digest_charts
+    )
     services = BotServices(
-        settings, store, identity, clock, AcksFirst(), Replies(), Replays(store, clock), oauth[1] if oauth else None
+        settings,
+        store,
+        identity,
+        clock,
+        AcksFirst(),
+        Replies(),
+        Replays(store, clock),
+        oauth[1] if oauth else None,
+        work,
     )
     _SERVICES[app] = services
 
@@ -107,6 +120,16 @@ def bolt_request(admitted: Admitted, request: Request) -> AsyncBoltRequest:
     bolt.raw_body, bolt.body = admitted.raw, admitted.body
     bolt.context = build_async_context(_Context({}), admitted.body)
     return bolt
+
+
+def start_ticker(services: BotServices) -> Ticker | None:
+    """The minute tick for digests and alerts (KILO_SCHEDULER_ENABLED=false leaves it to cron and
+    `kilo-bot digests send-due`)."""
+    if not services.settings.kilo_scheduler_enabled:
+        return None
+    ticker = Ticker(services.due, services.clock, services.settings.kilo_tick_seconds)
+    ticker.start()
+    return ticker
 
 
 def create_web_app(bolt: AsyncApp) -> Starlette:
@@ -140,8 +163,12 @@ def create_web_app(bolt: AsyncApp) -> Starlette:
         sweeper = asyncio.create_task(
             sweep_expired_requests(services, workspace_clients(bolt, services.settings), every)
         )
+        ticker = start_ticker(services)
         yield
         sweeper.cancel()
+        if ticker is not None:
+            ticker.stop()
+        close_shared_renderer()
         await services.replies.aclose()
         await services.identity.pool.aclose()
         if services.oauth_engine is not None:

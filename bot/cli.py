@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from importlib.metadata import version
 from types import ModuleType
 
@@ -40,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         reference_backend().serve(settings.backend_database_url, host=args.host, port=port)
     elif args.command == "seed":
         return _seed(settings, args)
+    elif args.command == "digests":
+        return _send_due(settings, args.at)
     elif args.command == "db":
         from bot.migrate import upgrade as upgrade_bot
 
@@ -54,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(prog="kilo-bot", description="Kilo for Teams in Slack.", formatter_class=defaults)
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('kilo-bot')}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,backend,seed,db}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,backend,seed,digests,db}")
 
     run = commands.add_parser(
         "run", help="run the Slack app (Socket Mode when SLACK_APP_TOKEN is set)", formatter_class=defaults
@@ -81,10 +84,46 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--replace", action="store_true", help="delete this seed's organization first, if it exists")
     seed.add_argument("--connect", action="store_true", help="also make it the bot's default organization")
 
+    digests = commands.add_parser("digests", help="spend digests and alerts", formatter_class=defaults)
+    digest_commands = digests.add_subparsers(dest="digests_command", required=True)
+    send_due = digest_commands.add_parser(
+        "send-due",
+        help="send every digest and alert due at that instant, once, and exit (what each tick does)",
+        formatter_class=defaults,
+    )
+    send_due.add_argument("--at", type=_instant, default=None, help="ISO-8601 date and time with its zone (unset: now)")
+
     db = commands.add_parser("db", help="database maintenance", formatter_class=defaults)
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="migrate the bot's and the backend's databases to the newest schema")
     return parser
+
+
+def _instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO-8601 date and time (2026-03-16T09:00:00-04:00)"
+        ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no time zone: add Z or an offset like +01:00")
+    return moment
+
+
+def _send_due(settings: Settings, at: datetime | None) -> int:
+    import asyncio
+
+    from bot.migrate import upgrade as upgrade_bot
+    from bot.scheduler import send_due_once
+    from kilo_db.types import utcnow
+
+    upgrade_bot(settings.database_url)
+    report = asyncio.run(send_due_once(settings, at or utcnow()))
+    print(report.summary())
+    for error in report.errors:
+        print(f"  {error}", file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 def reference_backend() -> ModuleType:

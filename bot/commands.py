@@ -5,9 +5,12 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import time
+from zoneinfo import available_timezones
 
 from bot.inputs import InputRefused, dollars_to_microdollars, email_address
 from bot.periods import BILLING_PERIOD, PeriodChoice, PeriodError, is_period_word, parse_period
+from bot.schedule import MAX_DAY_OF_MONTH, WEEKDAY_NAMES, Frequency
 from bot.seats import SeatMode, SeatNumberError, parse_seat_number
 from kilo_api.enums import Role
 from kilo_api.limits import MAX_CREDIT_PURCHASE_MICRODOLLARS, MIN_CREDIT_PURCHASE_MICRODOLLARS
@@ -147,6 +150,66 @@ class Approvals:
 
 
 SeatCommand = SeatsChange | SeatsRequest | SeatsRequests | Approvals
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """A channel as typed: Slack's escaped <#C123|name> or <#C123>, or a bare #name to look up."""
+
+    id: str | None = None
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return f"<#{self.id}>" if self.id else f"#{self.name}"
+
+
+@dataclass(frozen=True)
+class DigestForm:
+    """/kilo digest: the subscription modal."""
+
+
+@dataclass(frozen=True)
+class DigestSubscribe:
+    channel: ChannelRef | None = None  # None: the channel the command was typed in
+    frequency: Frequency = Frequency.WEEKLY
+    weekday: int = 0
+    day_of_month: int = 1
+    at: time = time(9, 0)
+    zone: str | None = None  # None: the subscriber's Slack time zone
+    show_people: bool = False
+
+
+@dataclass(frozen=True)
+class DigestList:
+    pass
+
+
+@dataclass(frozen=True)
+class DigestUnsubscribe:
+    channel: ChannelRef | None = None
+
+
+@dataclass(frozen=True)
+class DigestPreview:
+    pass
+
+
+@dataclass(frozen=True)
+class DigestSend:
+    channel: ChannelRef | None = None
+
+
+@dataclass(frozen=True)
+class DigestMe:
+    on: bool = True
+
+
+@dataclass(frozen=True)
+class Alerts:
+    pass
+
+
+DigestCommand = DigestForm | DigestSubscribe | DigestList | DigestUnsubscribe | DigestPreview | DigestSend | DigestMe
 Command = (
     Connect
     | Help
@@ -164,6 +227,8 @@ Command = (
     | SeatsRequest
     | SeatsRequests
     | Approvals
+    | DigestCommand
+    | Alerts
 )
 
 SUBCOMMANDS = (
@@ -179,7 +244,10 @@ SUBCOMMANDS = (
     "policies",
     "audit",
     "approvals",
+    "digest",
+    "alerts",
 )
+DIGEST_ACTIONS = ("subscribe", "list", "unsubscribe", "preview", "send", "me")
 USAGE_VIEWS = ("models", "users", "me", "trend")
 ROLE_WORDS = {
     "owner": Role.OWNER,
@@ -231,6 +299,11 @@ def parse(text: str) -> Command:
         return Policies()
     if head == "audit":
         return _audit(rest)
+    if head in ("digest", "digests"):
+        return _digest(rest)
+    if head in ("alerts", "alert"):
+        _no_arguments(head, rest)
+        return Alerts()
     suggestion = difflib.get_close_matches(head, SUBCOMMANDS, n=1)
     hint = f" Did you mean `/kilo {suggestion[0]}`?" if suggestion else ""
     raise CommandError(f"I don't know `/kilo {words[0]}`.{hint} Type `/kilo help` to see what I can do.")
@@ -387,4 +460,127 @@ def _approvals(words: list[str]) -> Approvals:
     raise CommandError(
         "Name the channel as Slack links it: type `/kilo approvals #` and pick it from the list "
         "(or `/kilo approvals dm` for DMs to Owners and Admins)."
+    )
+
+
+CHANNEL_ESCAPED = re.compile(r"^<#([CG][A-Z0-9]{2,31})(?:\|([^>]*))?>$")
+CHANNEL_NAME = re.compile(r"^#([a-z0-9][a-z0-9._\-]{0,79})$")
+CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+FREQUENCY_WORDS = {"weekly": Frequency.WEEKLY, "daily": Frequency.DAILY, "weekdays": Frequency.WEEKDAYS}
+FREQUENCY_WORDS["monthly"] = Frequency.MONTHLY
+DIGEST_USAGE = (
+    "Try `/kilo digest subscribe #channel weekly monday 09:00 Europe/Berlin`, `/kilo digest list`, "
+    "`/kilo digest unsubscribe #channel`, `/kilo digest preview`, `/kilo digest send #channel` or `/kilo digest me`."
+)
+
+
+def parse_channel(word: str) -> ChannelRef | None:
+    if escaped := CHANNEL_ESCAPED.match(word):
+        return ChannelRef(escaped.group(1), escaped.group(2) or None)
+    if named := CHANNEL_NAME.match(word.lower()):
+        return ChannelRef(name=named.group(1))
+    return None
+
+
+def _weekday(word: str) -> int | None:
+    matches = [index for index, name in enumerate(WEEKDAY_NAMES) if len(word) >= 3 and name.startswith(word)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def zone_name(word: str) -> str | None:
+    if word.upper() == "UTC":
+        return "UTC"
+    if "/" not in word:
+        return None
+    wanted = word.lower()
+    return next((zone for zone in sorted(available_timezones()) if zone.lower() == wanted), None)
+
+
+def _only_channel(action: str, words: list[str]) -> ChannelRef | None:
+    if not words:
+        return None
+    channel = parse_channel(words[0]) if len(words) == 1 else None
+    if channel is None:
+        raise CommandError(f"`/kilo digest {action}` takes one channel, like `#team-ai` (I got `{' '.join(words)}`).")
+    return channel
+
+
+def _digest(words: list[str]) -> DigestCommand:
+    if not words:
+        return DigestForm()
+    action, rest = words[0].lower(), words[1:]
+    if action == "subscribe":
+        return _subscribe(rest)
+    if action == "list":
+        _no_arguments("digest list", rest)
+        return DigestList()
+    if action == "preview":
+        _no_arguments("digest preview", rest)
+        return DigestPreview()
+    if action in ("unsubscribe", "send"):
+        channel = _only_channel(action, rest)
+        return DigestUnsubscribe(channel) if action == "unsubscribe" else DigestSend(channel)
+    if action == "me":
+        if rest and [w.lower() for w in rest] not in (["on"], ["off"]):
+            raise CommandError("`/kilo digest me` turns your weekly DM on; `/kilo digest me off` turns it off.")
+        return DigestMe(on=not rest or rest[0].lower() == "on")
+    suggestion = difflib.get_close_matches(action, DIGEST_ACTIONS, n=1)
+    hint = f" Did you mean `/kilo digest {suggestion[0]}`?" if suggestion else ""
+    raise CommandError(f"I don't know `/kilo digest {words[0]}`.{hint} {DIGEST_USAGE}")
+
+
+def _subscribe(words: list[str]) -> DigestSubscribe:
+    """Words in any order; each kind at most once; whatever is left out takes its default."""
+    given: dict[str, str] = {}  # what each part was given as, to name a repeated one
+
+    def once(part: str, word: str) -> None:
+        if part in given:
+            raise CommandError(f"`{given[part]}` and `{word}` both give the {part}. {DIGEST_USAGE}")
+        given[part] = word
+
+    channel, frequency, weekday, day_of_month, at, zone, show_people = None, None, None, None, None, None, False
+    for word in words:
+        lowered = word.lower()
+        if (found_channel := parse_channel(word)) is not None:
+            once("channel", word)
+            channel = found_channel
+        elif lowered in FREQUENCY_WORDS:
+            once("frequency", word)
+            frequency = FREQUENCY_WORDS[lowered]
+        elif (found_weekday := _weekday(lowered)) is not None:
+            once("day", word)
+            weekday = found_weekday
+        elif lowered.isdigit():
+            if not 1 <= int(lowered) <= MAX_DAY_OF_MONTH:
+                raise CommandError(f"A monthly digest goes out on day 1 to {MAX_DAY_OF_MONTH} (every month has those).")
+            once("day", word)
+            day_of_month = int(lowered)
+        elif clock := CLOCK_TIME.match(lowered):
+            once("time", word)
+            at = time(int(clock.group(1)), int(clock.group(2)))
+        elif lowered in ("people", "with-people"):
+            show_people = True
+        elif (found_zone := zone_name(word)) is not None:
+            once("time zone", word)
+            zone = found_zone
+        elif ":" in word:
+            raise CommandError(f"`{word}` is not a time of day: use 24-hour HH:MM, like `09:00` or `17:30`.")
+        elif "/" in word:
+            raise CommandError(f"I don't know the time zone `{word}`: use an Area/City name like `Europe/Berlin`.")
+        else:
+            raise CommandError(f"`{word}` is not something `/kilo digest subscribe` understands. {DIGEST_USAGE}")
+    if frequency is None:
+        frequency = Frequency.MONTHLY if day_of_month is not None else Frequency.WEEKLY
+    if weekday is not None and frequency is not Frequency.WEEKLY:
+        raise CommandError(f"A day of the week goes with `weekly` (this one is `{frequency}`).")
+    if day_of_month is not None and frequency is not Frequency.MONTHLY:
+        raise CommandError(f"A day of the month goes with `monthly` (this one is `{frequency}`).")
+    return DigestSubscribe(
+        channel=channel,
+        frequency=frequency,
+        weekday=weekday or 0,
+        day_of_month=day_of_month or 1,
+        at=at or time(9, 0),
+        zone=zone,
+        show_people=show_people,
     )

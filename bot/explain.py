@@ -8,8 +8,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot import kilo_client
 from bot.admin_actions import ActionRefused, NameMismatch, SeatsFull
+from bot.channels import ChannelRefused
 from bot.commands import CommandError
 from bot.dashboard import AccessDenied
+from bot.digests import DigestRefused
 from bot.identity import NoEmail, NotAMember, NotConnected
 from bot.interaction import StaleInteraction
 from bot.seats import SeatNumberError, SeatRefusal
@@ -35,6 +37,8 @@ def explain(error: Exception) -> Message:
             return problem(message, "Nothing was changed. An Owner or Admin can add a seat with `/kilo seats`.")
         case NameMismatch():
             return problem(str(error), "Nothing was changed.")
+        case DigestRefused(message=message, hint=hint) | ChannelRefused(message=message, hint=hint):
+            return problem(message, hint or "Nothing was changed.")
         case AccessDenied(sentence=sentence, helpers=helpers):
             return problem(
                 sentence,

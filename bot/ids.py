@@ -37,6 +37,20 @@ class ActionId(enum.StrEnum):
     SEAT_REQUEST_DENY = "kilo_seat_request_deny"
     SEAT_REQUEST_WITHDRAW = "kilo_seat_request_withdraw"
     SEAT_DENY_REASON = "kilo_seat_deny_reason"
+    DIGEST_CHANNEL = "kilo_digest_channel"
+    DIGEST_FREQUENCY = "kilo_digest_frequency"
+    DIGEST_DAY = "kilo_digest_day"
+    DIGEST_TIME = "kilo_digest_time"
+    DIGEST_ZONE = "kilo_digest_zone"
+    DIGEST_PEOPLE = "kilo_digest_people"
+    ALERT_CHANNEL = "kilo_alert_channel"
+    ALERT_CREDITS_BELOW = "kilo_alert_credits_below"
+    ALERT_RUNWAY_BELOW = "kilo_alert_runway_below"
+    ALERT_SPEND_ABOVE = "kilo_alert_spend_above"
+    ALERT_SPEND_SPIKE = "kilo_alert_spend_spike"
+    ALERT_TOGGLES = "kilo_alert_toggles"
+    ALERT_SNOOZE = "kilo_alert_snooze"
+    ALERT_ACT = "kilo_alert_act"  # link buttons (Buy credits, Add seats): Slack opens the URL, we only ack
 
 
 class BlockId(enum.StrEnum):
@@ -63,6 +77,19 @@ class BlockId(enum.StrEnum):
     SEATS_PREVIEW = "kilo_seats_preview_block"
     SEAT_REQUEST_ACTIONS = "kilo_seat_request_actions"
     SEAT_DENY_REASON = "kilo_seat_deny_reason_block"
+    DIGEST_CHANNEL = "kilo_digest_channel_block"
+    DIGEST_FREQUENCY = "kilo_digest_frequency_block"
+    DIGEST_DAY = "kilo_digest_day_block"
+    DIGEST_TIME = "kilo_digest_time_block"
+    DIGEST_ZONE = "kilo_digest_zone_block"
+    DIGEST_PEOPLE = "kilo_digest_people_block"
+    ALERT_CHANNEL = "kilo_alert_channel_block"
+    ALERT_CREDITS_BELOW = "kilo_alert_credits_below_block"
+    ALERT_RUNWAY_BELOW = "kilo_alert_runway_below_block"
+    ALERT_SPEND_ABOVE = "kilo_alert_spend_above_block"
+    ALERT_SPEND_SPIKE = "kilo_alert_spend_spike_block"
+    ALERT_TOGGLES = "kilo_alert_toggles_block"
+    ALERT_ACTIONS = "kilo_alert_actions"
 
 
 class ViewId(enum.StrEnum):
@@ -81,3 +108,5 @@ class ViewId(enum.StrEnum):
     SEATS_CHANGE = "kilo_seats_change"
     SEAT_APPROVE = "kilo_seat_approve"
     SEAT_DENY = "kilo_seat_deny"
+    DIGEST_SUBSCRIBE = "kilo_digest_subscribe"
+    ALERTS = "kilo_alerts"

@@ -120,7 +120,49 @@ class SeatRequestForm(_State):
     fingerprint: str | None = Field(default=None, alias="f", pattern=FINGERPRINT)
 
 
-AnyState = MembersPage | ConnectForm | AdminForm | MemberMenu | OrganizationButton | SeatForm | SeatRequestForm
+class DigestSubscribeForm(_State):
+    """The /kilo digest modal: the workspace and the channel it was opened in."""
+
+    noun: ClassVar[str] = "form"
+    rerun: ClassVar[str] = "/kilo digest"
+    kind: Literal["digest_form"] = Field(default="digest_form", alias="k")
+    version: Literal[1] = Field(default=1, alias="v")
+    team_id: str = Field(alias="t", pattern=SLACK_ID)
+    channel_id: str = Field(alias="c", pattern=SLACK_ID)
+
+
+class AlertsForm(_State):
+    """The /kilo alerts modal: the workspace it configures."""
+
+    noun: ClassVar[str] = "form"
+    rerun: ClassVar[str] = "/kilo alerts"
+    kind: Literal["alerts_form"] = Field(default="alerts_form", alias="k")
+    version: Literal[1] = Field(default=1, alias="v")
+    team_id: str = Field(alias="t", pattern=SLACK_ID)
+
+
+class AlertSnooze(_State):
+    """A Snooze button of an alert: the episode it came with and for how long."""
+
+    rerun: ClassVar[str] = "/kilo alerts"
+    kind: Literal["alert_snooze"] = Field(default="alert_snooze", alias="k")
+    version: Literal[1] = Field(default=1, alias="v")
+    episode_id: int = Field(alias="e", ge=1)
+    choice: Literal["24h", "7d"] = Field(alias="d")
+
+
+AnyState = (
+    MembersPage
+    | ConnectForm
+    | AdminForm
+    | MemberMenu
+    | OrganizationButton
+    | SeatForm
+    | SeatRequestForm
+    | DigestSubscribeForm
+    | AlertsForm
+    | AlertSnooze
+)
 InteractionState = Annotated[AnyState, Field(discriminator="kind")]
 _STATES: TypeAdapter[AnyState] = TypeAdapter(InteractionState)
 State = TypeVar("State", bound=_State)

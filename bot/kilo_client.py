@@ -303,6 +303,17 @@ class KiloClient:
         params = {"period": period, "start": start, "end": end}
         return await self._get(schemas.MyUsageOut, f"/usage/members/{member_id}", actor=actor, params=params)
 
+    async def daily_model_usage(self, *, start: date, end: date) -> schemas.DailyModelUsageOut:
+        """Team spend, requests and tokens per UTC day and model in [start, end)."""
+        params = {"start": start, "end": end}
+        return await self._get(schemas.DailyModelUsageOut, "/usage/daily-models", params=params)
+
+    async def seat_activity(self, *, idle_days: int = 14) -> schemas.SeatActivityOut:
+        return await self._get(schemas.SeatActivityOut, "/usage/seat-activity", params={"idle_days": idle_days})
+
+    async def credit_history(self, *, days: int = 28) -> schemas.CreditHistoryOut:
+        return await self._get(schemas.CreditHistoryOut, "/credits/history", params={"days": days})
+
     async def ingest_usage(self, events: list[schemas.UsageEventIn]) -> schemas.IngestOut:
         body = schemas.UsageBatchIn(events=events).model_dump(mode="json")
         # Event ids make the batch idempotent, so a retry after a timeout cannot double-count.

@@ -25,13 +25,12 @@ logger = logging.getLogger(__name__)
 BOT_SCOPES = (
     "commands",
     "chat:write",
-    "chat:write.public",
     "users:read",
     "users:read.email",
     "files:write",
     "channels:read",
     "groups:read",
-    "im:write",
+    "channels:join",
 )
 OAUTH_STATE_SECONDS = 600
 

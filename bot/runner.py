@@ -157,7 +157,7 @@ def http_app_from_environment() -> Starlette:
 def _run_socket_mode(settings: Settings, store: BotStore) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    from bot.app import create_bolt_app, services_of
+    from bot.app import create_bolt_app, services_of, start_ticker
     from bot.seat_flows import sweep_expired_requests, workspace_clients
 
     assert settings.slack_app_token is not None
@@ -170,6 +170,7 @@ def _run_socket_mode(settings: Settings, store: BotStore) -> None:
         services = services_of(bolt)
         every = settings.seat_request_sweep_seconds
         sweeper = asyncio.create_task(sweep_expired_requests(services, workspace_clients(bolt, settings), every))
+        start_ticker(services)
         gc.freeze()
         logger.info("Connecting to Slack in Socket Mode…")
         try:

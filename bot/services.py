@@ -12,6 +12,7 @@ from bot.acks_first import AcksFirst
 from bot.identity import IdentityResolver
 from bot.replays import Replays
 from bot.replies import Replies
+from bot.scheduler import DueWork
 from bot.settings import Settings
 from bot.store import BotStore
 
@@ -28,3 +29,10 @@ class BotServices:
     replies: Replies
     replays: Replays
     oauth_engine: AsyncEngine | None = None
+    work: DueWork | None = None  # digests and alerts (the scheduler's tick and the /kilo digest commands)
+
+    @property
+    def due(self) -> DueWork:
+        if self.work is None:
+            raise RuntimeError("digests and alerts are not set up in this app")
+        return self.work

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
         default=None, description="Fernet keys, comma-separated, first encrypts: secrets in the bot database"
     )
 
+    kilo_scheduler_enabled: bool = Field(default=True, description="tick every minute: digests and alerts")
+    kilo_tick_seconds: float = Field(default=60.0, ge=1, le=3600, description="how often the tick runs")
+    kilo_digest_grace_hours: float = Field(default=6.0, ge=0, le=168, description="how late a missed digest is sent")
+
     database_url: str = "sqlite:///var/kilo-bot.sqlite3"
     backend_database_url: str = "sqlite:///var/kilo-backend.sqlite3"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import BotServices
-from handlers import actions, commands, errors, events, manage, middleware, seats, views
+from handlers import actions, commands, digests, errors, events, manage, middleware, seats, views
 
 
 def register(app: AsyncApp, services: BotServices, *, multi_workspace: bool) -> None:
@@ -18,3 +18,4 @@ def register(app: AsyncApp, services: BotServices, *, multi_workspace: bool) -> 
     views.register(app)
     seats.register(app)
     manage.register(app)
+    digests.register(app)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.answers import answer
-from bot.commands import Change, Connect, SeatCommand, parse
+from bot.commands import Change, Connect, SeatCommand, UsageTrend, parse
 from bot.connect import check_may_connect
+from bot.digest_answers import DIGEST_REQUESTS
 from bot.views.connect import connect_modal
 from handlers import manage
+from handlers.digests import answer_digest, trend_chart
 from handlers.listener import Turn, after_ack
 from handlers.seats import seat_command
 
@@ -22,11 +24,18 @@ async def kilo_command(turn: Turn) -> None:
         return
     if isinstance(request, Change):
         await manage.command(turn, request)
+        return
     if isinstance(request, SeatCommand):
         await seat_command(turn, request)
         return
-    reply = await answer(request, await turn.dashboard(), turn.now)
+    if isinstance(request, DIGEST_REQUESTS):
+        await answer_digest(turn, request)
+        return
+    dashboard = await turn.dashboard()
+    reply = await answer(request, dashboard, turn.now)
     await turn.reply(reply.message, public=reply.public)
+    if isinstance(request, UsageTrend):
+        await trend_chart(turn, dashboard, request, reply)
 
 
 def register(app: AsyncApp) -> None:

@@ -517,3 +517,43 @@ class PaymentMethodOut(Out):
     last4: str
     exp_month: int
     exp_year: int
+
+
+# --- digests and alerts: daily spend by model, idle seats, the credit balance over time ------------
+
+
+class DayModelUsageOut(Out):
+    date: date
+    model: str
+    provider: str
+    requests: int
+    successful_requests: int
+    input_tokens: int
+    output_tokens: int
+    cost_microdollars: int
+
+
+class DailyModelUsageOut(Out):
+    start: date
+    end: date = Field(description="exclusive")
+    active_members: int = Field(description="members with at least one request in [start, end)")
+    days: list[DayModelUsageOut] = Field(description="one row per UTC day, model and provider with usage")
+
+
+class SeatActivityOut(Out):
+    as_of: datetime
+    idle_after_days: int
+    seat_holders: int = Field(description="active members and unexpired invitations")
+    idle_seats: int = Field(description="seat holders with no request (or invitation accepted) in idle_after_days")
+
+
+class BalanceDayOut(Out):
+    date: date
+    balance_microdollars: int = Field(description="the balance at the end of this UTC day")
+
+
+class CreditHistoryOut(Out):
+    as_of: datetime
+    balance_microdollars: int
+    usage_last_7_days_microdollars: int = Field(description="credits used by requests in the 7 days before as_of")
+    days: list[BalanceDayOut] = Field(description="oldest first, the UTC days before as_of's day")

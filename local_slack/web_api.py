@@ -1,10 +1,11 @@
 """A strict stand-in for Slack's Web API on loopback, for tests, the demo and benchmarks.
 
-It checks tokens and required arguments, parses every blocks payload with slack_sdk.models and refuses
-what Slack would refuse (invalid_blocks), serves response_url and file upload URLs, records every call,
-and can answer 429 ratelimited with Retry-After. Modals live as Slack keeps them: a trigger_id opens or
-pushes one view, once, within 3 s; each view has an id and a hash that every update changes, and an
-update with a stale hash is refused (hash_conflict).
+It checks tokens, scopes and required arguments, parses every blocks payload with slack_sdk.models and
+refuses what Slack would refuse (invalid_blocks), keeps conversations (public, private, archived, DMs) with
+the bot's membership and their messages, serves response_url and file upload URLs, records every call,
+and answers 429 ratelimited with Retry-After (injected once, or opt-in limits as Slack applies them).
+Modals live as Slack keeps them: a trigger_id opens or pushes one view, once, within 3 s; each view
+has an id and a hash that every update changes, and an update with a stale hash is refused (hash_conflict).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from local_slack.rate_limits import RateLimits
+
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_MESSAGE_TEXT = 40_000
@@ -48,24 +51,34 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "conversations.info": ("channel",),
     "conversations.open": (),
     "users.lookupByEmail": ("email",),
+    "conversations.list": (),
+    "conversations.join": ("channel",),
+    "chat.getPermalink": ("channel", "message_ts"),
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
     "oauth.v2.access": ("code",),
     "apps.connections.open": (),
 }
-# The bot scope each method needs (https://api.slack.com/methods); a token granted fewer scopes gets
-# missing_scope, as from Slack. Tokens without a scope list (the default) may call everything.
-METHOD_SCOPES: dict[str, tuple[str, ...]] = {
-    "chat.postMessage": ("chat:write",),
-    "chat.postEphemeral": ("chat:write",),
-    "chat.update": ("chat:write",),
-    "users.info": ("users:read",),
-    "users.lookupByEmail": ("users:read.email",),
-    "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),
-    "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
-    "files.getUploadURLExternal": ("files:write",),
-    "files.completeUploadExternal": ("files:write",),
+# The scope each method needs from a bot token (conversations.* depend on the conversation's type).
+METHOD_SCOPES: dict[str, str] = {
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "users.info": "users:read",
+    "users.lookupByEmail": "users:read.email",
+    "conversations.open": "im:write",
+    "conversations.join": "channels:join",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
 }
+TYPE_SCOPES = {
+    "public_channel": "channels:read",
+    "private_channel": "groups:read",
+    "im": "im:read",
+    "mpim": "mpim:read",
+}
+BOT_USER_ID = "U0KILOBOT"
+DEFAULT_TEAM = "T0000TEST"
 CLIENT_AUTHENTICATED = frozenset({"oauth.v2.access"})
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
@@ -87,7 +100,9 @@ class Call:
     args: dict[str, Any]
     token: str | None = None
     answer: dict[str, Any] = field(default_factory=dict)  # what the fake answered
+    scopes: tuple[str, ...] = ()  # the scopes this call needed (and had), when it succeeded
     at: float = field(default_factory=time.monotonic)  # when the call reached the fake
+    ok: bool = True  # False: Slack refused it (an error or a 429)
 
 
 @dataclass
@@ -98,16 +113,83 @@ class Trigger:
 
 
 @dataclass
+class PostedMessage:
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    files: list[str] = field(default_factory=list)
+    edits: list[dict[str, Any]] = field(default_factory=list)  # earlier versions, oldest first
+
+
+@dataclass
+class SharedFile:
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    title: str | None = None
+    completed: bool = False
+    channel: str | None = None
+    thread_ts: str | None = None
+
+
+@dataclass
+class Conversation:
+    """A public or private channel, or a DM with the bot; `members` are user ids (the bot is U0KILOBOT)."""
+
+    id: str
+    name: str
+    team_id: str = DEFAULT_TEAM
+    is_private: bool = False
+    is_archived: bool = False
+    is_im: bool = False
+    user: str | None = None  # a DM's person
+    members: set[str] = field(default_factory=set)
+    messages: list[PostedMessage] = field(default_factory=list)
+
+    @property
+    def type(self) -> str:
+        return "im" if self.is_im else "private_channel" if self.is_private else "public_channel"
+
+    @property
+    def bot_is_member(self) -> bool:
+        return self.is_im or BOT_USER_ID in self.members
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.is_im:
+            return {"id": self.id, "is_im": True, "user": self.user, "is_archived": False, "is_open": True}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "name_normalized": self.name,
+            "is_channel": not self.is_private,
+            "is_group": self.is_private,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": self.is_private,
+            "is_archived": self.is_archived,
+            "is_general": self.name == "general",
+            "is_member": self.bot_is_member,
+            "num_members": len(self.members),
+            "context_team_id": self.team_id,
+        }
+
+
+@dataclass
 class FakeSlackState:
     token: str
     base_url: str = ""
     tokens: dict[str, str] = field(default_factory=dict)  # bot token → team id
-    token_scopes: dict[str, frozenset[str]] = field(default_factory=dict)  # bot token → granted scopes
     apps: dict[str, str] = field(default_factory=dict)  # OAuth client id → secret
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # OAuth code → (team id, installer)
     app_tokens: dict[str, str] = field(default_factory=dict)  # xapp- token → Socket Mode URL
     users: dict[str, SlackUser] = field(default_factory=dict)
-    channels: dict[str, str] = field(default_factory=dict)
+    conversations: dict[str, Conversation] = field(default_factory=dict)
+    files: dict[str, SharedFile] = field(default_factory=dict)
+    scopes: dict[str, frozenset[str]] = field(default_factory=dict)  # token → granted (absent: every scope)
+    scopes_used: set[str] = field(default_factory=set)
+    limits: RateLimits | None = None
     calls: list[Call] = field(default_factory=list)
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     response_times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -117,7 +199,7 @@ class FakeSlackState:
     triggers: dict[str, Trigger] = field(default_factory=dict)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # open modals by id, as Slack shows them
     stacks: dict[str, list[str]] = field(default_factory=dict)  # root view id → the views stacked on it
-    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (channel, ts) → message
+    failures: dict[str, tuple[int, str]] = field(default_factory=dict)  # method → (times, Slack error)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     lock: threading.Condition = field(default_factory=threading.Condition)
 
@@ -261,16 +343,65 @@ class FakeSlack:
         stack.append(view_id)
         return view_id
 
-    def grant_scopes(self, token: str, scopes: set[str] | frozenset[str]) -> None:
-        """Let `token` call only the methods these bot scopes allow."""
-        self.state.token_scopes[token] = frozenset(scopes)
-
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
+        """The next `times` calls of `method` answer 429 with this Retry-After."""
         self.state.rate_limits[method] = [times, retry_after]
 
     def fail_response_url(self, key: str, *, times: int = 1, status: int = 500) -> None:
         """The next `times` posts to response_url `key` answer `status` (and are not kept)."""
         self.state.failing_responses[key] = [times, status]
+
+    def fail(self, method: str, error: str = "internal_error", *, times: int = 1) -> None:
+        """The next `times` calls of `method` fail with this error (Slack's internal_error, fatal_error…)."""
+        self.state.failures[method] = (times, error)
+
+    def enforce_rate_limits(self, limits: RateLimits | None) -> None:
+        """Opt in to Slack's per-method tiers and per-channel message limit (None turns them off)."""
+        self.state.limits = limits
+
+    def grant(self, token: str, scopes: set[str] | frozenset[str]) -> None:
+        """Give a bot token exactly these scopes (by default a token has every scope)."""
+        self.state.scopes[token] = frozenset(scopes)
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        private: bool = False,
+        archived: bool = False,
+        bot_member: bool = True,
+        team_id: str = DEFAULT_TEAM,
+        members: set[str] | None = None,
+    ) -> Conversation:
+        people = set(members or set()) | ({BOT_USER_ID} if bot_member else set())
+        conversation = Conversation(channel_id, name, team_id, private, archived, members=people)
+        with self.state.lock:
+            self.state.conversations[channel_id] = conversation
+        return conversation
+
+    def archive(self, channel_id: str) -> None:
+        with self.state.lock:
+            self.state.conversations[channel_id].is_archived = True
+
+    def delete_channel(self, channel_id: str) -> None:
+        with self.state.lock:
+            self.state.conversations.pop(channel_id, None)
+
+    def messages_in(self, channel_id: str) -> list[PostedMessage]:
+        """Messages posted in a channel (or, given a user id, in the bot's DM with that person)."""
+        if channel_id[:1] in ("U", "W"):
+            channel_id = self.dm_channel(channel_id)
+        with self.state.lock:
+            conversation = self.state.conversations.get(channel_id)
+            return list(conversation.messages) if conversation else []
+
+    def files_in_thread(self, channel_id: str, thread_ts: str) -> list[SharedFile]:
+        with self.state.lock:
+            return [f for f in self.state.files.values() if f.channel == channel_id and f.thread_ts == thread_ts]
+
+    def file_bytes(self, file_id: str) -> bytes:
+        return self.state.uploads[file_id]
 
     def calls_to(self, method: str) -> list[Call]:
         with self.state.lock:
@@ -304,9 +435,11 @@ class FakeSlack:
             return times[0] if times else None
 
     def message(self, channel: str, ts: str) -> dict[str, Any]:
-        """A message as it reads now (after every chat.update), with its channel and ts."""
+        """A message as it reads now (after every chat.update); `channel` may be a user id (their DM)."""
         with self.state.lock:
-            return dict(self.state.messages[(channel, ts)])
+            conversation = self._conversation(channel)
+            found = next(m for m in (conversation.messages if conversation else []) if m.ts == ts)
+            return {"text": found.text, "blocks": found.blocks, "ts": found.ts, "bot_id": "B0KILOBOT"}
 
     def dm_channel(self, user_id: str) -> str:
         """The id of the bot's direct-message channel with a user (what conversations.open answers)."""
@@ -325,7 +458,7 @@ class FakeSlack:
         limit = self.state.rate_limits.get(method)
         if limit and limit[0] > 0:
             limit[0] -= 1
-            self._record(method, args)
+            self._record(method, args, ok=False)
             return JSONResponse(
                 {"ok": False, "error": "ratelimited"}, status_code=429, headers={"Retry-After": str(limit[1])}
             )
@@ -342,25 +475,45 @@ class FakeSlack:
             return _fail("invalid_auth")
         if method not in REQUIRED:
             return _fail("unknown_method")
-        granted = self.state.token_scopes.get(token or "")
-        needed = METHOD_SCOPES.get(method, ())
-        if granted is not None and needed and not granted.intersection(needed):
-            return JSONResponse(
-                {"ok": False, "error": "missing_scope", "needed": needed[0], "provided": ",".join(sorted(granted))}
-            )
+        team_id = self.state.tokens.get(token or "", DEFAULT_TEAM)
+        if self.state.limits is not None and token is not None:
+            channel = args.get("channel") or args.get("channel_id")
+            wait = self.state.limits.retry_after(team_id, method, channel if isinstance(channel, str) else None)
+            if wait is not None:
+                self._record(method, args, token, ok=False)
+                return JSONResponse(
+                    {"ok": False, "error": "ratelimited"}, status_code=429, headers={"Retry-After": str(wait)}
+                )
         missing = [name for name in REQUIRED[method] if args.get(name) in (None, "")]
         if missing:
             return _fail("invalid_arguments", detail=f"missing required arguments: {', '.join(missing)}")
-        problem = call_problem(method, args)
+        with self.state.lock:
+            times, error = self.state.failures.get(method, (0, ""))
+            if times > 0:
+                self.state.failures[method] = (times - 1, error)
+        if times > 0:
+            self._record(method, args, token, ok=False)
+            return _fail(error)
+        problem = call_problem(method, args) or self._file_problem(args)
         if problem:
             return _fail(*problem)
+        needed = self._needed_scopes(method, args)
+        granted = self.state.scopes.get(token or "")
+        lacking = [scope for scope in needed if granted is not None and scope not in granted]
+        if lacking:
+            provided = ",".join(sorted(granted or ()))
+            return JSONResponse({"ok": False, "error": "missing_scope", "needed": lacking[0], "provided": provided})
         if method in ("views.open", "views.push", "views.update"):
             with self.state.lock:
                 answer = self._modal(method, args, token)
-            self._record(method, args, token, answer)
+            self._record(method, args, token, answer, tuple(needed), ok=bool(answer.get("ok")))
             return JSONResponse(answer)
-        answer = self._answer(method, args, token)
-        self._record(method, args, token, answer)
+        with self.state.lock:
+            answer = self._answer(method, args, token)
+            used = tuple(needed) + (("users:read.email",) if answer.pop("_email_shared", False) else ())
+            if answer.get("ok"):
+                self.state.scopes_used.update(used)
+        self._record(method, args, token, answer, used if answer.get("ok") else (), ok=bool(answer.get("ok")))
         return JSONResponse(answer)
 
     def _modal(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
@@ -415,11 +568,37 @@ class FakeSlack:
         self.state.stacks[view_id] = [view_id]
         return {"ok": True, "view": shown}
 
+    def _needed_scopes(self, method: str, args: dict[str, Any]) -> tuple[str, ...]:
+        if method == "conversations.info":
+            conversation = self.state.conversations.get(args["channel"])
+            return (TYPE_SCOPES[conversation.type] if conversation else "channels:read",)
+        if method == "conversations.list":
+            types = str(args.get("types") or "public_channel").split(",")
+            return tuple(TYPE_SCOPES[t] for t in types if t in TYPE_SCOPES)
+        return (METHOD_SCOPES[method],) if method in METHOD_SCOPES else ()
+
+    def _file_problem(self, args: dict[str, Any]) -> tuple[str, str] | None:
+        """Image blocks may show a Slack file (slack_file.id): it must have been uploaded and completed."""
+        for block in _blocks(args):
+            slack_file = block.get("slack_file") if block.get("type") == "image" else None
+            if isinstance(slack_file, dict) and "id" in slack_file:
+                shared = self.state.files.get(str(slack_file["id"]))
+                if shared is None or not shared.completed:
+                    return ("invalid_blocks", "Could not find the slack_file of an image block [json-pointer:/blocks]")
+        return None
+
     def _record(
-        self, method: str, args: dict[str, Any], token: str | None = None, answer: dict[str, Any] | None = None
+        self,
+        method: str,
+        args: dict[str, Any],
+        token: str | None = None,
+        answer: dict[str, Any] | None = None,
+        scopes: tuple[str, ...] = (),
+        *,
+        ok: bool = True,
     ) -> None:
         with self.state.lock:
-            self.state.calls.append(Call(method, args, token, answer or {}))
+            self.state.calls.append(Call(method, args, token, answer or {}, scopes, ok=ok))
             self.state.lock.notify_all()
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
@@ -460,32 +639,41 @@ class FakeSlack:
                 user = self.state.users.get(args["user"])
                 if user is None:
                     return {"ok": False, "error": "user_not_found"}
-                granted = self.state.token_scopes.get(token or "")
-                # Slack leaves the email out unless the token has users:read.email
-                with_email = granted is None or "users:read.email" in granted
-                return {"ok": True, "user": _user_object(user, with_email=with_email)}
+                granted = self.state.scopes.get(token or "")
+                shared = bool(user.email) and (granted is None or "users:read.email" in granted)
+                return {"ok": True, "_email_shared": shared, "user": _user_object(user, with_email=shared)}
             case "users.lookupByEmail":
                 email = str(args["email"]).strip().lower()
-                found = next((u for u in self.state.users.values() if (u.email or "").lower() == email), None)
-                return {"ok": True, "user": _user_object(found)} if found else {"ok": False, "error": "users_not_found"}
+                person = next((u for u in self.state.users.values() if (u.email or "").lower() == email), None)
+                return (
+                    {"ok": True, "user": _user_object(person)} if person else {"ok": False, "error": "users_not_found"}
+                )
             case "conversations.open":
                 return self._open_conversation(args)
             case "conversations.info":
-                name = self.state.channels.get(args["channel"], args["channel"].lower())
-                return {"ok": True, "channel": {"id": args["channel"], "name": name, "is_channel": True}}
+                conversation = self._visible(args["channel"])
+                if conversation is None:
+                    return {"ok": False, "error": "channel_not_found"}
+                return {"ok": True, "channel": conversation.as_dict()}
+            case "conversations.list":
+                return self._list_conversations(args, token)
+            case "conversations.join":
+                return self._join(args["channel"])
             case "chat.postMessage":
-                message = {"text": args.get("text", ""), "blocks": _blocks(args), "ts": ts, "bot_id": "B0KILOBOT"}
-                with self.state.lock:
-                    self.state.messages[(args["channel"], ts)] = message
-                return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+                return self._post(args, ts)
             case "chat.update":
-                with self.state.lock:
-                    if (args["channel"], args["ts"]) not in self.state.messages:
-                        return {"ok": False, "error": "message_not_found"}
-                    message = {**self.state.messages[(args["channel"], args["ts"])]}
-                    message.update(text=args.get("text", ""), blocks=_blocks(args))
-                    self.state.messages[(args["channel"], args["ts"])] = message
-                return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": message["text"]}
+                return self._update(args)
+            case "chat.getPermalink":
+                conversation = self._visible(args["channel"])
+                found = conversation and any(m.ts == args["message_ts"] for m in conversation.messages)
+                if not found:
+                    return {"ok": False, "error": "message_not_found"}
+                path = f"{args['channel']}/p{args['message_ts'].replace('.', '')}"
+                return {
+                    "ok": True,
+                    "channel": args["channel"],
+                    "permalink": f"https://kilo-test.slack.com/archives/{path}",
+                }
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
             case "views.publish":
@@ -493,14 +681,37 @@ class FakeSlack:
                 return {"ok": True, "view": {**view, "id": f"V{serial:08d}"}}
             case "files.getUploadURLExternal":
                 file_id = f"F{serial:08d}"
+                try:
+                    length = int(args["length"])
+                except ValueError:
+                    return {"ok": False, "error": "invalid_arguments"}
+                alt_txt = args.get("alt_txt")
+                self.state.files[file_id] = SharedFile(file_id, str(args["filename"]), length, alt_txt)
                 return {"ok": True, "file_id": file_id, "upload_url": f"{self.state.base_url}/upload/{file_id}"}
             case "files.completeUploadExternal":
-                files = _json(args["files"])
-                missing = [f["id"] for f in files if f["id"] not in self.state.uploads]
-                if missing:
-                    return {"ok": False, "error": "file_not_found"}
-                return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+                return self._complete_upload(args, ts)
         raise AssertionError(method)
+
+    # --- conversations, messages, files (called with the state's lock held) -------------------------
+
+    def _conversation(self, channel: str) -> Conversation | None:
+        """A conversation by id; a user id names the bot's DM with that person (opened on first use)."""
+        if channel[:1] in ("U", "W"):
+            if channel not in self.state.users:
+                return None
+            dm = f"D{channel[1:]}"
+            if dm not in self.state.conversations:
+                user = self.state.users[channel]
+                self.state.conversations[dm] = Conversation(dm, dm, user.team_id, is_im=True, user=channel)
+            return self.state.conversations[dm]
+        return self.state.conversations.get(channel)
+
+    def _visible(self, channel: str) -> Conversation | None:
+        """What the bot can see: public channels, and private ones only when it is a member."""
+        conversation = self._conversation(channel)
+        if conversation is None or (conversation.is_private and not conversation.bot_is_member):
+            return None
+        return conversation
 
     def _open_conversation(self, args: dict[str, Any]) -> dict[str, Any]:
         """conversations.open with one user: the bot's DM channel with them (a group DM is not modelled)."""
@@ -511,9 +722,119 @@ class FakeSlack:
             return {"ok": False, "error": "users_list_not_supplied"}
         if len(users) > 1:
             return {"ok": False, "error": "not_enough_users"}
-        if users[0] not in self.state.users:
+        dm = self._conversation(users[0])
+        if dm is None:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "channel": {"id": self.dm_channel(users[0]), "is_im": True, "user": users[0]}}
+        return {"ok": True, "channel": dm.as_dict()}
+
+    def _list_conversations(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        team_id = self.state.tokens.get(token or "", DEFAULT_TEAM)
+        types = set(str(args.get("types") or "public_channel").split(","))
+        exclude_archived = str(args.get("exclude_archived", "false")).lower() in ("true", "1")
+        limit = max(1, min(1000, int(args.get("limit") or 100)))
+        offset = int(str(args.get("cursor") or "offset:0").split(":", 1)[1])
+        found = [
+            c
+            for c in self.state.conversations.values()
+            if c.team_id == team_id
+            and c.type in types
+            and not (exclude_archived and c.is_archived)
+            and (not c.is_private or c.bot_is_member)
+        ]
+        page = found[offset : offset + limit]
+        following = f"offset:{offset + limit}" if offset + limit < len(found) else ""
+        return {"ok": True, "channels": [c.as_dict() for c in page], "response_metadata": {"next_cursor": following}}
+
+    def _join(self, channel: str) -> dict[str, Any]:
+        conversation = self._visible(channel)
+        if conversation is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if conversation.is_private or conversation.is_im:
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        if conversation.is_archived:
+            return {"ok": False, "error": "is_archived"}
+        if conversation.bot_is_member:
+            return {
+                "ok": True,
+                "channel": conversation.as_dict(),
+                "warning": "already_in_channel",
+                "response_metadata": {"warnings": ["already_in_channel"]},
+            }
+        conversation.members.add(BOT_USER_ID)
+        return {"ok": True, "channel": conversation.as_dict()}
+
+    def _postable(self, channel: str) -> Conversation | dict[str, Any]:
+        conversation = self._visible(channel)
+        if conversation is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if conversation.is_archived:
+            return {"ok": False, "error": "is_archived"}
+        if not conversation.bot_is_member:
+            return {"ok": False, "error": "not_in_channel"}
+        return conversation
+
+    def _post(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
+        conversation = self._postable(args["channel"])
+        if isinstance(conversation, dict):
+            return conversation
+        message = PostedMessage(ts, args.get("text", ""), _blocks(args), args.get("thread_ts") or None)
+        conversation.messages.append(message)
+        return {
+            "ok": True,
+            "channel": conversation.id,
+            "ts": ts,
+            "message": {"text": message.text, "blocks": message.blocks, "user": BOT_USER_ID, "ts": ts},
+        }
+
+    def _update(self, args: dict[str, Any]) -> dict[str, Any]:
+        conversation = self._postable(args["channel"])
+        if isinstance(conversation, dict):
+            return conversation
+        message = next((m for m in conversation.messages if m.ts == args["ts"]), None)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message.edits.append({"text": message.text, "blocks": message.blocks})
+        message.text = args.get("text", message.text)
+        if "blocks" in args:
+            message.blocks = _blocks(args)
+        return {
+            "ok": True,
+            "channel": conversation.id,
+            "ts": message.ts,
+            "text": message.text,
+            "message": {"text": message.text, "blocks": message.blocks},
+        }
+
+    def _complete_upload(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
+        files = _json(args["files"])
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        for item in files:
+            shared = self.state.files.get(str(item.get("id")))
+            uploaded = self.state.uploads.get(str(item.get("id")))
+            if shared is None or uploaded is None or shared.completed:
+                return {"ok": False, "error": "file_not_found"}
+            if len(uploaded) != shared.length:
+                return {"ok": False, "error": "file_upload_size_mismatch"}
+        channel, thread_ts = args.get("channel_id"), args.get("thread_ts")
+        if thread_ts and not channel:
+            return {"ok": False, "error": "invalid_arguments", "detail": "thread_ts needs channel_id"}
+        conversation: Conversation | None = None
+        if channel:
+            found = self._postable(channel)
+            if isinstance(found, dict):
+                return found
+            conversation = found
+            if thread_ts and not any(m.ts == thread_ts for m in conversation.messages):
+                return {"ok": False, "error": "invalid_thread_ts"}
+        for item in files:
+            shared = self.state.files[str(item["id"])]
+            shared.title, shared.completed = item.get("title"), True
+            shared.channel, shared.thread_ts = (conversation.id if conversation else None), thread_ts
+        if conversation is not None:
+            ids = [str(item["id"]) for item in files]
+            conversation.messages.append(PostedMessage(ts, args.get("initial_comment", ""), [], thread_ts, ids))
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
 
     async def _response_url(self, request: Request) -> Response:
         body = json.loads(await request.body())
@@ -521,7 +842,7 @@ class FakeSlack:
         if failing and failing[0] > 0:
             failing[0] -= 1
             return PlainTextResponse("internal_error", status_code=failing[1])
-        problem = message_problem(body)
+        problem = message_problem(body) or self._file_problem(body)
         if problem:
             return PlainTextResponse(problem[0], status_code=400)
         with self.state.lock:

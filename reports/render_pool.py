@@ -20,8 +20,13 @@ from reports.digest_data import DigestData
 
 DEFAULT_WORKERS = 2
 DIGESTS_PER_WORKER = 50  # then the worker is replaced, so memory stays flat however long the bot runs
+WORKER_NICENESS = 10  # charts are background work: on a small machine the bot's acks get the CPU first
 
 Result = TypeVar("Result")
+
+
+def _background_priority() -> None:
+    os.nice(WORKER_NICENESS)
 
 
 def _warm_worker() -> int:
@@ -51,7 +56,9 @@ class ChartRenderer:
             # forkserver, not fork: forking a process that runs an event loop and threads is unsafe.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["reports.charts"])
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_background_priority
+            )
             self._submitted = 0
         self._submitted += 1
         return self._executor

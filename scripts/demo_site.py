@@ -1,11 +1,13 @@
-"""`make demo`: every /kilo answer and the App Home, rendered to out/demo/index.html from the Block Kit
-the bot really produced (demo organization, embedded backend, signed requests, fake Slack on loopback).
+"""`make demo`: every /kilo answer, the App Home, a spend digest with its charts and an alert, rendered to
+out/demo/index.html from the Block Kit and PNGs the bot really produced (demo organization, embedded
+backend, signed requests, fake Slack on loopback).
 
     .venv/bin/python scripts/demo_site.py [out/demo]
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
@@ -14,7 +16,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -28,18 +30,24 @@ from backend.api import create_app as create_backend_app
 from backend.db import make_engine, make_session_factory
 from backend.demo import DemoSpec, seed_demo
 from backend.migrate import upgrade as upgrade_backend
+from bot.alert_store import AlertStore
 from bot.app import create_bolt_app, create_web_app
+from bot.digest_shapes import AlertKind, RuleRequest
+from bot.identity import ClientPool, IdentityResolver
 from bot.migrate import upgrade as upgrade_bot
+from bot.scheduler import build_due_work
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
 from local_slack import FakeSlack, SlackUser
+from reports.render_pool import close_shared_renderer, render_digest_charts
 from scripts.demo_modals import AdminDemo, admin_modals
 from scripts.demo_seats import seat_shots
 
 SECRET = "demo-signing-secret"
 TOKEN = "xoxb-demo"
 TEAM = "TDEMO"
+DIGEST_CHANNEL = "CDEMOSPEND"
 
 COMMANDS: list[tuple[str, str]] = [
     ("owner", "help"),
@@ -63,7 +71,21 @@ COMMANDS: list[tuple[str, str]] = [
     ("owner", "usgae"),
     ("owner", "usage 2026-02-30..2026-03-01"),
     ("owner", "audit 10"),
+    ("owner", "digest subscribe #ai-spend weekly monday 09:00"),
+    ("owner", "digest send #ai-spend"),
+    ("owner", "digest list"),
+    ("member", "digest me"),
 ]
+WITH_CHARTS = {"usage trend"}  # answers that gain a chart in a second, replacing message
+
+
+@dataclass
+class Chart:
+    file_id: str
+    filename: str
+    title: str
+    alt_text: str
+    png: bytes
 
 
 @dataclass
@@ -72,6 +94,19 @@ class Shot:
     who: str
     payload: dict[str, Any]
     kind: str = "message"
+    charts: list[Chart] | None = None  # shared in the message's thread
+
+
+def _chart(fake: FakeSlack, file_id: str) -> Chart:
+    shared = fake.state.files[file_id]
+    return Chart(file_id, shared.filename, shared.title or "", shared.alt_txt or "", fake.file_bytes(file_id))
+
+
+def _posted(fake: FakeSlack, channel: str, title: str) -> Shot:
+    """The newest top-level message in a channel, with the charts in its thread."""
+    message = [m for m in fake.messages_in(channel) if m.blocks][-1]
+    charts = [_chart(fake, f.id) for f in fake.files_in_thread(channel, message.ts)]
+    return Shot(title, "kilo-bot", {"text": message.text, "blocks": message.blocks}, "channel", charts)
 
 
 def collect(seed_events: int) -> list[Shot]:
@@ -86,6 +121,8 @@ def collect(seed_events: int) -> list[Shot]:
         upgrade_bot(bot_db)
         store = BotStore(bot_db)
         fake = FakeSlack(token=TOKEN, team_id=TEAM)
+        fake.add_channel("CDEMO", "general", team_id=TEAM)
+        fake.add_channel(DIGEST_CHANNEL, "ai-spend", bot_member=False, team_id=TEAM)
         with BackgroundServer(create_backend_app(sessions)) as backend, BackgroundServer(fake.app) as slack:
             fake.bind(slack.url)
             store.save_connection(
@@ -106,6 +143,7 @@ def collect(seed_events: int) -> list[Shot]:
                 slack_api_url=fake.api_url,
                 database_url=bot_db,
                 kilo_api_url=backend.url,  # the operator's own backend, reachable on loopback
+                kilo_scheduler_enabled=False,  # the demo ticks once, below
             )
             bolt = create_bolt_app(settings, store)
             with BackgroundServer(create_web_app(bolt)) as bot:
@@ -124,7 +162,10 @@ def collect(seed_events: int) -> list[Shot]:
                         }
                     )
                     _post(bot.url, body, "application/x-www-form-urlencoded")
-                    shots.append(Shot(f"/kilo {text}".strip(), who, fake.wait_for_response(key)))
+                    answer = fake.wait_for_response(key, count=2 if text in WITH_CHARTS else 1, timeout=60)
+                    shots.append(Shot(f"/kilo {text}".strip(), who, answer, charts=_images(fake, answer)))
+                shots.append(_posted(fake, DIGEST_CHANNEL, "The weekly digest in #ai-spend"))
+                shots.append(_alert(fake, store, settings, demo, backend.url))
                 for who in ("owner", "member"):
                     published = len(fake.calls_to("views.publish"))
                     event = {
@@ -151,6 +192,43 @@ def collect(seed_events: int) -> list[Shot]:
         store.engine.dispose()
         engine.dispose()
     return shots
+
+
+def _images(fake: FakeSlack, payload: dict[str, Any]) -> list[Chart]:
+    """Charts an answer shows as image blocks (uploaded privately, named by slack_file)."""
+    return [_chart(fake, b["slack_file"]["id"]) for b in payload.get("blocks", []) if b["type"] == "image"]
+
+
+def _alert(fake: FakeSlack, store: BotStore, settings: Settings, demo: Any, backend_url: str) -> Shot:
+    """An Owner's "credits below" alert set just above today's balance, and the tick that fires it."""
+    balance = httpx.get(
+        f"{backend_url}/api/v1/organizations/{demo.organization_id}/credits",
+        headers={"Authorization": f"Bearer {demo.api_key}"},
+    ).json()["balance_microdollars"]
+    threshold = (max(balance, 0) // 1_000_000_000 + 1) * 1_000_000_000  # the next whole $1,000
+    AlertStore(store).replace_rules(
+        TEAM,
+        [RuleRequest(AlertKind.CREDITS_BELOW, threshold)],
+        channel_id=DIGEST_CHANNEL,
+        created_by="UOWNER",
+        actor_email=demo.owner_email,
+        now=datetime.now(UTC),
+    )
+
+    async def tick() -> None:
+        identity = IdentityResolver(store, ClientPool(10, 0))
+        try:
+            await build_due_work(settings, store, identity, None, render_digest_charts).send_due(
+                datetime.now(UTC) + timedelta(seconds=1)
+            )
+        finally:
+            await identity.pool.aclose()
+
+    asyncio.run(tick())
+    return _posted(fake, DIGEST_CHANNEL, "An alert in #ai-spend")
+
+
+SHOT_KINDS = {"modal": "a modal", "dm": "a direct message", "channel": "posted in the channel"}
 
 
 def _post(base: str, body: str, content_type: str) -> Any:
@@ -239,7 +317,8 @@ def render_block(block: dict[str, Any]) -> str:
     if kind == "context":
         return '<div class="context">' + " · ".join(text_of(e) for e in block["elements"]) + "</div>"
     if kind == "image":
-        return f'<img src="{html.escape(block["image_url"])}" alt="{html.escape(block["alt_text"])}">'
+        source = f"charts/{block['slack_file']['id']}.png" if "slack_file" in block else block["image_url"]
+        return f'<img class="chart" src="{html.escape(source)}" alt="{html.escape(block["alt_text"])}">'
     if kind == "actions":
         return '<div class="actions">' + "".join(render_button(e) for e in block["elements"]) + "</div>"
     if kind == "input":
@@ -276,11 +355,23 @@ def render(shots: list[Shot]) -> str:
     for shot in shots:
         visibility = {"in_channel": "posted in the channel", "ephemeral": "only visible to you"}.get(
             shot.payload.get("response_type", ""),
-            {"modal": "a modal", "dm": "a direct message"}.get(shot.kind, "Home tab"),
+            {"modal": "a modal", "dm": "a direct message", "channel": "posted in the channel"}.get(
+                shot.kind, "Home tab"
+            ),
         )
         blocks = "".join(render_block(b) for b in shot.payload.get("blocks", []))
         if shot.kind == "modal":
             blocks = render_modal(shot.payload, blocks)
+        if shot.kind == "channel" and shot.charts:
+            blocks += (
+                '<div class="thread"><div class="context">In the thread:</div>'
+                + "".join(
+                    f'<img class="chart" src="charts/{c.file_id}.png" alt="{html.escape(c.alt_text)}" '
+                    f'title="{html.escape(c.title)}">'
+                    for c in shot.charts
+                )
+                + "</div>"
+            )
         cards.append(
             f'<section class="card"><div class="meta"><code>{html.escape(shot.title)}</code> as '
             f'<b>{shot.who}</b> · {visibility}</div><div class="message">{blocks}</div></section>'
@@ -320,6 +411,8 @@ input{width:95%;padding:6px;border:1px solid #bbb;border-radius:4px;font-size:14
 .button.danger{border-color:#e01e5a;color:#e01e5a}.quote{border-left:4px solid #ddd;padding-left:8px;display:block}
 .input label{font-weight:700;display:block;margin:8px 0 4px}.field{border:1px solid #999;border-radius:4px;padding:6px}
 .date{border-bottom:1px dotted #888}.modal-buttons{text-align:right}
+.chart{max-width:100%;border:1px solid #ddd;border-radius:6px;margin:6px 0}
+.thread{border-left:3px solid #ddd;padding-left:10px}
 </style></head><body>
 <h1>kilo-bot — {count} answers, modals and messages, as Slack would show them</h1>
 <p class="intro">Rendered from the Block Kit the bot sent to a local stand-in for Slack, for the demo organization
@@ -333,10 +426,17 @@ row's menu. Modals are shown as they open, pre-filled.</p>
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "out/demo")
     out.mkdir(parents=True, exist_ok=True)
-    shots = collect(seed_events=60_000)
+    try:
+        shots = collect(seed_events=60_000)
+    finally:
+        close_shared_renderer()
+    (out / "charts").mkdir(exist_ok=True)
+    for chart in (c for shot in shots for c in shot.charts or []):
+        (out / "charts" / f"{chart.file_id}.png").write_bytes(chart.png)
     (out / "index.html").write_text(render(shots), encoding="utf-8")
-    (out / "messages.json").write_text(json.dumps([s.__dict__ for s in shots], indent=1), encoding="utf-8")
-    print(f"wrote {out / 'index.html'} ({len(shots)} answers and modals)")
+    payloads = [{"title": s.title, "who": s.who, "kind": s.kind, "payload": s.payload} for s in shots]
+    (out / "messages.json").write_text(json.dumps(payloads, indent=1), encoding="utf-8")
+    print(f"wrote {out / 'index.html'} ({len(shots)} answers, modals and messages)")
 
 
 if __name__ == "__main__":

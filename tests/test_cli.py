@@ -165,3 +165,11 @@ def test_version_and_every_flag_has_help_with_its_default():
                 continue
             assert action.help, f"kilo-bot {name} {action.option_strings} has no help"
             assert "default" in subparser.format_help(), name
+
+
+def test_digests_send_due_refuses_an_instant_without_a_zone(tmp_path: Path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}"}
+    refused = run(["digests", "send-due", "--at", "2026-03-16T09:00"], env)
+    assert refused.returncode == 2 and "has no time zone: add Z or an offset like +01:00" in refused.stderr
+    nonsense = run(["digests", "send-due", "--at", "monday"], env)
+    assert nonsense.returncode == 2 and "is not an ISO-8601 date and time" in nonsense.stderr

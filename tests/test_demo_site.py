@@ -42,3 +42,22 @@ def test_mrkdwn_is_escaped_and_formatted():
     assert mrkdwn("*Spend*\n`a<b>` <https://x.y/z|link> <@U1>") == (
         '<b>Spend</b><br><code>a&lt;b&gt;</code> <a href="https://x.y/z">link</a> <span class="mention">@U1</span>'
     )
+
+
+def test_demo_page_shows_a_digest_with_its_charts_and_an_alert():
+    shots = collect(seed_events=3_000)
+    by_title = {s.title: s for s in shots}
+    digest = by_title["The weekly digest in #ai-spend"]
+    assert digest.payload["blocks"][0]["text"]["text"] == "AI spend · Acme Robotics"
+    assert digest.charts is not None and [c.filename for c in digest.charts] == [
+        "daily-spend.png",
+        "model-share.png",
+        "credit-balance.png",
+    ]
+    assert all(c.png.startswith(b"\x89PNG") and c.alt_text for c in digest.charts)
+    alert = by_title["An alert in #ai-spend"]
+    assert "Credits are below" in str(alert.payload) and "Buy credits" in str(alert.payload)
+    trend = by_title["/kilo usage trend"]
+    assert trend.charts and trend.charts[0].filename == "daily-spend.png"
+    page = render(shots)
+    assert page.count('class="chart"') == 4 and "In the thread:" in page

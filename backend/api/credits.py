@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from backend.api.deps import ORGANIZATION_PATH, ORGANIZATION_REFUSALS, Ctx, Limit, Offset
 from backend.api.errors import refusals
 from backend.models import CreditKind
-from backend.services import access, account_balance, billing_history
+from backend.services import access, account_balance, billing_history, usage_queries
 from backend.services import credits as credit_ledger
 from kilo_api import schemas
 
@@ -45,3 +47,12 @@ def purchase_credits(ctx: Ctx, body: schemas.CreditPurchaseIn) -> schemas.Credit
 def purchase_history(ctx: Ctx, limit: Limit = 20) -> list[schemas.HistoryEntryOut]:
     with ctx.transaction(write=False) as session:
         return billing_history.purchase_history(session, ctx.organization_id, limit=limit)
+
+
+@router.get("/credits/history", response_model=schemas.CreditHistoryOut)
+def credit_history(
+    ctx: Ctx, days: Annotated[int, Query(ge=1, le=usage_queries.MAX_BALANCE_HISTORY_DAYS)] = 28
+) -> schemas.CreditHistoryOut:
+    """The balance at the end of each recent UTC day and the last 7 days' usage (the run-out projection)."""
+    with ctx.transaction(write=False) as session:
+        return usage_queries.credit_history(session, ctx.organization_id, ctx.now, days)

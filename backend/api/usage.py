@@ -62,3 +62,18 @@ def usage_of_member(
             raise Forbidden("Members can see their own usage only; Owners and Admins can see everyone's.")
         chosen = usage_queries.choose_period(session, ctx.organization_id, ctx.now, name=period, start=start, end=end)
         return usage_queries.my_usage(session, ctx.organization_id, member.id, chosen, ctx.now)
+
+
+@router.get("/usage/daily-models", response_model=schemas.DailyModelUsageOut)
+def daily_model_usage(ctx: Ctx, start: date, end: date) -> schemas.DailyModelUsageOut:
+    """Team totals per UTC day and model (what digests chart); no per-person data, so for every member."""
+    with ctx.transaction(write=False) as session:
+        period = usage_queries.check_period(usage_queries.Period(start, end))
+        return usage_queries.daily_model_usage(session, ctx.organization_id, period)
+
+
+@router.get("/usage/seat-activity", response_model=schemas.SeatActivityOut)
+def seat_activity(ctx: Ctx, idle_days: Annotated[int, Query(ge=1, le=365)] = 14) -> schemas.SeatActivityOut:
+    """How many seats are held, and how many of them saw no request in `idle_days` (counts, no names)."""
+    with ctx.transaction(write=False) as session:
+        return usage_queries.seat_activity(session, ctx.organization_id, ctx.now, idle_days)

@@ -12,11 +12,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.models import (
+    CreditKind,
+    CreditTransaction,
     Member,
+    MemberStatus,
     Organization,
     UsageDailyLatency,
     UsageDailyMember,
@@ -28,6 +31,10 @@ from backend.services.usage_ingest import bucket_center
 from backend.timeutil import as_utc, days_between, start_of_day
 from kilo_api.money import divide_round_half_up
 from kilo_api.schemas import (
+    BalanceDayOut,
+    CreditHistoryOut,
+    DailyModelUsageOut,
+    DayModelUsageOut,
     DayUsageOut,
     MemberUsageOut,
     MemberUsagePageOut,
@@ -36,6 +43,7 @@ from kilo_api.schemas import (
     MyUsageOut,
     PeriodComparisonOut,
     ProviderUsageOut,
+    SeatActivityOut,
     SpendDistributionOut,
     UsageSummaryOut,
     UsageTotalsOut,
@@ -588,4 +596,104 @@ def my_usage(session: Session, organization_id: str, member_id: str, period: Per
         daily=zero_filled_days(lived, by_day),
         team_cost_microdollars=team_counts.cost_microdollars,
         team_requests=team_counts.requests,
+    )
+
+
+# --- digests and alerts ------------------------------------------------------------------------
+
+BURN_WINDOW_DAYS = 7
+MAX_BALANCE_HISTORY_DAYS = 120
+
+
+def daily_model_usage(session: Session, organization_id: str, period: Period) -> DailyModelUsageOut:
+    """Spend, requests and tokens per UTC day, model and provider (the digest's stacked chart and totals)."""
+    rows = session.execute(
+        select(
+            UsageDailyModel.day,
+            UsageDailyModel.model,
+            UsageDailyModel.provider,
+            UsageDailyModel.requests,
+            UsageDailyModel.errors,
+            UsageDailyModel.input_tokens,
+            UsageDailyModel.output_tokens,
+            UsageDailyModel.cost_microdollars,
+        )
+        .where(UsageDailyModel.organization_id == organization_id, _in_period(UsageDailyModel.day, period))
+        .order_by(UsageDailyModel.day, UsageDailyModel.model, UsageDailyModel.provider)
+    ).all()
+    active = session.scalar(
+        select(func.count(func.distinct(UsageDailyMember.member_id))).where(
+            UsageDailyMember.organization_id == organization_id,
+            _in_period(UsageDailyMember.day, period),
+            UsageDailyMember.requests > 0,
+        )
+    )
+    return DailyModelUsageOut(
+        start=period.start,
+        end=period.end,
+        active_members=int(active or 0),
+        days=[
+            DayModelUsageOut(
+                date=day,
+                model=model,
+                provider=provider,
+                requests=int(requests),
+                successful_requests=int(requests) - int(errors),
+                input_tokens=int(tokens_in),
+                output_tokens=int(tokens_out),
+                cost_microdollars=int(cost),
+            )
+            for day, model, provider, requests, errors, tokens_in, tokens_out, cost in rows
+        ],
+    )
+
+
+def seat_activity(session: Session, organization_id: str, now: datetime, idle_after_days: int) -> SeatActivityOut:
+    """Seat holders, and how many of them made no request in the last `idle_after_days` days.
+
+    A member who never made one counts from the day they joined; a pending invitation from when it was sent."""
+    cutoff = now - timedelta(days=idle_after_days)
+    holders = (Member.organization_id == organization_id) & or_(
+        Member.status == MemberStatus.ACTIVE,
+        (Member.status == MemberStatus.INVITED) & (Member.invite_expires_at > now),
+    )
+    last_sign_of_life = func.coalesce(Member.last_activity_at, Member.joined_at, Member.invited_at)
+    is_idle = or_(last_sign_of_life.is_(None), last_sign_of_life < cutoff)
+    total, idle = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((is_idle, 1), else_=0)), 0)).where(holders)
+    ).one()
+    return SeatActivityOut(as_of=now, idle_after_days=idle_after_days, seat_holders=int(total), idle_seats=int(idle))
+
+
+def credit_history(session: Session, organization_id: str, now: datetime, days: int) -> CreditHistoryOut:
+    """The balance now, at the end of each of the `days` UTC days before today, and the last 7 days' usage."""
+    today = now.date()
+    boundaries = [
+        datetime.combine(today - timedelta(days=back), datetime.min.time(), tzinfo=now.tzinfo)
+        for back in range(days - 1, -1, -1)
+    ]
+    entries = (CreditTransaction.organization_id == organization_id) & (CreditTransaction.created_at < now)
+    amount = CreditTransaction.amount_microdollars
+    week_ago = now - timedelta(days=BURN_WINDOW_DAYS)
+    is_recent_usage = (CreditTransaction.kind == CreditKind.USAGE) & (CreditTransaction.created_at >= week_ago)
+
+    def total_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, amount), else_=0)), 0)
+
+    sums = session.execute(
+        select(
+            func.coalesce(func.sum(amount), 0),
+            total_where(is_recent_usage),
+            *(total_where(CreditTransaction.created_at < end) for end in boundaries),
+        ).where(entries)
+    ).one()
+    balance, recent_usage, *ends_of_days = (int(value) for value in sums)
+    return CreditHistoryOut(
+        as_of=now,
+        balance_microdollars=balance,
+        usage_last_7_days_microdollars=-recent_usage,
+        days=[
+            BalanceDayOut(date=(boundary - timedelta(days=1)).date(), balance_microdollars=end_of_day)
+            for boundary, end_of_day in zip(boundaries, ends_of_days, strict=True)
+        ],
     )

@@ -15,6 +15,9 @@ def help_message(caller: Caller) -> Message:
         "`/kilo usage public` — post the answer in the channel instead of only to you",
         "`/kilo org` — plan, seats used, members by role, data-collection policies",
         "`/kilo members [owner|admin|member|name]` — the member directory",
+        "`/kilo digest me [off]` — your own usage by DM every Monday",
+        "`/kilo digest preview` — this channel's spend digest as of now, only to you",
+        "`/kilo digest list` — the spend digests and when the next one goes out",
     ]
     managers = [
         "`/kilo usage users` — top users and how spend is spread among members with usage "
@@ -29,6 +32,10 @@ def help_message(caller: Caller) -> Message:
         "`/kilo subscription cycle` — switch between monthly and yearly billing at renewal",
         "`/kilo subscription cancel` / `resume` — cancel at the end of the cycle, or keep it (Owners)",
         "`/kilo audit [N]` — who changed what, before → after",
+        "`/kilo digest subscribe [#channel] [weekly|daily|weekdays|monthly] [day] [HH:MM] [Area/City] [people]` — "
+        "a spend digest with charts in a channel (or `/kilo digest` for a form); "
+        "`/kilo digest send|unsubscribe [#channel]`",
+        "`/kilo alerts` — credit, spend and seat alerts, once per episode, with Snooze",
         "`/kilo connect` — connect this workspace to a Kilo organization (Owners)",
     ]
     role = caller.member.role.value

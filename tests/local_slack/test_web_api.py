@@ -20,6 +20,7 @@ TOKEN = "xoxb-fake-tests"
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeSlack]:
     slack = FakeSlack(token=TOKEN)
+    slack.add_channel("C1", "general")
     with BackgroundServer(slack.app) as server:
         slack.bind(server.url)
         yield slack
@@ -130,7 +131,7 @@ def test_users_lookup_by_email_and_conversations_open(fake: FakeSlack):
 
 def test_a_token_without_a_scope_gets_missing_scope(fake: FakeSlack):
     fake.state.tokens["xoxb-narrow"] = "T0000TEST"
-    fake.grant_scopes("xoxb-narrow", {"chat:write", "users:read"})
+    fake.grant("xoxb-narrow", {"chat:write", "users:read"})
     from local_slack import SlackUser
 
     fake.add_user(SlackUser("USCOPE1", "scope@example.com", "Scope Person"))
@@ -141,3 +142,144 @@ def test_a_token_without_a_scope_gets_missing_scope(fake: FakeSlack):
         client(fake, "xoxb-narrow").conversations_open(users="USCOPE1")
     profile = client(fake, "xoxb-narrow").users_info(user="USCOPE1")["user"]["profile"]
     assert "email" not in profile  # Slack leaves it out without users:read.email
+
+
+# --- conversations, as Slack's docs define conversations.info / list / join and posting ------------------
+
+
+def test_conversations_info_shows_public_channels_and_private_ones_the_bot_is_in(fake: FakeSlack):
+    fake.add_channel("C2PUBLIC", "design", bot_member=False)
+    fake.add_channel("G2SECRET", "secret-plans", private=True, bot_member=False)
+    fake.add_channel("G2INSIDE", "leads", private=True)
+    public = client(fake).conversations_info(channel="C2PUBLIC")["channel"]
+    assert (public["name"], public["is_private"], public["is_member"], public["is_archived"]) == (
+        "design",
+        False,
+        False,
+        False,
+    )
+    assert client(fake).conversations_info(channel="G2INSIDE")["channel"]["is_private"] is True
+    for hidden in ("G2SECRET", "C404"):
+        with pytest.raises(SlackApiError, match="channel_not_found"):
+            client(fake).conversations_info(channel=hidden)
+
+
+def test_conversations_list_pages_with_a_cursor_and_leaves_out_archived_on_request(fake: FakeSlack):
+    for index in range(5):
+        fake.add_channel(f"C3LIST{index}", f"list-{index}", archived=index == 4)
+    seen, cursor = [], None
+    while True:
+        page = client(fake).conversations_list(types="public_channel", limit=2, exclude_archived=True, cursor=cursor)
+        assert len(page["channels"]) <= 2
+        seen += [c["name"] for c in page["channels"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert {f"list-{i}" for i in range(4)} <= set(seen) and "list-4" not in seen
+
+
+def test_join_adds_the_bot_to_a_public_channel_only(fake: FakeSlack):
+    fake.add_channel("C4JOIN", "random", bot_member=False)
+    with pytest.raises(SlackApiError, match="not_in_channel"):
+        client(fake).chat_postMessage(channel="C4JOIN", text="hello")
+    joined = client(fake).conversations_join(channel="C4JOIN")
+    assert joined["channel"]["is_member"] is True and "warning" not in joined.data
+    assert client(fake).conversations_join(channel="C4JOIN")["warning"] == "already_in_channel"
+    assert client(fake).chat_postMessage(channel="C4JOIN", text="hello")["ok"] is True
+    fake.add_channel("G4PRIV", "private", private=True)
+    with pytest.raises(SlackApiError, match="method_not_supported_for_channel_type"):
+        client(fake).conversations_join(channel="G4PRIV")
+
+
+def test_an_archived_or_deleted_channel_refuses_messages(fake: FakeSlack):
+    fake.add_channel("C5OLD", "old-project")
+    ts = client(fake).chat_postMessage(channel="C5OLD", text="before")["ts"]
+    fake.archive("C5OLD")
+    with pytest.raises(SlackApiError, match="is_archived"):
+        client(fake).chat_postMessage(channel="C5OLD", text="after")
+    with pytest.raises(SlackApiError, match="is_archived"):
+        client(fake).chat_update(channel="C5OLD", ts=ts, text="edited")
+    with pytest.raises(SlackApiError, match="is_archived"):
+        client(fake).conversations_join(channel="C5OLD")
+    fake.delete_channel("C5OLD")
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        client(fake).chat_postMessage(channel="C5OLD", text="gone")
+
+
+def test_update_edits_the_message_in_place_and_keeps_its_history(fake: FakeSlack):
+    fake.add_channel("C6EDIT", "edits")
+    ts = client(fake).chat_postMessage(channel="C6EDIT", text="open")["ts"]
+    client(fake).chat_update(channel="C6EDIT", ts=ts, text="resolved")
+    (message,) = fake.messages_in("C6EDIT")
+    assert (message.text, [e["text"] for e in message.edits]) == ("resolved", ["open"])
+    with pytest.raises(SlackApiError, match="message_not_found"):
+        client(fake).chat_update(channel="C6EDIT", ts="1.000001", text="nope")
+    link = client(fake).chat_getPermalink(channel="C6EDIT", message_ts=ts)["permalink"]
+    assert link.endswith(f"/archives/C6EDIT/p{ts.replace('.', '')}")
+
+
+def test_a_user_id_as_channel_posts_in_the_bots_direct_messages(fake: FakeSlack):
+    from local_slack import SlackUser
+
+    fake.add_user(SlackUser("U7DM", "dm@example.com", "Dee Em"))
+    posted = client(fake).chat_postMessage(channel="U7DM", text="just for you")
+    assert posted["channel"] == "D7DM" and fake.messages_in("U7DM")[0].text == "just for you"
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        client(fake).chat_postMessage(channel="U7NOBODY", text="?")
+
+
+def test_files_shared_in_a_thread_carry_alt_text_and_need_the_parent_message(fake: FakeSlack):
+    fake.add_channel("C8FILES", "charts")
+    ts = client(fake).chat_postMessage(channel="C8FILES", text="digest")["ts"]
+    png = b"\x89PNG\r\n\x1a\n" + b"1" * 50
+    client(fake).files_upload_v2(
+        file_uploads=[{"content": png, "filename": "a.png", "title": "A", "alt_txt": "a chart"}],
+        channel="C8FILES",
+        thread_ts=ts,
+    )
+    (shared,) = fake.files_in_thread("C8FILES", ts)
+    assert (shared.title, shared.alt_txt, fake.file_bytes(shared.id)) == ("A", "a chart", png)
+    with pytest.raises(SlackApiError, match="invalid_thread_ts"):
+        client(fake).files_upload_v2(content=png, filename="b.png", channel="C8FILES", thread_ts="1.999999")
+    fake.add_channel("C8OUT", "outside", bot_member=False)
+    with pytest.raises(SlackApiError, match="not_in_channel"):
+        client(fake).files_upload_v2(content=png, filename="c.png", channel="C8OUT")
+
+
+def test_a_token_without_the_scope_gets_missing_scope(fake: FakeSlack):
+    limited = "xoxb-limited"
+    fake.state.tokens[limited] = "T0000TEST"
+    fake.grant(limited, {"chat:write"})
+    fake.add_channel("C9SCOPE", "scoped", bot_member=False)
+    with pytest.raises(SlackApiError, match="missing_scope") as refused:
+        client(fake, limited).conversations_join(channel="C9SCOPE")
+    assert refused.value.response["needed"] == "channels:join"
+    with pytest.raises(SlackApiError, match="missing_scope"):
+        client(fake, limited).conversations_info(channel="C9SCOPE")
+
+
+def test_opt_in_limits_allow_one_message_per_second_per_channel_and_a_workspace_tier(fake: FakeSlack):
+    from local_slack.rate_limits import RateLimits
+
+    fake.add_channel("C10A", "a")
+    fake.add_channel("C10B", "b")
+    fake.enforce_rate_limits(RateLimits(per_minute={"auth.test": 120}))
+    try:
+        client(fake).chat_postMessage(channel="C10A", text="1")
+        with pytest.raises(SlackApiError, match="ratelimited") as limited:
+            client(fake).chat_postMessage(channel="C10A", text="2")
+        assert limited.value.response.headers["Retry-After"] == "1"
+        assert client(fake).chat_postMessage(channel="C10B", text="another channel is fine")["ok"]
+        assert client(fake).auth_test()["ok"] and client(fake).auth_test()["ok"]  # a burst of 2
+        with pytest.raises(SlackApiError, match="ratelimited"):
+            client(fake).auth_test()
+    finally:
+        fake.enforce_rate_limits(None)
+
+
+def test_rate_limit_floor_is_the_slowest_bucket():
+    from local_slack.rate_limits import RateLimits
+
+    limits = RateLimits(per_minute={"chat.postMessage": 600, "files.getUploadURLExternal": 1200})
+    # 500 posts at 10/s with a burst of 10 → 49 s; 1,500 URLs at 20/s with a burst of 20 → 74 s.
+    assert limits.floor_seconds({"chat.postMessage": 500, "files.getUploadURLExternal": 1500}) == pytest.approx(74)

@@ -43,7 +43,8 @@ __all__ = ["SQLITE_ONLY"]
 @pytest.fixture(scope="session")
 def fake_slack() -> Iterator[FakeSlack]:
     fake = FakeSlack(token=BOT_TOKEN)
-    fake.grant_scopes(BOT_TOKEN, set(BOT_SCOPES))  # exactly what manifest.yml asks for (a test keeps them equal)
+    fake.add_channel("C0GENERAL", "general")  # where the tests' slash commands are typed
+    fake.grant(BOT_TOKEN, set(BOT_SCOPES))  # exactly what manifest.yml asks for (a test keeps them equal)
     with BackgroundServer(fake.app) as server:
         fake.bind(server.url)
         yield fake
@@ -70,6 +71,7 @@ def bot_settings(fake_slack: FakeSlack, bot_store: BotStore) -> Settings:
         kilo_api_timeout_seconds=2.0,
         kilo_read_cache_seconds=0,  # tests change data between commands; the cache has its own tests
         kilo_connect_allow_local=True,  # the test backend listens on loopback over http
+        kilo_scheduler_enabled=False,  # digest tests tick with their own clock
     )
 
 
@@ -186,6 +188,20 @@ class Workspace:
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
+    def submit_view_state(self, who: SlackUser, view: dict[str, Any], state: dict[str, Any]) -> httpx.Response:
+        """Submit a modal as `who` with Slack's own state values ({block_id: {action_id: {type, …}}})."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": "kilo-test"},
+            "user": {"id": who.id, "username": who.name.split()[0].lower(), "team_id": self.team_id},
+            "api_app_id": "A0KILO",
+            "token": "verification-token-unused",
+            "trigger_id": "3.4",
+            "view": {**view, "id": "V0MODAL", "team_id": self.team_id, "state": {"values": state}},
+            "response_urls": [],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}))
+
     def open_home(
         self, who: SlackUser, event_id: str | None = None, headers: dict[str, str] | None = None
     ) -> httpx.Response:
@@ -211,7 +227,7 @@ class Workspace:
 def install(slack: FakeSlack, bot_store: BotStore, team_id: str) -> str:
     """The app installed in `team_id`: a bot token Slack knows, kept in the bot's installation store."""
     token = slack.install_workspace(team_id)
-    slack.grant_scopes(token, set(BOT_SCOPES))  # exactly what manifest.yml asks for
+    slack.grant(token, set(BOT_SCOPES))  # exactly what manifest.yml asks for
 
     async def save() -> None:
         engine = create_async_engine(async_database_url(str(bot_store.engine.url)))

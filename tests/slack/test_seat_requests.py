@@ -407,12 +407,12 @@ def test_each_slack_scope_the_requests_use_is_needed(
     workspace: Workspace, bot_store: BotStore, fake_slack: FakeSlack, scope: str, said: str
 ):
     token = next(token for token, team in fake_slack.state.tokens.items() if team == workspace.team_id)
-    granted = fake_slack.state.token_scopes[token]
-    fake_slack.grant_scopes(token, granted - {scope})
+    granted = fake_slack.state.scopes[token]
+    fake_slack.grant(token, granted - {scope})
     try:
         assert said in texts(request_seats(workspace, workspace.member, "2"))
     finally:
-        fake_slack.grant_scopes(token, granted)
+        fake_slack.grant(token, granted)
     assert SeatRequestStore(bot_store.sessions).recent(workspace.team_id, workspace.org.id) == []
 
 

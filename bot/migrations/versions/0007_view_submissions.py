@@ -1,7 +1,7 @@
 """view submissions: one claim per modal view, so a double submit or a retry changes things once
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-03-15
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import kilo_db.types
 
 revision: str = "0007"
-down_revision: str | None = "0004"  # revisions are applied in the order they landed on main
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,44 @@
+"""`/kilo usage trend`'s chart: the daily spend by model over the answer's days, against the period before,
+drawn by the digest's chart code in the render pool (the text answer stays for search and screen readers)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.kilo_client import KiloClient
+from kilo_api import schemas
+from reports.collect import model_days, totals
+from reports.digest_data import DigestData, DigestPeriod, PastPeriod
+
+
+async def trend_data(client: KiloClient, summary: schemas.UsageSummaryOut, zone: ZoneInfo, now: datetime) -> DigestData:
+    """The days of the trend that have happened, with the equally long period before as the reference.
+
+    No models, seats or credits: the render pool then draws the daily chart only."""
+    # the days begun by as_of (today so far included), never past the period's end
+    start, end = summary.start, max(min(summary.end, summary.as_of.date() + timedelta(days=1)), summary.start)
+    if end <= start:
+        end = start.fromordinal(start.toordinal() + 1)
+    before = start - (end - start)
+    organization, current, previous = await asyncio.gather(
+        client.organization(),
+        client.daily_model_usage(start=start, end=end),
+        client.daily_model_usage(start=before, end=start),
+    )
+    reference = (PastPeriod(before, start, sum(r.cost_microdollars for r in previous.days)),)
+    founded = organization.created_at.date()
+    return DigestData(
+        organization_name=organization.name,
+        period=DigestPeriod(start, end, zone),
+        generated_at=now,
+        totals=totals(current.days),
+        previous_periods=reference if before >= founded else (),
+        active_users=current.active_members,
+        seats=None,
+        credits=None,
+        model_days=model_days(current.days),
+        previous_model_days=model_days(previous.days) if before >= founded else (),
+        models=(),
+    )

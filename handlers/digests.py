@@ -1,0 +1,122 @@
+"""/kilo digest and /kilo alerts: the subscription and alert modals' submissions, and the alerts' buttons."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.alerts import AlertsInvalid
+from bot.answers import Answer
+from bot.channels import ChannelRefused
+from bot.chart_images import with_charts
+from bot.commands import Command, UsageTrend
+from bot.dashboard import Dashboard
+from bot.digest_answers import Asking, digest_answer
+from bot.digest_forms import FormInvalid, subscribe_request
+from bot.explain import explain
+from bot.ids import ActionId, BlockId, ViewId
+from bot.interaction import AlertsForm, AlertSnooze, DigestSubscribeForm, decode
+from bot.payloads import slack_ids
+from bot.services import BotServices
+from bot.trend_chart import trend_data
+from bot.views import alerts as alert_views
+from bot.views import digests as views
+from handlers.listener import Turn, after_ack
+
+logger = logging.getLogger(__name__)
+
+
+async def answer_digest(turn: Turn, request: Command) -> None:
+    """A /kilo digest or /kilo alerts command (handlers/commands.py hands it over)."""
+    caller, backend = await turn.caller()
+    asking = Asking(caller, backend, turn.slack, str(turn.body.get("channel_id", "")), turn.now)
+    reply = await digest_answer(request, asking, turn.kilo.due)
+    if reply.modal is not None:
+        await turn.slack.views_open(trigger_id=turn.body["trigger_id"], view=reply.modal)
+    if reply.message is not None:
+        await turn.reply(reply.message)
+        if reply.charts:
+            await turn.reply(await with_charts(turn.slack, reply.message, reply.charts), replace_original=True)
+
+
+async def trend_chart(turn: Turn, dashboard: Dashboard, request: UsageTrend, answered: Answer) -> None:
+    """Replace the trend answer with the same text and its daily chart (drawn in the render pool)."""
+    try:
+        summary = await dashboard.usage(request.period)
+        charts = await turn.kilo.due.digests.render(
+            await trend_data(dashboard.client, summary, dashboard.caller.zone, turn.now)
+        )
+        message = await with_charts(turn.slack, answered.message, charts)
+        await turn.reply(message, public=answered.public, replace_original=True)
+    except Exception:  # the text answer is there already; a missing chart is not worth an error message
+        logger.exception("could not add the chart to /kilo usage trend")
+
+
+async def digest_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, kilo: BotServices) -> None:
+    # Checked and saved within Slack's 3 s, so problems show next to their field (response_action=errors).
+    asker = slack_ids(body)
+    try:
+        form = decode(body["view"].get("private_metadata"), DigestSubscribeForm)
+        request = subscribe_request(views.submitted_schedule(body["view"]))
+        caller, backend = await kilo.identity.resolve(client, asker.team_id, asker.user_id, kilo.clock())
+        asking = Asking(caller, backend, client, form.channel_id, kilo.clock())
+        reply = await digest_answer(request, asking, kilo.due)
+    except FormInvalid as invalid:
+        await ack(response_action="errors", errors=invalid.errors)
+        return
+    except ChannelRefused as refused:
+        await ack(
+            response_action="errors", errors={BlockId.DIGEST_CHANNEL: f"{refused.message} {refused.hint or ''}"[:150]}
+        )
+        return
+    except Exception as error:
+        await ack(response_action="errors", errors={BlockId.DIGEST_CHANNEL: explain(error).text[:150]})
+        return
+    assert reply.message is not None
+    await ack(response_action="update", view=views.subscribed_modal(reply.message))
+
+
+async def alerts_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, kilo: BotServices) -> None:
+    asker = slack_ids(body)
+    try:
+        decode(body["view"].get("private_metadata"), AlertsForm)
+        caller, backend = await kilo.identity.resolve(client, asker.team_id, asker.user_id, kilo.clock())
+        asking = Asking(caller, backend, client, "", kilo.clock())
+        await asking.dashboard.require_manager("set spend and seat alerts")
+        values = alert_views.submitted_alert_values(body["view"])
+        rules = await kilo.due.alerts.configure(client, caller, values, kilo.clock())
+    except AlertsInvalid as invalid:
+        await ack(response_action="errors", errors=invalid.errors)
+        return
+    except ChannelRefused as refused:
+        await ack(
+            response_action="errors", errors={BlockId.ALERT_CHANNEL: f"{refused.message} {refused.hint or ''}"[:150]}
+        )
+        return
+    except Exception as error:
+        await ack(response_action="errors", errors={BlockId.ALERT_CHANNEL: explain(error).text[:150]})
+        return
+    await ack(response_action="update", view=alert_views.alerts_saved_modal(rules))
+
+
+@after_ack
+async def alert_snoozed(turn: Turn) -> None:
+    # The button carries only the episode and the choice; the clicker must be an Owner or Admin now.
+    snooze = decode(turn.body["actions"][0].get("value"), AlertSnooze)
+    await (await turn.dashboard()).require_manager("snooze alerts")
+    await turn.kilo.due.alerts.snooze(turn.slack, snooze.episode_id, snooze.choice, turn.asker.user_id, turn.now)
+
+
+async def link_opened(ack: AsyncAck) -> None:
+    await ack()
+
+
+def register(app: AsyncApp) -> None:
+    app.view(ViewId.DIGEST_SUBSCRIBE)(digest_submitted)
+    app.view(ViewId.ALERTS)(alerts_submitted)
+    app.action(re.compile(f"^{ActionId.ALERT_SNOOZE}:"))(alert_snoozed)
+    app.action(re.compile(f"^{ActionId.ALERT_ACT}:"))(link_opened)

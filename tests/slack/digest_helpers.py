@@ -1,0 +1,121 @@
+"""What the digest and alert tests share: a bot on the tests' clock, ticks at a chosen instant (the same
+send_due the scheduler calls), and reading back what reached the fake Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from bot.app import create_bolt_app, create_web_app, services_of
+from bot.digests import TickReport
+from bot.identity import ClientPool, IdentityResolver
+from bot.scheduler import DueWork, build_due_work
+from bot.services import BotServices
+from bot.serving import BackgroundServer
+from bot.settings import Settings
+from bot.store import BotStore
+from local_slack import FakeSlack
+from local_slack.web_api import PostedMessage
+from reports.render_pool import render_digest_charts
+from tests.conftest import Clock
+from tests.factories import OrganizationFactory, TestOrg, usage_events
+from tests.slack.conftest import WorkspaceFactory, texts
+
+
+@dataclass
+class DigestBot:
+    url: str
+    services: BotServices
+    settings: Settings
+    store: BotStore
+
+
+@pytest.fixture(scope="module")
+def digest_bot(bot_settings: Settings, bot_store: BotStore, clock: Clock) -> Iterator[DigestBot]:
+    """The Slack app on the tests' clock (the backend's too), so "now" is whatever a test says."""
+    bolt = create_bolt_app(bot_settings, bot_store, clock=clock)
+    with BackgroundServer(create_web_app(bolt)) as server:
+        yield DigestBot(server.url, services_of(bolt), bot_settings, bot_store)
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_schedules(digest_bot: DigestBot) -> Iterator[None]:
+    """Every tick sees every workspace's subscriptions: each test's are removed after it."""
+    yield
+    with digest_bot.store.sessions.begin() as session:
+        for table in ("alert_episodes", "alert_rules", "digest_deliveries", "digest_subscriptions"):
+            session.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def digest_workspaces(
+    orgs: OrganizationFactory, backend_server: BackgroundServer, fake_slack: FakeSlack, digest_bot: DigestBot
+) -> WorkspaceFactory:
+    return WorkspaceFactory(orgs, backend_server.url, digest_bot.store, fake_slack, digest_bot.url)
+
+
+def due_work(settings: Settings, store: BotStore) -> tuple[DueWork, IdentityResolver]:
+    """A tick's services of their own (as in another process or `kilo-bot digests send-due`)."""
+    identity = IdentityResolver(store, ClientPool(settings.kilo_api_timeout_seconds, 0))
+    return build_due_work(settings, store, identity, None, render_digest_charts), identity
+
+
+async def tick_async(settings: Settings, store: BotStore, at: datetime) -> TickReport:
+    work, identity = due_work(settings, store)
+    try:
+        return await work.send_due(at)
+    finally:
+        await identity.pool.aclose()
+
+
+def tick(bot: DigestBot, clock: Clock, at: datetime) -> TickReport:
+    """One scheduler tick at `at` (the backend's clock moves there too)."""
+    clock.now = at
+    return asyncio.run(tick_async(bot.settings, bot.store, at))
+
+
+def ingest(
+    http: httpx.Client, org: TestOrg, start: datetime, days: int, *, per_day: int = 40, seed: int = 3
+) -> list[dict[str, Any]]:
+    """`per_day` usage events on each of `days` UTC days from `start` (reproducible by seed)."""
+    events: list[dict[str, Any]] = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        events += usage_events(
+            org, per_day, start=day, span=timedelta(hours=20), seed=seed + offset, prefix=f"d{offset}"
+        )
+    for chunk in range(0, len(events), 2000):
+        response = http.post(
+            org.path("/usage/events"), json={"events": events[chunk : chunk + 2000]}, headers=org.headers()
+        )
+        assert response.status_code == 200, response.text
+    return events
+
+
+def backend_json(http: httpx.Client, org: TestOrg, path: str, actor: Any = None, **params: Any) -> Any:
+    response = http.get(org.path(path), params=params, headers=org.headers(actor))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def digests_in(fake: FakeSlack, channel: str) -> list[PostedMessage]:
+    """The digests posted in a channel (top-level messages with blocks, not the charts' file shares)."""
+    return [m for m in fake.messages_in(channel) if m.blocks and m.thread_ts is None]
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+def message_text(message: PostedMessage) -> str:
+    return texts({"blocks": message.blocks})
