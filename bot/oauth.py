@@ -31,6 +31,7 @@ BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "channels:join",
+    "im:write",
 )
 OAUTH_STATE_SECONDS = 600
 

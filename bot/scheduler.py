@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -113,23 +114,37 @@ class Ticker:
             self._scheduler.shutdown(wait=False)
 
 
-async def send_due_once(settings: Settings, at: datetime) -> TickReport:
-    """`kilo-bot digests send-due`: the tick's work at `at`, once, without the Slack app."""
+@asynccontextmanager
+async def standalone_due_work(settings: Settings, store: BotStore) -> AsyncIterator[DueWork]:
+    """The tick's services outside the Slack app (`kilo-bot digests send-due`, another process), wired as the
+    app wires them: the workspaces' own tokens with OAuth, no default connection for them, the same
+    address policy for backends."""
     from bot.app import env_connection
     from bot.oauth import oauth_settings
-    from reports.render_pool import close_shared_renderer, render_digest_charts
+    from bot.outbound import AddressPolicy
+    from reports.render_pool import render_digest_charts
 
-    store = BotStore(settings.database_url)
     oauth = oauth_settings(settings, store.secrets)
-    identity = IdentityResolver(store, ClientPool(settings.kilo_api_timeout_seconds, 0), env_connection(settings))
-    work = build_due_work(
-        settings, store, identity, oauth[0].installation_store if oauth else None, render_digest_charts
-    )
+    policy = AddressPolicy(settings.kilo_connect_allow_local, settings.trusted_backend_urls)
+    pool = ClientPool(settings.kilo_api_timeout_seconds, 0, policy)
+    identity = IdentityResolver(store, pool, env_connection(settings), multi_workspace=oauth is not None)
+    installations = oauth[0].installation_store if oauth else None
     try:
-        return await work.send_due(at)
+        yield build_due_work(settings, store, identity, installations, render_digest_charts)
     finally:
         await identity.pool.aclose()
-        close_shared_renderer()
         if oauth is not None:
             await oauth[1].dispose()
+
+
+async def send_due_once(settings: Settings, at: datetime) -> TickReport:
+    """`kilo-bot digests send-due`: the tick's work at `at`, once, without the Slack app."""
+    from reports.render_pool import close_shared_renderer
+
+    store = BotStore(settings.database_url)
+    try:
+        async with standalone_due_work(settings, store) as work:
+            return await work.send_due(at)
+    finally:
+        close_shared_renderer()
         await asyncio.to_thread(store.engine.dispose)

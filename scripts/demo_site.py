@@ -33,14 +33,13 @@ from backend.migrate import upgrade as upgrade_backend
 from bot.alert_store import AlertStore
 from bot.app import create_bolt_app, create_web_app
 from bot.digest_shapes import AlertKind, RuleRequest
-from bot.identity import ClientPool, IdentityResolver
 from bot.migrate import upgrade as upgrade_bot
-from bot.scheduler import build_due_work
+from bot.scheduler import standalone_due_work
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
 from local_slack import FakeSlack, SlackUser
-from reports.render_pool import close_shared_renderer, render_digest_charts
+from reports.render_pool import close_shared_renderer
 from scripts.demo_modals import AdminDemo, admin_modals
 from scripts.demo_seats import seat_shots
 
@@ -216,13 +215,8 @@ def _alert(fake: FakeSlack, store: BotStore, settings: Settings, demo: Any, back
     )
 
     async def tick() -> None:
-        identity = IdentityResolver(store, ClientPool(10, 0))
-        try:
-            await build_due_work(settings, store, identity, None, render_digest_charts).send_due(
-                datetime.now(UTC) + timedelta(seconds=1)
-            )
-        finally:
-            await identity.pool.aclose()
+        async with standalone_due_work(settings, store) as work:
+            await work.send_due(datetime.now(UTC) + timedelta(seconds=1))
 
     asyncio.run(tick())
     return _posted(fake, DIGEST_CHANNEL, "An alert in #ai-spend")

@@ -10,8 +10,9 @@ def test_demo_page_renders_every_answer_from_the_real_bot():
     shots = collect(seed_events=3_000)
     admin_shots = len(MODAL_COMMANDS) + len(MEMBER_MENU_CHOICES) + 2
     seat_shot_count = 14
-    assert len(shots) == len(COMMANDS) + 2 + admin_shots + seat_shot_count
-    seat_shots = {s.title: s for s in shots[len(COMMANDS) + 2 + admin_shots :]}
+    # every command, the digest and the alert in #ai-spend, the App Home twice, the admin modals, the seat flows
+    assert len(shots) == len(COMMANDS) + 2 + 2 + admin_shots + seat_shot_count
+    seat_shots = {s.title: s for s in shots[len(COMMANDS) + 4 + admin_shots :]}
     assert len(seat_shots) == seat_shot_count
     page = render(shots)
     by_title = {(s.title, s.who): s for s in shots}

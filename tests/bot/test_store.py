@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import stat
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,7 @@ from bot.store import DEFAULT_TEAM, BotStore, Connection, Profile
 from tests.conftest import DATABASE_KINDS, migrated
 
 NOW = datetime(2026, 3, 15, 12, tzinfo=UTC)
-SESSION_KEY = Fernet.generate_key().decode()  # one key for the PostgreSQL database the tests share
+SESSION_KEY = os.environ["KILO_SECRET_KEY"]  # the key every bot in this test session seals with (shared databases)
 
 
 @pytest.fixture(params=DATABASE_KINDS)

@@ -16,15 +16,13 @@ from sqlalchemy import text
 
 from bot.app import create_bolt_app, create_web_app, services_of
 from bot.digests import TickReport
-from bot.identity import ClientPool, IdentityResolver
-from bot.scheduler import DueWork, build_due_work
+from bot.scheduler import standalone_due_work
 from bot.services import BotServices
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore
 from local_slack import FakeSlack
 from local_slack.web_api import PostedMessage
-from reports.render_pool import render_digest_charts
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory, TestOrg, usage_events
 from tests.slack.conftest import WorkspaceFactory, texts
@@ -62,18 +60,10 @@ def digest_workspaces(
     return WorkspaceFactory(orgs, backend_server.url, digest_bot.store, fake_slack, digest_bot.url)
 
 
-def due_work(settings: Settings, store: BotStore) -> tuple[DueWork, IdentityResolver]:
-    """A tick's services of their own (as in another process or `kilo-bot digests send-due`)."""
-    identity = IdentityResolver(store, ClientPool(settings.kilo_api_timeout_seconds, 0))
-    return build_due_work(settings, store, identity, None, render_digest_charts), identity
-
-
 async def tick_async(settings: Settings, store: BotStore, at: datetime) -> TickReport:
-    work, identity = due_work(settings, store)
-    try:
+    """One tick's work in a process of its own (as another replica or `kilo-bot digests send-due`)."""
+    async with standalone_due_work(settings, store) as work:
         return await work.send_due(at)
-    finally:
-        await identity.pool.aclose()
 
 
 def tick(bot: DigestBot, clock: Clock, at: datetime) -> TickReport:

@@ -24,7 +24,7 @@ from bot.digest_shapes import DeliveryStatus, SubscriptionKind, SubscriptionStat
 from bot.digest_store import DigestStore
 from bot.ids import ActionId, BlockId, ViewId
 from bot.oauth import BOT_SCOPES
-from bot.scheduler import Ticker
+from bot.scheduler import Ticker, standalone_due_work
 from local_slack import FakeSlack
 from tests.conftest import Clock
 from tests.slack.conftest import SQLITE_ONLY, Workspace, WorkspaceFactory, texts
@@ -34,7 +34,6 @@ from tests.slack.digest_helpers import (
     digest_bot,
     digest_workspaces,
     digests_in,
-    due_work,
     ingest,
     message_text,
     no_leftover_schedules,
@@ -517,17 +516,16 @@ def test_the_apscheduler_tick_runs_send_due_on_its_clock(
     clock.now = MONDAY_9_NEW_YORK
 
     async def run_for_a_while() -> Ticker:
-        work, identity = due_work(digest_bot.settings, digest_bot.store)
-        ticker = Ticker(work, clock, seconds=0.2)
-        ticker.start()
-        try:
-            for _ in range(300):
-                await asyncio.sleep(0.1)
-                if ticker.ticks >= 3:
-                    break
-        finally:
-            ticker.stop()
-            await identity.pool.aclose()
+        async with standalone_due_work(digest_bot.settings, digest_bot.store) as work:
+            ticker = Ticker(work, clock, seconds=0.2)
+            ticker.start()
+            try:
+                for _ in range(300):
+                    await asyncio.sleep(0.1)
+                    if ticker.ticks >= 3:
+                        break
+            finally:
+                ticker.stop()
         return ticker
 
     ticker = asyncio.run(run_for_a_while())

@@ -37,8 +37,11 @@ pytestmark = SQLITE_ONLY
 
 
 def approvals(ws: Workspace) -> str:
-    """Each workspace's own approvals channel."""
-    return f"C0APPR{ws.team_id[1:]}"
+    """Each workspace's own approvals channel (a public channel the bot is in)."""
+    channel_id = f"C0APPR{ws.team_id[1:]}"
+    if channel_id not in ws.slack.state.conversations:
+        ws.slack.add_channel(channel_id, "seat-approvals", team_id=ws.team_id)
+    return channel_id
 
 
 def backend(http: httpx.Client, ws: Workspace, path: str) -> Any:
@@ -60,7 +63,7 @@ def posts_to(ws: Workspace, channel: str) -> list[dict[str, Any]]:
     return [
         {**ws.slack.message(c.args["channel"], c.answer["ts"]), "channel": c.args["channel"]}
         for c in ws.slack.calls_to("chat.postMessage")
-        if c.args["channel"] == channel
+        if c.args["channel"] == channel and c.ok
     ]
 
 
