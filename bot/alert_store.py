@@ -192,11 +192,14 @@ class AlertStore:
     def open_episode(self, rule_id: int, subject: str, figures: dict[str, Any], now: datetime) -> EpisodeClaim | None:
         """Claim a new episode for a condition that holds, unless one is already under way for it.
 
-        The next sequence number is read, then inserted: of two replicas doing this at once, the second
-        insert meets the unique key and gets None."""
+        The rule's row is locked (PostgreSQL; SQLite writers hold the database), then the next sequence number is
+        read and inserted; the unique key is the last guard: a second insert gets None."""
         token = secrets.token_hex(8)
         try:
             with self.writers.begin() as session:
+                # On PostgreSQL each statement sees the latest commits: without this lock a replica could count
+                # no episode under way, then read the sequence another just committed, and open a second one.
+                session.execute(select(AlertRuleRow.id).where(AlertRuleRow.id == rule_id).with_for_update())
                 conditions = (AlertEpisodeRow.rule_id == rule_id, AlertEpisodeRow.subject == subject)
                 under_way = session.scalar(
                     select(func.count()).where(*conditions, AlertEpisodeRow.status.in_(UNRESOLVED))

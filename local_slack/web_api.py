@@ -736,7 +736,7 @@ class FakeSlack:
         found = [
             c
             for c in self.state.conversations.values()
-            if c.team_id == team_id
+            if c.team_id in (team_id, DEFAULT_TEAM)  # a channel added without a team is in every workspace
             and c.type in types
             and not (exclude_archived and c.is_archived)
             and (not c.is_private or c.bot_is_member)

@@ -29,7 +29,7 @@ from bot.store import BotStore, Connection
 from local_slack import FakeSlack
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory
-from tests.slack.conftest import SQLITE_ONLY
+from tests.slack.conftest import SQLITE_ONLY, install
 from tests.slack.digest_helpers import digests_in, ingest, tick_async
 
 pytestmark = [SQLITE_ONLY, pytest.mark.postgres]
@@ -97,6 +97,7 @@ def test_three_schedulers_on_postgresql_post_each_digest_and_alert_once(
     ingest(http, org, FIRST_DAY - timedelta(days=14, hours=9), 14 + ROUNDS, per_day=10)
     team = f"T{secrets.token_hex(4).upper()}"
     store = BotStore(postgres_bot)
+    install(fake_slack, store, team)
     store.save_connection(Connection(team, org.id, backend_server.url, org.api_key), connected_by=None, now=FIRST_DAY)
     channels = []
     for index in range(CHANNELS):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import secrets
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from bot.oauth import BOT_SCOPES
 from bot.scheduler import Ticker, standalone_due_work
 from local_slack import FakeSlack
 from tests.conftest import Clock
-from tests.slack.conftest import SQLITE_ONLY, Workspace, WorkspaceFactory, texts
+from tests.slack.conftest import CLIENT_ID, CLIENT_SECRET, SQLITE_ONLY, Workspace, WorkspaceFactory, texts
 from tests.slack.digest_helpers import (
     DigestBot,
     backend_json,
@@ -41,6 +40,7 @@ from tests.slack.digest_helpers import (
     tick,
     tick_async,
 )
+from tests.support import process_environment
 
 pytestmark = SQLITE_ONLY
 __all__ = ["digest_bot", "digest_workspaces", "no_leftover_schedules"]  # fixtures
@@ -544,11 +544,13 @@ def test_two_send_due_commands_started_at_once_post_the_digest_once(
     target = channel(fake_slack)
     subscribe(team, target)
     clock.now = MONDAY_9_NEW_YORK
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KILO_"))},
+    env = {  # the same distributed app as the suite's bot: the workspaces' tokens are in its database
+        **process_environment(),
         "DATABASE_URL": str(digest_bot.store.engine.url),
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
         "SLACK_API_URL": fake_slack.api_url,
+        "KILO_CONNECT_ALLOW_LOCAL": "true",
     }
     command = [KILO_BOT, "digests", "send-due", "--at", "2026-03-16T09:00:00-04:00"]
     runs = [
@@ -576,8 +578,11 @@ def test_every_scope_in_the_manifest_is_used_and_no_other(
     assert "will get the AI spend digest" in subscribe(team, inside)
     tick(digest_bot, clock, MONDAY_9_NEW_YORK)
     assert len(digests_in(fake_slack, by_name)) == len(digests_in(fake_slack, inside)) == 1
+    # a seat request reaches each Owner and Admin in a DM the bot opens (im:write)
+    assert "by DM" in texts(team.ask(team.member, "seats request 1"))
     calls = fake_slack.state.calls[first_call:]
-    used = {scope for call in calls if call.token == "xoxb-test-token" for scope in call.scopes}
+    token = next(token for token, team_id in fake_slack.state.tokens.items() if team_id == team.team_id)
+    used = {scope for call in calls if call.token == token for scope in call.scopes}
     assert used | {"commands"} == set(BOT_SCOPES)  # `commands` is /kilo itself
     assert set(BOT_SCOPES) == {
         "commands",
@@ -588,4 +593,5 @@ def test_every_scope_in_the_manifest_is_used_and_no_other(
         "channels:read",
         "groups:read",
         "channels:join",
+        "im:write",
     }
