@@ -2,7 +2,8 @@
 
 It checks tokens and required arguments, parses every blocks payload with slack_sdk.models and refuses
 what Slack would refuse (invalid_blocks), serves response_url and file upload URLs, records every call,
-and can answer 429 ratelimited with Retry-After.
+and can answer 429 ratelimited with Retry-After. Views keep their id and get a new hash on each update, as
+in Slack; observers (the playground) hear of every call that succeeded and every response_url message.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from slack_sdk.errors import SlackObjectFormationError
@@ -60,6 +61,19 @@ class SlackUser:
     is_admin: bool = False
 
 
+class Observer(Protocol):
+    """Told of what reached the fake, after it answered: the playground keeps its picture of Slack this way."""
+
+    def api_called(self, method: str, args: dict[str, Any], answer: dict[str, Any]) -> None: ...
+    def responded(self, key: str, body: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class UploadedFile:
+    name: str
+    content: bytes = b""
+
+
 @dataclass
 class Call:
     method: str
@@ -81,6 +95,10 @@ class FakeSlackState:
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     response_times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     uploads: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → the view as Slack returns it
+    home_views: dict[str, str] = field(default_factory=dict)  # user id → their App Home view id
+    observers: list[Observer] = field(default_factory=list)
     rate_limits: dict[str, list[int]] = field(default_factory=dict)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     lock: threading.Condition = field(default_factory=threading.Condition)
@@ -126,6 +144,36 @@ class FakeSlack:
         code = f"code-{next(self.state.counter)}"
         self.state.codes[code] = (team_id, installer)
         return code
+
+    def observe(self, observer: Observer) -> None:
+        self.state.observers.append(observer)
+
+    def file(self, file_id: str) -> UploadedFile | None:
+        return self.state.files.get(file_id)
+
+    def register_view(self, view: dict[str, Any], *, view_id: str | None = None, **extra: Any) -> dict[str, Any]:
+        """The view as Slack keeps it: its id (kept across updates), a new hash, state and the given fields
+        (root_view_id, previous_view_id, …). Also what a response_action update or push becomes."""
+        serial = next(self.state.counter)
+        view_id = view_id or f"V{serial:08d}"
+        stored = {
+            **view,
+            "id": view_id,
+            "team_id": "T0000TEST",
+            "app_id": "A0KILO",
+            "bot_id": "B0KILOBOT",
+            "hash": f"{int(time.time())}.{serial:08d}",
+            "state": {"values": {}},
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "external_id": view.get("external_id", ""),
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            **extra,
+        }
+        with self.state.lock:
+            self.state.views[view_id] = stored
+        return stored
 
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         self.state.rate_limits[method] = [times, retry_after]
@@ -198,7 +246,11 @@ class FakeSlack:
         if problem:
             return _fail(*problem)
         self._record(method, args, token)
-        return JSONResponse(self._answer(method, args, token))
+        answer = self._answer(method, args, token)
+        if answer.get("ok"):
+            for observer in list(self.state.observers):
+                observer.api_called(method, args, answer)
+        return JSONResponse(answer)
 
     def _record(self, method: str, args: dict[str, Any], token: str | None = None) -> None:
         with self.state.lock:
@@ -273,10 +325,10 @@ class FakeSlack:
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
             case "views.open" | "views.push" | "views.update" | "views.publish":
-                view = _json(args["view"])
-                return {"ok": True, "view": {**view, "id": f"V{serial:08d}"}}
+                return {"ok": True, "view": self._stored_view(method, args)}
             case "files.getUploadURLExternal":
                 file_id = f"F{serial:08d}"
+                self.state.files[file_id] = UploadedFile(str(args["filename"]))
                 return {"ok": True, "file_id": file_id, "upload_url": f"{self.state.base_url}/upload/{file_id}"}
             case "files.completeUploadExternal":
                 files = _json(args["files"])
@@ -285,6 +337,26 @@ class FakeSlack:
                     return {"ok": False, "error": "file_not_found"}
                 return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         raise AssertionError(method)
+
+    def _stored_view(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        view = _json(args["view"])
+        if method == "views.update":
+            known = args.get("view_id") or next(
+                (
+                    i
+                    for i, v in self.state.views.items()
+                    if args.get("external_id") and v["external_id"] == args["external_id"]
+                ),
+                None,
+            )
+            before = self.state.views.get(known or "", {})
+            keep = {k: before[k] for k in ("root_view_id", "previous_view_id") if k in before}
+            return self.register_view(view, view_id=known, **keep)
+        if method == "views.publish":
+            stored = self.register_view(view, view_id=self.state.home_views.get(args["user_id"]))
+            self.state.home_views[args["user_id"]] = stored["id"]
+            return stored
+        return self.register_view(view)
 
     async def _response_url(self, request: Request) -> Response:
         body = json.loads(await request.body())
@@ -295,10 +367,16 @@ class FakeSlack:
             self.state.responses[request.path_params["key"]].append(body)
             self.state.response_times[request.path_params["key"]].append(time.monotonic())
             self.state.lock.notify_all()
+        for observer in list(self.state.observers):
+            observer.responded(request.path_params["key"], body)
         return PlainTextResponse("ok")
 
     async def _upload(self, request: Request) -> Response:
-        self.state.uploads[request.path_params["file_id"]] = await request.body()
+        file_id = request.path_params["file_id"]
+        content = await request.body()
+        self.state.uploads[file_id] = content
+        if file_id in self.state.files:
+            self.state.files[file_id].content = content
         return PlainTextResponse("OK - 200")
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import secrets
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
 from local_slack import FakeSlack, SlackUser
+from local_slack.render import BLOCKS_CSS, render_blocks
 
 SECRET = "demo-signing-secret"
 TOKEN = "xoxb-demo"
@@ -156,75 +156,19 @@ def _post(base: str, body: str, content_type: str) -> None:
     response.raise_for_status()
 
 
-# --- a small Block Kit renderer ------------------------------------------------------------------
-
-EMOJI = {":warning:": "⚠️"}
-
-
-def mrkdwn(text: str) -> str:
-    """Slack's mrkdwn subset the bot uses: *bold*, _italic_, `code`, <url|label>, <@user>, newlines."""
-    out = html.escape(text, quote=False)
-    for code, char in EMOJI.items():
-        out = out.replace(code, char)
-    out = re.sub(r"&lt;(https?://[^|&]+)\|([^&]+)&gt;", r'<a href="\1">\2</a>', out)
-    out = re.sub(r"&lt;@(\w+)&gt;", r'<span class="mention">@\1</span>', out)
-    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    out = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"<b>\1</b>", out)
-    out = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"<i>\1</i>", out)
-    return out.replace("\n", "<br>")
-
-
-def text_of(obj: dict[str, Any] | None) -> str:
-    if not obj:
-        return ""
-    return mrkdwn(obj["text"]) if obj.get("type") == "mrkdwn" else html.escape(obj["text"])
-
-
-def render_button(element: dict[str, Any]) -> str:
-    style = f" {element['style']}" if element.get("style") else ""
-    label = html.escape(element["text"]["text"])
-    if element.get("url"):
-        return f'<a class="button{style}" href="{html.escape(element["url"])}">{label} ↗</a>'
-    return f'<span class="button{style}" title="{html.escape(element.get("action_id", ""))}">{label}</span>'
-
-
-def render_block(block: dict[str, Any]) -> str:
-    kind = block["type"]
-    if kind == "header":
-        return f"<h3>{text_of(block['text'])}</h3>"
-    if kind == "divider":
-        return "<hr>"
-    if kind == "context":
-        return '<div class="context">' + " · ".join(text_of(e) for e in block["elements"]) + "</div>"
-    if kind == "image":
-        return f'<img src="{html.escape(block["image_url"])}" alt="{html.escape(block["alt_text"])}">'
-    if kind == "actions":
-        return '<div class="actions">' + "".join(render_button(e) for e in block["elements"]) + "</div>"
-    if kind == "section":
-        parts = [f'<div class="text">{text_of(block.get("text"))}</div>'] if block.get("text") else []
-        if block.get("fields"):
-            parts.append(
-                '<div class="fields">' + "".join(f"<div>{text_of(f)}</div>" for f in block["fields"]) + "</div>"
-            )
-        accessory = block.get("accessory")
-        if accessory and accessory.get("type") == "button":
-            parts.append(f'<div class="accessory">{render_button(accessory)}</div>')
-        return '<div class="section">' + "".join(parts) + "</div>"
-    return f"<pre>{html.escape(json.dumps(block))}</pre>"
-
-
 def render(shots: list[Shot]) -> str:
     cards = []
     for shot in shots:
         visibility = {"in_channel": "posted in the channel", "ephemeral": "only visible to you"}.get(
             shot.payload.get("response_type", ""), "Home tab"
         )
-        blocks = "".join(render_block(b) for b in shot.payload.get("blocks", []))
+        blocks = render_blocks(shot.payload.get("blocks", []))
         cards.append(
             f'<section class="card"><div class="meta"><code>{html.escape(shot.title)}</code> as '
             f'<b>{shot.who}</b> · {visibility}</div><div class="message">{blocks}</div></section>'
         )
-    return PAGE.replace("{cards}", "\n".join(cards)).replace("{count}", str(len(shots)))
+    page = PAGE.replace("{blocks_css}", BLOCKS_CSS)
+    return page.replace("{cards}", "\n".join(cards)).replace("{count}", str(len(shots)))
 
 
 PAGE = """<!doctype html>
@@ -235,14 +179,8 @@ padding:24px;color:#1d1c1d}
 h1{font-size:22px}.intro{color:#555;max-width:760px}
 .card{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);margin:18px 0;max-width:760px;
 padding:14px 18px}
-.meta{font-size:12px;color:#616061;margin-bottom:8px}.message h3{font-size:18px;margin:6px 0}
-.section{margin:8px 0;display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start}.section .text{flex:1 1 60%}
-.fields{display:grid;grid-template-columns:1fr 1fr;gap:8px 24px;flex:1 1 100%}
-.context{font-size:12px;color:#616061;margin:6px 0}hr{border:0;border-top:1px solid #ddd}
-code{background:#f0f0f0;border-radius:3px;padding:0 3px;font-size:12px;color:#c01343}
-.button{display:inline-block;border:1px solid #bbb;border-radius:4px;padding:4px 12px;margin:4px 6px 0 0;font-size:13px;
-font-weight:600;color:#1d1c1d;text-decoration:none}.button.primary{background:#007a5a;border-color:#007a5a;color:#fff}
-.mention{background:#e8f5fa;color:#1264a3;border-radius:3px;padding:0 2px}
+.meta{font-size:12px;color:#616061;margin-bottom:8px}
+{blocks_css}
 </style></head><body>
 <h1>kilo-bot — {count} answers, as Slack would show them</h1>
 <p class="intro">Rendered from the Block Kit the bot sent to a local stand-in for Slack, for the demo organization
