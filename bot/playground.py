@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 import re
 import secrets
 import socket
 import textwrap
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -79,9 +80,12 @@ def local_time_zone() -> str:
         return "UTC"
 
 
-def people_finder(settings: Settings, store: BotStore) -> Callable[[], Awaitable[list[Person]]]:
-    """The organization's first Owner, Admin and Member (by name) as the app's backend lists them, and
-    someone outside it; before any organization is connected, a Slack admin who can `/kilo connect`."""
+def people_finder(
+    settings: Settings, store: BotStore, preferred_emails: Sequence[str] = ()
+) -> Callable[[], Awaitable[list[Person]]]:
+    """An Owner, an Admin and a Member of the connected organization (those of `preferred_emails` when
+    they have the role, e.g. the demo's own, else the first by name), and someone outside it; before any
+    organization is connected, a Slack admin who can `/kilo connect`."""
 
     async def people() -> list[Person]:
         from bot.app import env_connection  # the app's own rule: a saved connection, else KILO_API_URL/KEY
@@ -92,9 +96,12 @@ def people_finder(settings: Settings, store: BotStore) -> Callable[[], Awaitable
         zone = local_time_zone()
         found = []
         async with KiloClient(connection.api_url, connection.api_key, read_cache_seconds=0) as client:
+            preferred = [m for m in [await client.member_by_email(e) for e in preferred_emails] if m is not None]
             for role, label in ROLES:
-                page = await client.members(role=role, status=MemberStatus.ACTIVE, limit=1)
-                found += [Person(label, m.name, m.email, zone, slack_admin=role is Role.OWNER) for m in page.members]
+                chosen = [m for m in preferred if m.role is role][:1]
+                if not chosen:
+                    chosen = (await client.members(role=role, status=MemberStatus.ACTIVE, limit=1)).members
+                found += [Person(label, m.name, m.email, zone, slack_admin=role is Role.OWNER) for m in chosen]
         return [*found, OUTSIDER]
 
     return people
@@ -157,8 +164,26 @@ def _port_free(port: int) -> bool:
     return True
 
 
+class _PlaygroundTrafficFilter(logging.Filter):
+    """Keeps the page's own requests (and the app's calls to the stand-in Slack) out of the access log,
+    which stays about POST /slack/events; uvicorn's access logger is shared by every server in a process."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        path = record.args[2] if isinstance(record.args, tuple) and len(record.args) > 2 else None
+        return not (isinstance(path, str) and (path in ("/", "/favicon.ico") or path.startswith(PLAYGROUND_PATHS)))
+
+
+PLAYGROUND_PATHS = ("/api/", "/static/", "/files/", "/slack/api/", "/slack/response/", "/slack/upload/")
+
+
 def start(
-    settings: Settings, store: BotStore, *, signing_secret: str, bot_url: str, preferred_port: int
+    settings: Settings,
+    store: BotStore,
+    *,
+    signing_secret: str,
+    bot_url: str,
+    preferred_port: int,
+    people_emails: Sequence[str] = (),
 ) -> RunningPlayground:
     """Serve the playground on loopback (the preferred port, else any free one) for the app at `bot_url`."""
     token = f"xoxb-playground-{secrets.token_hex(12)}"
@@ -166,13 +191,14 @@ def start(
     playground = Playground(
         fake,
         signing_secret=signing_secret,
-        people=people_finder(settings, store),
+        people=people_finder(settings, store, people_emails),
         commands=command_hints(),
         team_id=TEAM_ID,
         bot_url=bot_url,
     )
     port = preferred_port if 0 < preferred_port < 65536 and _port_free(preferred_port) else 0
     server = BackgroundServer(playground.app, host=LOOPBACK, port=port).start()
+    logging.getLogger("uvicorn.access").addFilter(_PlaygroundTrafficFilter())
     fake.bind(f"{server.url}/slack")
     slack_settings = settings.model_copy(update={"slack_bot_token": SecretStr(token), "slack_api_url": fake.api_url})
     playground.send_due = digest_sender(slack_settings)

@@ -29,6 +29,10 @@ class DemoLogin(Protocol):
     def api_key(self) -> str: ...
     @property
     def owner_email(self) -> str: ...
+    @property
+    def admin_email(self) -> str: ...
+    @property
+    def member_email(self) -> str: ...
 
 
 class RunningBackend(Protocol):
@@ -99,6 +103,7 @@ def run_app(
                 signing_secret=os.environ.get("SLACK_SIGNING_SECRET") or _secret(settings),
                 bot_url=f"http://127.0.0.1:{port}",
                 preferred_port=port + 1,
+                people_emails=_demo_people(backend_server),
             )
             os.environ.update(playground.environment())  # the app's Slack is the playground's stand-in
             print(playground.banner())
@@ -116,6 +121,12 @@ def run_app(
             playground.stop()
         if backend_server is not None:
             backend_server.stop()
+
+
+def _demo_people(backend: RunningBackend | None) -> list[str]:
+    """The demo organization's Owner, Admin and Member, when this run seeded it."""
+    demo = backend.demo if backend is not None else None
+    return [demo.owner_email, demo.admin_email, demo.member_email] if demo is not None else []
 
 
 def _secret(settings: Settings) -> str:

@@ -44,6 +44,11 @@ LOOPBACK_HOSTS = ["127.0.0.1", "localhost"]
 CHANNELS = {"C0GENERAL": "general", "C0AISPEND": "ai-spend"}
 SLACK_ACK_SECONDS = 3.0  # Slack gives up on an app that has not answered by then
 LONG_POLL_SECONDS = 20.0
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#e8912d"/>'
+    '<text x="8" y="12.5" font-size="12" font-family="sans-serif" font-weight="bold" fill="#fff" '
+    'text-anchor="middle">K</text></svg>'
+)
 PAGE_HEADER = "X-Playground"  # only the page sets it: a form on another site cannot (CSRF)
 
 
@@ -475,6 +480,9 @@ class Playground:
             await self.send_due_digests(str(body["user"]))
             return {"ok": True}
 
+        async def favicon(_request: Request) -> Response:
+            return Response(FAVICON, media_type="image/svg+xml")
+
         async def blocks_css(_request: Request) -> Response:
             return FileResponse(BLOCKS_CSS)
 
@@ -495,6 +503,7 @@ class Playground:
         return Starlette(
             routes=[
                 Route("/", page),
+                Route("/favicon.ico", favicon),
                 Route("/api/setup", setup),
                 Route("/api/state", state),
                 *(Route(f"/api/{name}", _from_page(handler), methods=["POST"]) for name, handler in posts.items()),

@@ -3,6 +3,8 @@ written out from Slack's payload reference."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from local_slack.playground.payloads import action, element_value, state_values
@@ -70,7 +72,7 @@ def test_each_element_reports_its_value_as_slack_does(element, raw, expected):
 
 
 def test_state_values_cover_inputs_and_menus_in_actions_blocks_and_fall_back_to_initial_values():
-    blocks = [
+    blocks: list[dict[str, Any]] = [
         {
             "type": "input",
             "block_id": "seats",
