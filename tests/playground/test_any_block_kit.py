@@ -13,6 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,7 +24,7 @@ from bot.serving import BackgroundServer
 from local_slack import FakeSlack
 from local_slack.playground import Person, Playground
 from tests.playground.conftest import SIGNING_SECRET, PlaygroundPage, wait_until
-from tests.playground.kitchen_sink import kitchen_sink_app
+from tests.playground.kitchen_sink import chart_png, kitchen_sink_app
 
 TOKEN = "xoxb-kitchen-sink"
 PEOPLE = [Person("Owner", "Olga Owner", "olga@example.com"), Person("Admin", "Adam Admin", "adam@example.com")]
@@ -38,6 +39,7 @@ class Sink:
     url: str
     received: list[dict[str, Any]]
     fake: FakeSlack
+    playground: Playground
 
     def payloads(self, kind: str) -> list[dict[str, Any]]:
         return [body for body in self.received if body.get("type") == kind]
@@ -66,7 +68,7 @@ def sink() -> Iterator[Sink]:
 
         with BackgroundServer(Starlette(routes=[Route("/slack/events", events, methods=["POST"])])) as app:
             playground.bot_url = app.url
-            yield Sink(f"{server.url}/", received, fake)
+            yield Sink(f"{server.url}/", received, fake, playground)
 
 
 @pytest.fixture
@@ -204,3 +206,24 @@ def test_an_uploaded_chart_appears_in_the_channel(page: PlaygroundPage, sink: Si
     uploaded = sink.fake.file(str(image.get_attribute("src")).rsplit("/", 1)[1])
     assert uploaded is not None and uploaded.name == "daily-spend.png" and uploaded.content.startswith(b"\x89PNG")
     page.screenshot("uploaded-chart")
+
+
+def test_send_due_digests_now_runs_the_apps_sender_and_shows_what_it_posted(browser: WebDriver, sink: Sink):
+    async def send_due() -> str:
+        slack = AsyncWebClient(token=TOKEN, base_url=sink.fake.api_url)
+        await slack.files_upload_v2(
+            channel="C0AISPEND", content=chart_png(), filename="week.png", initial_comment="Weekly digest: $123.00"
+        )
+        return "1 digest sent"
+
+    assert not PlaygroundPage(browser, sink.url).open().find("#send-digests").is_displayed()
+    sink.playground.send_due = send_due
+    try:
+        page = PlaygroundPage(browser, sink.url).open()
+        page.go_to_channel("ai-spend")
+        page.find("#send-digests").click()
+        assert page.wait(lambda: page.find_all(".notice"), "the outcome")[0].text == "1 digest sent"
+        digest = page.wait_for_message("Weekly digest: $123.00")
+        assert digest.find_element(By.CSS_SELECTOR, "img").get_attribute("alt") == "week.png"
+    finally:
+        sink.playground.send_due = None

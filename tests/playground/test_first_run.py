@@ -233,3 +233,12 @@ def test_with_slack_credentials_nothing_of_the_playground_exists(
     finally:
         stop_run(run)
         slack.stop()
+
+
+def test_the_readme_starts_with_this_path_and_its_screenshot():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    first_section = readme.split("\n## ", 2)[1]
+    assert first_section.startswith("Try it in a minute") and "make run" in first_section
+    assert "http://127.0.0.1:3001/" in first_section and "`/kilo usage`" in first_section
+    screenshot = Path(__file__).resolve().parents[2] / "docs" / "playground.png"
+    assert "](docs/playground.png)" in first_section and screenshot.read_bytes().startswith(b"\x89PNG")
