@@ -96,6 +96,7 @@ class RenderContext:
 
 
 PLAIN = RenderContext()
+LINK_SCHEMES = ("https://", "http://", "mailto:")
 
 
 def _attr(value: object) -> str:
@@ -111,7 +112,7 @@ def mrkdwn(text: str, names: Mapping[str, str] | None = None) -> str:
         codes.append(rendered)
         return f"\x00{len(codes) - 1}\x00"
 
-    out = html.escape(text, quote=False)
+    out = html.escape(text)  # quotes too: a link's URL becomes an attribute
     out = re.sub(r"```\n?(.+?)```", lambda m: keep(f"<pre>{m.group(1)}</pre>"), out, flags=re.S)
     out = re.sub(r"`([^`\n]+)`", lambda m: keep(f"<code>{m.group(1)}</code>"), out)
     for code, char in EMOJI.items():
@@ -223,7 +224,7 @@ def render_button(element: Mapping[str, Any], block_id: str = "") -> str:
     style = f" {element['style']}" if element.get("style") else ""
     label = plain(element["text"])
     ids = _ids(element, block_id, "button") + f' data-value="{_attr(element.get("value", ""))}"' + _confirm(element)
-    if element.get("url"):
+    if str(element.get("url", "")).startswith(LINK_SCHEMES):
         href = _attr(element["url"])
         return f'<a class="button{style}" href="{href}" target="_blank" rel="noopener" {ids}>{label} ↗</a>'
     return f'<button type="button" class="button{style}" {ids}>{label}</button>'

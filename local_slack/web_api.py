@@ -72,6 +72,7 @@ class Observer(Protocol):
 class UploadedFile:
     name: str
     content: bytes = b""
+    title: str = ""
 
 
 @dataclass
@@ -335,6 +336,9 @@ class FakeSlack:
                 missing = [f["id"] for f in files if f["id"] not in self.state.uploads]
                 if missing:
                     return {"ok": False, "error": "file_not_found"}
+                for shared in files:
+                    if shared["id"] in self.state.files:
+                        self.state.files[shared["id"]].title = str(shared.get("title") or "")
                 return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         raise AssertionError(method)
 

@@ -49,7 +49,10 @@ FAVICON = (
     '<text x="8" y="12.5" font-size="12" font-family="sans-serif" font-weight="bold" fill="#fff" '
     'text-anchor="middle">K</text></svg>'
 )
-PAGE_HEADER = "X-Playground"  # only the page sets it: a form on another site cannot (CSRF)
+PAGE_HEADER = "X-Playground"
+INLINE_FILE_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp"}
+)  # only the page sets it: a form on another site cannot (CSRF)
 
 
 @dataclass(frozen=True)
@@ -364,8 +367,8 @@ class Playground:
 
     def _file_html(self, file_id: str) -> str:
         uploaded = self.fake.file(file_id)
-        name = html.escape(uploaded.name if uploaded else file_id)
-        if uploaded and (mimetypes.guess_type(uploaded.name)[0] or "").startswith("image/"):
+        name = html.escape((uploaded.title or uploaded.name) if uploaded else file_id)
+        if uploaded and mimetypes.guess_type(uploaded.name)[0] in INLINE_FILE_TYPES:
             image = f'<img src="/files/{file_id}" alt="{name}">'
             return f'<figure class="image file">{image}<figcaption>{name}</figcaption></figure>'
         return f'<a class="file" href="/files/{file_id}">📄 {name}</a>'
@@ -491,7 +494,14 @@ class Playground:
             if uploaded is None:
                 return Response(status_code=404)
             media_type = mimetypes.guess_type(uploaded.name)[0] or "application/octet-stream"
-            return Response(uploaded.content, media_type=media_type)
+            # Only images are shown in the page; anything else is a download, never a page of this origin.
+            shown = media_type in INLINE_FILE_TYPES
+            headers = {"X-Content-Type-Options": "nosniff"}
+            if not shown:
+                headers["Content-Disposition"] = "attachment"
+            return Response(
+                uploaded.content, media_type=media_type if shown else "application/octet-stream", headers=headers
+            )
 
         @asynccontextmanager
         async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -116,3 +116,15 @@ def test_an_image_from_an_uploaded_slack_file_is_loaded_from_the_page():
     assert shown == (
         '<figure class="image"><figcaption>Spend</figcaption><img src="/files/F123" alt="daily spend"></figure>'
     )
+
+
+def test_a_link_cannot_leave_its_attribute_and_only_web_links_are_followed():
+    shown = mrkdwn('<https://x.y/"onmouseover="alert(1)|label>')
+    assert shown == '<a href="https://x.y/&quot;onmouseover=&quot;alert(1)">label</a>'
+    script = {
+        "type": "button",
+        "action_id": "a",
+        "text": {"type": "plain_text", "text": "Go"},
+        "url": "javascript:alert(1)",
+    }
+    assert "href" not in render_element(script, "b")

@@ -170,8 +170,12 @@ def kitchen_sink_app(token: str, api_url: str, signing_secret: str, received: li
         elif text == "menus":
             await respond(text="A seat request", blocks=MENUS, response_type="in_channel")
         elif text == "chart":
+            digest = await client.chat_postMessage(
+                channel=body["channel_id"], text="Weekly digest: the charts are below"
+            )
             await client.files_upload_v2(
                 channel=body["channel_id"],
+                thread_ts=digest["ts"],
                 content=chart_png(),
                 filename="daily-spend.png",
                 title="Daily spend",

@@ -198,13 +198,17 @@ def test_menus_and_confirmed_buttons_in_a_shared_message(page: PlaygroundPage, s
     assert snoozed.get_attribute("data-ts") == timestamp
 
 
-def test_an_uploaded_chart_appears_in_the_channel(page: PlaygroundPage, sink: Sink):
+def test_an_uploaded_chart_appears_in_the_thread_of_its_message(page: PlaygroundPage, sink: Sink):
     page.type("/kilo chart")
     message = page.wait_for_message("Spend this week: $123.00")
+    assert "in-thread" in str(message.get_attribute("class"))
+    parent = message.find_element(By.XPATH, "preceding-sibling::div[contains(@class, 'msg')][1]")
+    assert "Weekly digest: the charts are below" in parent.text
     image = message.find_element(By.CSS_SELECTOR, "img")
     page.wait(lambda: page.driver.execute_script("return arguments[0].naturalWidth", image) == 600, "the chart")
     uploaded = sink.fake.file(str(image.get_attribute("src")).rsplit("/", 1)[1])
     assert uploaded is not None and uploaded.name == "daily-spend.png" and uploaded.content.startswith(b"\x89PNG")
+    assert image.get_attribute("alt") == "Daily spend"  # the file's title, as Slack shows it
     page.screenshot("uploaded-chart")
 
 
