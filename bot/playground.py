@@ -152,6 +152,7 @@ class RunningPlayground:
         )
 
     def stop(self) -> None:
+        self.playground.stop_waiting()
         self.server.stop()
 
 

@@ -115,7 +115,12 @@ class Playground:
         self._people_source = people
         self._people: dict[str, tuple[Person, SlackUser]] = {}
         self._http: httpx.AsyncClient | None = None
+        self._closing = False
         self.app = self._web_app()
+
+    def stop_waiting(self) -> None:
+        """Answer the page's waiting requests now, so the server can stop without waiting for them."""
+        self._closing = True
 
     # --- people --------------------------------------------------------------------------------
 
@@ -140,6 +145,8 @@ class Playground:
         if user_id not in self._people:
             raise UnknownPerson(user_id)
         user = self._people[user_id][1]
+        if conversation_id and not (conversation_id in self.workspace.conversations or conversation_id == user.id):
+            raise UnknownConversation(conversation_id)
         conversation = (
             self.workspace.conversation(conversation_id) if conversation_id else self.workspace.direct_messages(user.id)
         )
@@ -287,7 +294,7 @@ class Playground:
             self.workspace.close_modal(user_id, everything=action == "clear")
         return {}
 
-    async def close(self, user_id: str, view_id: str, values: RawValues, *, everything: bool) -> None:
+    async def close_view(self, user_id: str, view_id: str, values: RawValues, *, everything: bool) -> None:
         """The modal's close button (one view) or its ✕ (the whole stack); view_closed if the app asked."""
         where = await self._where(user_id)
         _, open_view, _ = self.workspace.view_by_id(view_id)
@@ -394,7 +401,7 @@ class Playground:
         with workspace.lock:
             version = workspace.version
             # The app's Messages tab is asked for by the person's id: their DM with the app.
-            known = conversation_id in workspace.conversations or (conversation_id or "").startswith("U")
+            known = conversation_id in workspace.conversations or conversation_id == user_id
             current = workspace.conversation(conversation_id) if conversation_id and known else None
             ctx = self._render_context(user_id, current.id if current else None, {})
             messages = workspace.visible(user_id, current.id) if current else []
@@ -425,7 +432,7 @@ class Playground:
 
     async def wait_for_change(self, since: int, timeout: float = LONG_POLL_SECONDS) -> None:
         deadline = time.monotonic() + timeout
-        while self.workspace.version <= since and time.monotonic() < deadline:
+        while self.workspace.version <= since and time.monotonic() < deadline and not self._closing:
             await asyncio.sleep(0.05)
 
     # --- HTTP ----------------------------------------------------------------------------------
@@ -472,7 +479,9 @@ class Playground:
 
         async def close(body: dict[str, Any]) -> dict[str, Any]:
             everything = bool(body.get("everything"))
-            await self.close(str(body["user"]), str(body["view_id"]), body.get("values") or {}, everything=everything)
+            await self.close_view(
+                str(body["user"]), str(body["view_id"]), body.get("values") or {}, everything=everything
+            )
             return {"ok": True}
 
         async def home(body: dict[str, Any]) -> dict[str, Any]:
@@ -531,6 +540,10 @@ class UnknownPerson(LookupError):
     """A user id the page sent that is none of the playground's people."""
 
 
+class UnknownConversation(LookupError):
+    """A conversation the page named that is neither a channel of the workspace nor the person's DM."""
+
+
 def _from_page(
     handler: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
 ) -> Callable[[Request], Awaitable[Response]]:
@@ -544,6 +557,8 @@ def _from_page(
             return JSONResponse(await handler(body))
         except UnknownPerson as unknown:
             return JSONResponse({"error": f"nobody called {unknown} is in this playground"}, 400)
+        except UnknownConversation as unknown:
+            return JSONResponse({"error": f"there is no conversation {unknown} here"}, 400)
         except (KeyError, TypeError, ValueError) as exc:
             return JSONResponse({"error": f"a malformed request from the page: {exc!r}"}, 400)
 

@@ -69,6 +69,7 @@ def sink() -> Iterator[Sink]:
         with BackgroundServer(Starlette(routes=[Route("/slack/events", events, methods=["POST"])])) as app:
             playground.bot_url = app.url
             yield Sink(f"{server.url}/", received, fake, playground)
+            playground.stop_waiting()
 
 
 @pytest.fixture
