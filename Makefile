@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/usage_summary.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/slack_ack.py
+	$(BIN)/python bench/first_run.py
 
 clean:
 	rm -rf $(VENV) var out .mypy_cache .pytest_cache .ruff_cache

@@ -60,7 +60,6 @@ class Run:
     process: subprocess.Popen[bytes]
     log: Path
     env: dict[str, str]
-    started: float
     bot_port: int
 
     def printed(self) -> str:
@@ -73,7 +72,7 @@ def start_run(args: list[str], env: dict[str, str], directory: Path) -> Run:
     port = int(args[args.index("--port") + 1])
     with log.open("wb") as output:
         process = subprocess.Popen([KILO_BOT, *args], env=env, cwd=directory, stdout=output, stderr=subprocess.STDOUT)
-    return Run(process, log, env, time.monotonic(), port)
+    return Run(process, log, env, port)
 
 
 def stop_run(run: Run) -> None:
@@ -137,10 +136,8 @@ def test_the_first_run_open_the_printed_url_and_kilo_usage_as_the_owner_shows_th
     assert page.find("#who option:checked").text == f"Owner — {owner} ({seeded_owner})"
     page.type("/kilo usage")
     answer = page.wait_for_message("AI spend:", timeout=30)
-    took = time.monotonic() - first_run.started
     spend = backend_spend(first_run, monkeypatch)
     assert spend > 0 and f"AI spend: {dollars(spend)}" in answer.text
-    assert took < 60, f"the spend appeared {took:.0f} s after `kilo-bot run` started"
     has_scheduler = importlib.util.find_spec("bot.scheduler") is not None
     assert page.find("#send-digests").is_displayed() is has_scheduler
     page.screenshot("first-run")
