@@ -127,7 +127,11 @@ class Playground:
     async def people(self) -> list[tuple[Person, SlackUser]]:
         """The people to choose from, registered as Slack users of the workspace (found once)."""
         if not self._people:
-            for person in await self._people_source():
+            try:
+                found = await self._people_source()
+            except Exception as exc:  # the backend is still starting, unreachable, or refuses the key
+                raise PeopleUnavailable(str(exc)) from exc
+            for person in found:
                 user = SlackUser(
                     person.slack_id,
                     person.email,
@@ -444,9 +448,9 @@ class Playground:
         async def setup(_request: Request) -> Response:
             try:
                 people = await self.people()
-            except Exception as exc:  # the backend is still starting, or unreachable: the page retries
-                logger.warning("the playground could not list the organization's people: %s", exc)
-                return JSONResponse({"error": f"Could not find the organization's people yet: {exc}"}, 503)
+            except PeopleUnavailable as unavailable:  # the page retries
+                logger.warning("%s", unavailable)
+                return JSONResponse({"error": str(unavailable)}, 503)
             return JSONResponse(
                 {
                     "people": [
@@ -540,6 +544,13 @@ class UnknownPerson(LookupError):
     """A user id the page sent that is none of the playground's people."""
 
 
+class PeopleUnavailable(RuntimeError):
+    """The organization's people could not be listed (its backend is down or refuses the app's key)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The playground could not list the organization's people: {reason}")
+
+
 class UnknownConversation(LookupError):
     """A conversation the page named that is neither a channel of the workspace nor the person's DM."""
 
@@ -559,6 +570,8 @@ def _from_page(
             return JSONResponse({"error": f"nobody called {unknown} is in this playground"}, 400)
         except UnknownConversation as unknown:
             return JSONResponse({"error": f"there is no conversation {unknown} here"}, 400)
+        except PeopleUnavailable as unavailable:
+            return JSONResponse({"error": str(unavailable)}, 503)
         except (KeyError, TypeError, ValueError) as exc:
             return JSONResponse({"error": f"a malformed request from the page: {exc!r}"}, 400)
 

@@ -93,3 +93,21 @@ def test_an_app_with_another_signing_secret_refuses_the_request_and_the_person_i
         api.post("command", {"user": OWNER.slack_id, "conversation": "C0GENERAL", "text": "/kilo menus"})
         wait_until(lambda: "HTTP 401" in api.conversation_text(), "the refusal")
     assert received == []
+
+
+def test_when_the_organizations_people_cannot_be_listed_the_page_is_told_why():
+    fake = FakeSlack(token="xoxb-page-api")
+
+    async def refused() -> list[Person]:
+        raise PermissionError("The API key is wrong or was revoked.")
+
+    playground = Playground(fake, signing_secret="secret", people=refused, commands=[])
+    with BackgroundServer(playground.app) as server:
+        setup = httpx.get(f"{server.url}/api/setup")
+        command = httpx.post(
+            f"{server.url}/api/command", json={"user": "U1", "conversation": "C0GENERAL", "text": "/kilo"}, headers=PAGE
+        )
+        playground.stop_waiting()
+    expected = "The playground could not list the organization's people: The API key is wrong or was revoked."
+    assert (setup.status_code, setup.json()["error"]) == (503, expected)
+    assert (command.status_code, command.json()["error"]) == (503, expected)
