@@ -2,8 +2,9 @@
 
 It checks tokens and required arguments, parses every blocks payload with slack_sdk.models and refuses
 what Slack would refuse (invalid_blocks), serves response_url and file upload URLs, records every call,
-and can answer 429 ratelimited with Retry-After. Views keep their id and get a new hash on each update, as
-in Slack; observers (the playground) hear of every call that succeeded and every response_url message.
+and can answer 429 ratelimited with Retry-After. Modals keep their id and get a new hash on each update,
+stack as in Slack, and are answered as Slack answers a submission; observers (the playground) hear of
+every call that succeeded and every response_url message.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import secrets
 import threading
 import time
 from collections import defaultdict
@@ -80,6 +82,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None = None
+    answer: dict[str, Any] | None = None  # what the fake answered
 
 
 @dataclass
@@ -97,8 +100,10 @@ class FakeSlackState:
     response_times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     uploads: dict[str, bytes] = field(default_factory=dict)
     files: dict[str, UploadedFile] = field(default_factory=dict)
-    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → the view as Slack returns it
-    home_views: dict[str, str] = field(default_factory=dict)  # user id → their App Home view id
+    triggers: dict[str, str | None] = field(default_factory=dict)  # trigger_id → the modal it came from
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # open modals by id, as Slack shows them
+    stacks: dict[str, list[str]] = field(default_factory=dict)  # root view id → the views stacked on it
+    home_views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id → their published App Home
     observers: list[Observer] = field(default_factory=list)
     rate_limits: dict[str, list[int]] = field(default_factory=dict)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -152,12 +157,61 @@ class FakeSlack:
     def file(self, file_id: str) -> UploadedFile | None:
         return self.state.files.get(file_id)
 
-    def register_view(self, view: dict[str, Any], *, view_id: str | None = None, **extra: Any) -> dict[str, Any]:
-        """The view as Slack keeps it: its id (kept across updates), a new hash, state and the given fields
-        (root_view_id, previous_view_id, …). Also what a response_action update or push becomes."""
+    def trigger(self, from_view: str | None = None) -> str:
+        """A trigger_id, as Slack puts in an interaction's payload (from inside the modal `from_view`)."""
+        trigger_id = f"{next(self.state.counter)}.{int(time.time())}.{secrets.token_hex(8)}"
+        with self.state.lock:
+            self.state.triggers[trigger_id] = from_view
+        return trigger_id
+
+    def view(self, view_id: str) -> dict[str, Any]:
+        """The modal as the person sees it now (what Slack sends back in its payloads)."""
+        with self.state.lock:
+            shown: dict[str, Any] = json.loads(json.dumps(self.state.views[view_id]))
+        return shown
+
+    def answer_submission(self, view_id: str, answer: dict[str, Any]) -> str | None:
+        """What Slack does with the answer to a view_submission: `update` replaces the view, `push` stacks
+        one on it, `clear` closes the stack, `errors` leaves it open, an empty answer closes this view.
+        Returns the view id shown afterwards, if any."""
+        action = answer.get("response_action")
+        with self.state.lock:
+            current = self.state.views[view_id]
+            stack = self.state.stacks[current["root_view_id"]]
+            if action == "errors":
+                return view_id
+            if action == "clear":
+                self._close_stack(current["root_view_id"])
+                return None
+            if action is None:
+                stack.remove(view_id)
+                del self.state.views[view_id]
+                if not stack:
+                    del self.state.stacks[current["root_view_id"]]
+                return stack[-1] if stack else None
+            view = _json(answer.get("view"))
+            if action == "update":
+                self.state.views[view_id] = self._shown(
+                    view, view_id, current["root_view_id"], current["previous_view_id"]
+                )
+                return view_id
+            if action == "push":
+                return str(self._stack(view, on=current)["id"])
+        raise ValueError(f"unknown response_action {action!r}")
+
+    def close_view(self, view_id: str) -> None:
+        """The person closes the modal (and every view stacked with it)."""
+        with self.state.lock:
+            self._close_stack(self.state.views[view_id]["root_view_id"])
+
+    def _close_stack(self, root_id: str) -> None:
+        for stacked in self.state.stacks.pop(root_id, []):
+            self.state.views.pop(stacked, None)
+
+    def _shown(self, view: dict[str, Any], view_id: str, root_id: str, previous_id: str | None) -> dict[str, Any]:
+        """A view as Slack keeps and returns it: its fields plus id, a new hash, state and its stack."""
         serial = next(self.state.counter)
-        view_id = view_id or f"V{serial:08d}"
-        stored = {
+        return {
             **view,
             "id": view_id,
             "team_id": "T0000TEST",
@@ -168,13 +222,18 @@ class FakeSlack:
             "private_metadata": view.get("private_metadata", ""),
             "callback_id": view.get("callback_id", ""),
             "external_id": view.get("external_id", ""),
-            "root_view_id": view_id,
-            "previous_view_id": None,
-            **extra,
+            "root_view_id": root_id,
+            "previous_view_id": previous_id,
         }
-        with self.state.lock:
-            self.state.views[view_id] = stored
-        return stored
+
+    def _stack(self, view: dict[str, Any], on: dict[str, Any] | None) -> dict[str, Any]:
+        """A new modal, or one pushed onto the stack of the modal `on`."""
+        view_id = f"V{next(self.state.counter):08d}"
+        root_id = on["root_view_id"] if on else view_id
+        shown = self._shown(view, view_id, root_id, on["id"] if on else None)
+        self.state.views[view_id] = shown
+        self.state.stacks.setdefault(root_id, []).append(view_id)
+        return shown
 
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         self.state.rate_limits[method] = [times, retry_after]
@@ -246,17 +305,19 @@ class FakeSlack:
         problem = call_problem(method, args)
         if problem:
             return _fail(*problem)
-        self._record(method, args, token)
         answer = self._answer(method, args, token)
-        if answer.get("ok"):
-            for observer in list(self.state.observers):
-                observer.api_called(method, args, answer)
+        self._record(method, args, token, answer)
         return JSONResponse(answer)
 
-    def _record(self, method: str, args: dict[str, Any], token: str | None = None) -> None:
+    def _record(
+        self, method: str, args: dict[str, Any], token: str | None = None, answer: dict[str, Any] | None = None
+    ) -> None:
         with self.state.lock:
-            self.state.calls.append(Call(method, args, token))
+            self.state.calls.append(Call(method, args, token, answer))
             self.state.lock.notify_all()
+        if answer is not None and answer.get("ok"):
+            for observer in list(self.state.observers):
+                observer.api_called(method, args, answer)
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         serial = next(self.state.counter)
@@ -326,7 +387,7 @@ class FakeSlack:
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
             case "views.open" | "views.push" | "views.update" | "views.publish":
-                return {"ok": True, "view": self._stored_view(method, args)}
+                return {"ok": True, "view": self._modal(method, args)}
             case "files.getUploadURLExternal":
                 file_id = f"F{serial:08d}"
                 self.state.files[file_id] = UploadedFile(str(args["filename"]))
@@ -342,25 +403,28 @@ class FakeSlack:
                 return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         raise AssertionError(method)
 
-    def _stored_view(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _modal(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """views.open, views.push, views.update and views.publish: the view as Slack keeps it."""
         view = _json(args["view"])
-        if method == "views.update":
-            known = args.get("view_id") or next(
-                (
-                    i
-                    for i, v in self.state.views.items()
-                    if args.get("external_id") and v["external_id"] == args["external_id"]
-                ),
-                None,
-            )
-            before = self.state.views.get(known or "", {})
-            keep = {k: before[k] for k in ("root_view_id", "previous_view_id") if k in before}
-            return self.register_view(view, view_id=known, **keep)
-        if method == "views.publish":
-            stored = self.register_view(view, view_id=self.state.home_views.get(args["user_id"]))
-            self.state.home_views[args["user_id"]] = stored["id"]
-            return stored
-        return self.register_view(view)
+        with self.state.lock:
+            if method == "views.publish":
+                before = self.state.home_views.get(args["user_id"])
+                published = self._shown(view, before["id"] if before else f"V{next(self.state.counter):08d}", "", None)
+                self.state.home_views[args["user_id"]] = published
+                return published
+            if method == "views.update":
+                view_id = args.get("view_id") or next(
+                    (i for i, v in self.state.views.items() if args.get("external_id") == v["external_id"]), None
+                )
+                current = self.state.views.get(view_id or "")
+                if current is None:  # a view this fake never opened: kept as a modal of its own
+                    return self._stack(view, on=None)
+                self.state.views[current["id"]] = self._shown(
+                    view, current["id"], current["root_view_id"], current["previous_view_id"]
+                )
+                return self.state.views[current["id"]]
+            below = self.state.views.get(self.state.triggers.get(str(args["trigger_id"])) or "")
+            return self._stack(view, on=below if method == "views.push" else None)
 
     async def _response_url(self, request: Request) -> Response:
         body = json.loads(await request.body())

@@ -8,6 +8,7 @@ observer (`Workspace`) is what the page shows.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import html
 import json
@@ -204,7 +205,7 @@ class Playground:
             command,
             argument.strip(),
             response_url=self.fake.response_url(key),
-            trigger_id=self.workspace.new_trigger(where.user.id),
+            trigger_id=self._trigger(where),
         )
         delivery = await self._deliver(form, "application/x-www-form-urlencoded")
         if delivery.problem:
@@ -219,7 +220,8 @@ class Playground:
         where = await self._where(user_id, conversation_id)
         block_id, action_id = str(action["block_id"]), str(action["action_id"])
         values: RawValues = action.get("values") or {}
-        trigger = self.workspace.new_trigger(where.user.id)
+        in_modal = container.get("type") == "view" and self.workspace.view_by_id(str(container["view_id"]))[1]
+        trigger = self._trigger(where, from_view=str(container["view_id"]) if in_modal else None)
         if container.get("type") == "message":
             message = self.workspace.find(where.channel_id, str(container["ts"]))
             if message is None:
@@ -273,7 +275,7 @@ class Playground:
             where,
             view=open_view.view,
             raw_values=values,
-            trigger_id=self.workspace.new_trigger(where.user.id),
+            trigger_id=self._trigger(where, from_view=view_id),
             response_url=response_url,
         )
         delivery = await self._deliver(payloads.interactive(payload), "application/x-www-form-urlencoded")
@@ -282,18 +284,26 @@ class Playground:
             return {}
         return self._respond_to_submission(where.user.id, open_view, delivery.body)
 
+    def _trigger(self, where: Where, from_view: str | None = None) -> str:
+        """A trigger_id from Slack (the fake) for this interaction, remembered as this person's."""
+        return self.workspace.remember_trigger(self.fake.trigger(from_view), where.user.id)
+
     def _respond_to_submission(self, user_id: str, submitted: OpenView, answer: dict[str, Any]) -> dict[str, str]:
+        """Slack's part of a submission's answer (the fake keeps the views), then what the page shows."""
         action = answer.get("response_action")
+        try:
+            shown = self.fake.answer_submission(submitted.view["id"], answer)
+        except (ValueError, KeyError) as refused:
+            self.workspace.notice(user_id, f"Slack refused the app's answer to this form: {refused}")
+            return {}
         if action == "errors":
             errors = {str(k): str(v) for k, v in (answer.get("errors") or {}).items()}
             self.workspace.show_errors(user_id, errors)
             return errors
-        if action == "update":
-            kept = {k: submitted.view.get(k) for k in ("root_view_id", "previous_view_id")}
-            stored = self.fake.register_view(answer["view"], view_id=submitted.view["id"], **kept)
-            self.workspace.replace_view(stored)
-        elif action == "push":
-            self.workspace.open_modal(user_id, self.fake.register_view(answer["view"]), push=True)
+        if action == "update" and shown:
+            self.workspace.replace_view(self.fake.view(shown))
+        elif action == "push" and shown:
+            self.workspace.open_modal(user_id, self.fake.view(shown), push=True)
         else:  # "clear" closes every view; no response_action closes the submitted one
             self.workspace.close_modal(user_id, everything=action == "clear")
         return {}
@@ -305,6 +315,11 @@ class Playground:
         if open_view is None:
             return
         stack_size = len(self.workspace.modals[where.user.id])
+        with contextlib.suppress(KeyError):  # a view Slack (the fake) has already let go
+            if everything:
+                self.fake.close_view(view_id)
+            else:  # Slack's close (back) button leaves this view only, as an empty answer to a submission does
+                self.fake.answer_submission(view_id, {})
         self.workspace.close_modal(where.user.id, everything=everything)
         if open_view.view.get("notify_on_close"):
             closed = payloads.view_closed(

@@ -129,11 +129,11 @@ class Workspace:
             self.version += 1
             self.notices.append((self.version, user, text))
 
-    def new_trigger(self, user: str) -> str:
-        trigger = f"{int(time.time() * 1000)}.{secrets.randbelow(10**12)}.{secrets.token_hex(8)}"
+    def remember_trigger(self, trigger_id: str, user: str) -> str:
+        """Slack's trigger_id of someone's interaction: a modal it opens is theirs."""
         with self.lock:
-            self.triggers[trigger] = user
-        return trigger
+            self.triggers[trigger_id] = user
+        return trigger_id
 
     def new_target(self, target: ResponseTarget) -> str:
         key = secrets.token_hex(8)
