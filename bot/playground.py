@@ -188,7 +188,7 @@ def start(
 ) -> RunningPlayground:
     """Serve the playground on loopback (the preferred port, else any free one) for the app at `bot_url`."""
     token = f"xoxb-playground-{secrets.token_hex(12)}"
-    fake = FakeSlack(token=token)
+    fake = FakeSlack(token=token, team_id=TEAM_ID)  # the workspace the app's token belongs to (auth.test)
     playground = Playground(
         fake,
         signing_secret=signing_secret,

@@ -113,8 +113,8 @@ class FakeSlackState:
 class FakeSlack:
     """The state and the ASGI app; serve `app` with BackgroundServer and set SLACK_API_URL to `api_url`."""
 
-    def __init__(self, token: str = "xoxb-test-token") -> None:
-        self.state = FakeSlackState(token=token, tokens={token: "T0000TEST"})
+    def __init__(self, token: str = "xoxb-test-token", team_id: str = "T0000TEST") -> None:
+        self.state = FakeSlackState(token=token, tokens={token: team_id})
         self.app = Starlette(
             routes=[
                 Route("/api/{method}", self._api, methods=["GET", "POST"]),

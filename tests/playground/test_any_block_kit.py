@@ -50,7 +50,7 @@ class Sink:
 
 @pytest.fixture(scope="module")
 def sink() -> Iterator[Sink]:
-    fake = FakeSlack(token=TOKEN)
+    fake = FakeSlack(token=TOKEN, team_id=local_playground.TEAM_ID)
 
     async def people() -> list[Person]:
         return PEOPLE
