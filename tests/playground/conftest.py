@@ -186,7 +186,8 @@ def start_playground_and_bot(org: TestOrg, backend_url: str, database: Path) -> 
     store.save_connection(
         Connection(local_playground.TEAM_ID, org.id, backend_url, org.api_key), connected_by=None, now=utcnow()
     )
-    settings = Settings(_env_file=None, database_url=bot_db, kilo_read_cache_seconds=0)
+    # The backend is the operator's own (KILO_API_URL), so an address guard lets the app reach it on loopback.
+    settings = Settings(_env_file=None, database_url=bot_db, kilo_api_url=backend_url, kilo_read_cache_seconds=0)
     running = local_playground.start(
         settings, store, signing_secret=SIGNING_SECRET, bot_url="http://127.0.0.1:9", preferred_port=0
     )
