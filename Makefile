@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/admin_modals.py
 	$(BIN)/python bench/seat_clicks.py
 	$(BIN)/python bench/digest_fanout.py
+	$(BIN)/python bench/first_run.py
 
 clean:
 	rm -rf $(VENV) var out .mypy_cache .pytest_cache .ruff_cache

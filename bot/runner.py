@@ -13,6 +13,7 @@ from typing import Protocol
 import uvicorn
 from starlette.applications import Starlette
 
+from bot import playground as local_playground
 from bot.migrate import upgrade as upgrade_bot
 from bot.settings import EMBEDDED_BACKEND_HOST, Settings
 from bot.store import DEFAULT_TEAM, BotStore, Connection
@@ -28,6 +29,10 @@ class DemoLogin(Protocol):
     def api_key(self) -> str: ...
     @property
     def owner_email(self) -> str: ...
+    @property
+    def admin_email(self) -> str: ...
+    @property
+    def member_email(self) -> str: ...
 
 
 class RunningBackend(Protocol):
@@ -118,6 +123,7 @@ def run_app(
     upgrade_bot(settings.database_url)
     store = BotStore(settings.database_url)
     backend_server = start_embedded_backend(settings, store, start_backend) if start_backend else None
+    playground = None
     try:
         if settings.socket_mode and not http:
             _run_socket_mode(settings, store)
@@ -128,6 +134,17 @@ def run_app(
             generated = "local-" + secrets.token_hex(16)
             print(f"SLACK_SIGNING_SECRET is not set; this run checks requests against {generated}\n")
             os.environ["SLACK_SIGNING_SECRET"] = generated  # worker processes read their settings again
+        if local_playground.wanted(settings):
+            playground = local_playground.start(
+                settings,
+                store,
+                signing_secret=os.environ.get("SLACK_SIGNING_SECRET") or _secret(settings),
+                bot_url=f"http://127.0.0.1:{port}",
+                preferred_port=port + 1,
+                people_emails=_demo_people(backend_server),
+            )
+            os.environ.update(playground.environment())  # the app's Slack is the playground's stand-in
+            print(playground.banner())
         # Each worker process builds its own app (http_app_from_environment); state lives in the databases.
         uvicorn.run(
             "bot.runner:http_app_from_environment",
@@ -138,8 +155,20 @@ def run_app(
             log_level="info",
         )
     finally:
+        if playground is not None:
+            playground.stop()
         if backend_server is not None:
             backend_server.stop()
+
+
+def _demo_people(backend: RunningBackend | None) -> list[str]:
+    """The demo organization's Owner, Admin and Member, when this run seeded it."""
+    demo = backend.demo if backend is not None else None
+    return [demo.owner_email, demo.admin_email, demo.member_email] if demo is not None else []
+
+
+def _secret(settings: Settings) -> str:
+    return settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
 
 
 def http_app_from_environment() -> Starlette:

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from slack_sdk.errors import SlackObjectFormationError
@@ -92,6 +92,22 @@ class SlackUser:
     team_id: str = "T0000TEST"
     is_bot: bool = False
     is_admin: bool = False
+
+
+class Observer(Protocol):
+    """Told of what reached the fake, after it answered: the playground keeps its picture of Slack this way."""
+
+    def api_called(self, method: str, args: dict[str, Any], answer: dict[str, Any]) -> None: ...
+    def responded(self, key: str, body: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class UploadedFile:
+    """A file as the playground shows it: its name, title and bytes."""
+
+    name: str
+    content: bytes = b""
+    title: str = ""
 
 
 @dataclass
@@ -187,6 +203,7 @@ class FakeSlackState:
     users: dict[str, SlackUser] = field(default_factory=dict)
     conversations: dict[str, Conversation] = field(default_factory=dict)
     files: dict[str, SharedFile] = field(default_factory=dict)
+    observers: list[Observer] = field(default_factory=list)
     scopes: dict[str, frozenset[str]] = field(default_factory=dict)  # token → granted (absent: every scope)
     scopes_used: set[str] = field(default_factory=set)
     limits: RateLimits | None = None
@@ -441,6 +458,17 @@ class FakeSlack:
             found = next(m for m in (conversation.messages if conversation else []) if m.ts == ts)
             return {"text": found.text, "blocks": found.blocks, "ts": found.ts, "bot_id": "B0KILOBOT"}
 
+    def observe(self, observer: Observer) -> None:
+        """Tell `observer` of every call that succeeded and every response_url message (the playground)."""
+        self.state.observers.append(observer)
+
+    def file(self, file_id: str) -> UploadedFile | None:
+        with self.state.lock:
+            shared = self.state.files.get(file_id)
+            if shared is None:
+                return None
+            return UploadedFile(shared.filename, self.state.uploads.get(file_id, b""), shared.title or "")
+
     def dm_channel(self, user_id: str) -> str:
         """The id of the bot's direct-message channel with a user (what conversations.open answers)."""
         return f"D{user_id[1:]}"
@@ -600,6 +628,9 @@ class FakeSlack:
         with self.state.lock:
             self.state.calls.append(Call(method, args, token, answer or {}, scopes, ok=ok))
             self.state.lock.notify_all()
+        if ok and answer is not None and answer.get("ok"):
+            for observer in list(self.state.observers):
+                observer.api_called(method, args, answer)
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         serial = next(self.state.counter)
@@ -849,6 +880,8 @@ class FakeSlack:
             self.state.responses[request.path_params["key"]].append(body)
             self.state.response_times[request.path_params["key"]].append(time.monotonic())
             self.state.lock.notify_all()
+        for observer in list(self.state.observers):
+            observer.responded(request.path_params["key"], body)
         return PlainTextResponse("ok")
 
     async def _upload(self, request: Request) -> Response:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import re
 import secrets
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
 from local_slack import FakeSlack, SlackUser
+from local_slack.render import BLOCKS_CSS, RenderContext, render_blocks
 from reports.render_pool import close_shared_renderer
 from scripts.demo_modals import AdminDemo, admin_modals
 from scripts.demo_seats import seat_shots
@@ -239,109 +239,8 @@ def _post(base: str, body: str, content_type: str) -> Any:
     return response.json() if response.content else {}
 
 
-# --- a small Block Kit renderer ------------------------------------------------------------------
-
-EMOJI = {":warning:": "⚠️", ":no_entry_sign:": "🚫", ":hourglass_flowing_sand:": "⏳"}
-
-
-def mrkdwn(text: str) -> str:
-    """Slack's mrkdwn subset the bot uses: *bold*, _italic_, `code`, <url|label>, <@user>, newlines."""
-    out = html.escape(text, quote=False)
-    for code, char in EMOJI.items():
-        out = out.replace(code, char)
-    # Slack shows a date token in each reader's zone; the page shows its fallback (UTC)
-    out = re.sub(r"&lt;!date\^\d+\^[^|&]*\|([^&]+)&gt;", r'<span class="date">\1</span>', out)
-    out = re.sub(r"&lt;#(\w+)(?:\|[^&]*)?&gt;", r'<span class="mention">#\1</span>', out)
-    out = re.sub(r"(^|\n)&gt;([^\n]*)", r'\1<span class="quote">\2</span>', out)
-    out = re.sub(r"&lt;(https?://[^|&]+)\|([^&]+)&gt;", r'<a href="\1">\2</a>', out)
-    out = re.sub(r"&lt;@(\w+)&gt;", r'<span class="mention">@\1</span>', out)
-    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    out = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"<b>\1</b>", out)
-    out = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"<i>\1</i>", out)
-    return out.replace("\n", "<br>")
-
-
-def text_of(obj: dict[str, Any] | None) -> str:
-    if not obj:
-        return ""
-    return mrkdwn(obj["text"]) if obj.get("type") == "mrkdwn" else html.escape(obj["text"])
-
-
-def render_button(element: dict[str, Any]) -> str:
-    style = f" {element['style']}" if element.get("style") else ""
-    label = html.escape(element["text"]["text"])
-    if element.get("url"):
-        return f'<a class="button{style}" href="{html.escape(element["url"])}">{label} ↗</a>'
-    return f'<span class="button{style}" title="{html.escape(element.get("action_id", ""))}">{label}</span>'
-
-
-def render_input(block: dict[str, Any]) -> str:
-    """An input block as a form field: what the person fills in, pre-filled as the modal opens."""
-    element = block["element"]
-    kind = element["type"]
-    label = f'<div class="label">{html.escape(block["label"]["text"])}</div>'
-    hint = f'<div class="context">{html.escape(block["hint"]["text"])}</div>' if block.get("hint") else ""
-    if kind in ("static_select", "radio_buttons", "checkboxes"):
-        chosen = element.get("initial_options") or (
-            [element["initial_option"]] if element.get("initial_option") else []
-        )
-        picked = {o["value"] for o in chosen}
-        mark = {"static_select": ("▸", "▹"), "radio_buttons": ("◉", "○"), "checkboxes": ("☑", "☐")}[kind]
-        field = "".join(
-            f'<div class="option">{mark[0] if o["value"] in picked else mark[1]} {html.escape(o["text"]["text"])}'
-            + (f' <span class="context">{html.escape(o["description"]["text"])}</span>' if o.get("description") else "")
-            + "</div>"
-            for o in element.get("options", [])
-        )
-    else:
-        value = html.escape(str(element.get("initial_value") or ""))
-        placeholder = html.escape((element.get("placeholder") or {}).get("text", ""))
-        field = f'<input value="{value}" placeholder="{placeholder}" readonly>'
-    return f'<div class="input">{label}{field}{hint}</div>'
-
-
-def render_block(block: dict[str, Any]) -> str:
-    kind = block["type"]
-    if kind == "input":
-        return render_input(block)
-    if kind == "header":
-        return f"<h3>{text_of(block['text'])}</h3>"
-    if kind == "divider":
-        return "<hr>"
-    if kind == "context":
-        return '<div class="context">' + " · ".join(text_of(e) for e in block["elements"]) + "</div>"
-    if kind == "image":
-        source = f"charts/{block['slack_file']['id']}.png" if "slack_file" in block else block["image_url"]
-        return f'<img class="chart" src="{html.escape(source)}" alt="{html.escape(block["alt_text"])}">'
-    if kind == "actions":
-        return '<div class="actions">' + "".join(render_button(e) for e in block["elements"]) + "</div>"
-    if kind == "input":
-        shown = block["element"].get("initial_value") or ""
-        hint = f'<div class="context">{text_of(block.get("hint"))}</div>' if block.get("hint") else ""
-        return (
-            f'<div class="input"><label>{text_of(block["label"])}</label>'
-            f'<div class="field">{html.escape(str(shown))}&nbsp;</div>{hint}</div>'
-        )
-    if kind == "section":
-        parts = [f'<div class="text">{text_of(block.get("text"))}</div>'] if block.get("text") else []
-        if block.get("fields"):
-            parts.append(
-                '<div class="fields">' + "".join(f"<div>{text_of(f)}</div>" for f in block["fields"]) + "</div>"
-            )
-        accessory = block.get("accessory")
-        if accessory and accessory.get("type") == "button":
-            parts.append(f'<div class="accessory">{render_button(accessory)}</div>')
-        if accessory and accessory.get("type") == "overflow":
-            menu = " · ".join(html.escape(o["text"]["text"]) for o in accessory["options"])
-            parts.append(f'<div class="accessory"><span class="button" title="{menu}">⋯</span></div>')
-        return '<div class="section">' + "".join(parts) + "</div>"
-    return f"<pre>{html.escape(json.dumps(block))}</pre>"
-
-
-def modal_buttons(view: dict[str, Any]) -> str:
-    submit = f'<span class="button primary">{text_of(view["submit"])}</span>' if view.get("submit") else ""
-    close = f'<span class="button">{text_of(view["close"])}</span>' if view.get("close") else ""
-    return f'<div class="actions modal-buttons">{submit}{close}</div>'
+# uploaded charts are written next to the page as charts/<file id>.png
+CHARTS_BESIDE_THE_PAGE = RenderContext(file_url=lambda file_id: f"charts/{file_id}.png")
 
 
 def render(shots: list[Shot]) -> str:
@@ -353,7 +252,7 @@ def render(shots: list[Shot]) -> str:
                 shot.kind, "Home tab"
             ),
         )
-        blocks = "".join(render_block(b) for b in shot.payload.get("blocks", []))
+        blocks = render_blocks(shot.payload.get("blocks", []), CHARTS_BESIDE_THE_PAGE)
         if shot.kind == "modal":
             blocks = render_modal(shot.payload, blocks)
         if shot.kind == "channel" and shot.charts:
@@ -370,7 +269,8 @@ def render(shots: list[Shot]) -> str:
             f'<section class="card"><div class="meta"><code>{html.escape(shot.title)}</code> as '
             f'<b>{shot.who}</b> · {visibility}</div><div class="message">{blocks}</div></section>'
         )
-    return PAGE.replace("{cards}", "\n".join(cards)).replace("{count}", str(len(shots)))
+    page = PAGE.replace("{blocks_css}", BLOCKS_CSS)
+    return page.replace("{cards}", "\n".join(cards)).replace("{count}", str(len(shots)))
 
 
 def render_modal(view: dict[str, Any], blocks: str) -> str:
@@ -391,20 +291,10 @@ padding:24px;color:#1d1c1d}
 h1{font-size:22px}.intro{color:#555;max-width:760px}
 .card{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);margin:18px 0;max-width:760px;
 padding:14px 18px}
-.meta{font-size:12px;color:#616061;margin-bottom:8px}.message h3{font-size:18px;margin:6px 0}
-.section{margin:8px 0;display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start}.section .text{flex:1 1 60%}
-.fields{display:grid;grid-template-columns:1fr 1fr;gap:8px 24px;flex:1 1 100%}
-.context{font-size:12px;color:#616061;margin:6px 0}hr{border:0;border-top:1px solid #ddd}
-code{background:#f0f0f0;border-radius:3px;padding:0 3px;font-size:12px;color:#c01343}
-.button{display:inline-block;border:1px solid #bbb;border-radius:4px;padding:4px 12px;margin:4px 6px 0 0;font-size:13px;
-font-weight:600;color:#1d1c1d;text-decoration:none}.button.primary{background:#007a5a;border-color:#007a5a;color:#fff}
-.mention{background:#e8f5fa;color:#1264a3;border-radius:3px;padding:0 2px}
+.meta{font-size:12px;color:#616061;margin-bottom:8px}
+{blocks_css}
 .modal{border:1px solid #ddd;border-radius:8px;padding:4px 14px;max-width:520px}.modal-buttons{text-align:right}
-.input{margin:10px 0}.label{font-weight:700;font-size:14px;margin-bottom:4px}.option{font-size:14px;margin:2px 0}
-input{width:95%;padding:6px;border:1px solid #bbb;border-radius:4px;font-size:14px}
-.button.danger{border-color:#e01e5a;color:#e01e5a}.quote{border-left:4px solid #ddd;padding-left:8px;display:block}
-.input label{font-weight:700;display:block;margin:8px 0 4px}.field{border:1px solid #999;border-radius:4px;padding:6px}
-.date{border-bottom:1px dotted #888}.modal-buttons{text-align:right}
+.date{border-bottom:1px dotted #888}
 .chart{max-width:100%;border:1px solid #ddd;border-radius:6px;margin:6px 0}
 .thread{border-left:3px solid #ddd;padding-left:10px}
 </style></head><body>
