@@ -79,7 +79,11 @@ def test_the_owner_completes_kilo_usage_and_reads_the_spend_the_backend_reports(
     spend = backend_summary(local, backend_server)["cost_microdollars"]
     assert spend > 0
     assert f"AI spend: {dollars(spend)}" in answer.text
-    assert "Only visible to you" in answer.text and "this billing period · Mar 1 – Mar 31, 2026" in answer.text
+    subscription = httpx.get(
+        f"{backend_server.url}{local.org.path('/subscription')}", headers=local.org.headers(), timeout=10
+    ).json()
+    start = datetime.fromisoformat(subscription["current_period_start"])  # the period is the backend's own
+    assert "Only visible to you" in answer.text and f"this billing period · {start:%b} {start.day} – " in answer.text
     page.screenshot("owner-usage")
 
 
