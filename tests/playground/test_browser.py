@@ -12,7 +12,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import playground as local_playground
@@ -158,3 +158,20 @@ def test_the_app_home_is_the_dashboard(page: PlaygroundPage, local: LocalPlaygro
     page.find('.tab[data-tab="messages"]').click()
     page.type("/kilo help")
     assert "For Owners and Admins" in page.wait_for_message("Kilo for Teams in Slack").text
+
+
+def test_send_due_digests_now_runs_the_schedulers_own_tick_for_a_subscription_made_in_the_page(
+    page: PlaygroundPage, local: LocalPlayground
+):
+    page.be("Owner")
+    page.type("/kilo digest subscribe #ai-spend")
+    page.wait_for_message("will get the AI spend digest")
+    page.go_to_channel("ai-spend")
+    page.find("#send-digests").click()  # bot.scheduler.standalone_due_work(...).send_due(now), as send-due runs it
+    notice = page.wait(lambda: page.find_all(".notice"), "the outcome")[0].text
+    # the scheduler's own TickReport: a subscription made just now has no run due before its first Monday
+    assert notice.startswith("Due digests: digests sent 0 (edited 0), skipped 0, failed 0"), notice
+    with local.store.engine.connect() as connection:
+        subscribed = connection.execute(text("SELECT channel_id FROM digest_subscriptions")).scalars().all()
+        deliveries = connection.execute(text("SELECT status FROM digest_deliveries")).scalars().all()
+    assert subscribed == ["C0AISPEND"] and deliveries == []  # nothing claimed, so nothing will be posted twice
