@@ -4,7 +4,7 @@ with an inline error, a pager button, refusals, the App Home; and what changed b
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import httpx
@@ -79,10 +79,10 @@ def test_the_owner_completes_kilo_usage_and_reads_the_spend_the_backend_reports(
     spend = backend_summary(local, backend_server)["cost_microdollars"]
     assert spend > 0
     assert f"AI spend: {dollars(spend)}" in answer.text
-    subscription = httpx.get(
-        f"{backend_server.url}{local.org.path('/subscription')}", headers=local.org.headers(), timeout=10
+    summary = httpx.get(
+        f"{backend_server.url}{local.org.path('/usage/summary')}", headers=local.org.headers(), timeout=10
     ).json()
-    start = datetime.fromisoformat(subscription["current_period_start"])  # the period is the backend's own
+    start = date.fromisoformat(summary["start"])  # the billing period is the backend's own (its subscription's)
     assert "Only visible to you" in answer.text and f"this billing period · {start:%b} {start.day} – " in answer.text
     page.screenshot("owner-usage")
 
