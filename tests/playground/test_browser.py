@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import playground as local_playground
 from bot.serving import BackgroundServer
 from bot.store import WorkspaceConnection
-from tests.conftest import Clock
+from tests.conftest import TEST_NOW, Clock
 from tests.factories import SQLITE_ONLY, OrganizationFactory, usage_events
 from tests.playground.conftest import LocalPlayground, PlaygroundPage, start_playground_and_bot
 
@@ -40,6 +40,7 @@ def local(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LocalPlayground]:
     """An organization of 32 people with two weeks of usage, the real app, and the playground."""
+    clock.now = TEST_NOW  # a module fixture is made before the per-test clock reset: earlier tests may have moved it
     org = OrganizationFactory(backend_sessions, clock).create(members=30, seats=40, name=ORG_NAME)
     events = usage_events(org, 400, start=datetime(2026, 3, 1, tzinfo=UTC), span=timedelta(days=14))
     ingested = httpx.post(
