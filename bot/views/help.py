@@ -17,6 +17,7 @@ def help_message(caller: Caller) -> Message:
         "`/kilo members [owner|admin|member|name]` — the member directory",
         "`/kilo digest me [off]` — your own usage by DM every Monday",
         "`/kilo digest preview` — this channel's spend digest as of now, only to you",
+        "`/kilo seats request [N] [reason]` — ask the Owners and Admins for more seats (`requests`: the list)",
         "`/kilo digest list` — the spend digests and when the next one goes out",
     ]
     managers = [
@@ -26,6 +27,8 @@ def help_message(caller: Caller) -> Message:
         "`/kilo billing` — credits, invoices, payment method, purchase history",
         "`/kilo subscription` or `/kilo seats` — plan, price per seat, cycle, next charge, seat history",
         "`/kilo invite [email] [role]` — invite someone (the seat count allowing)",
+        "`/kilo seats add [N]` / `remove [N]` — change seats with the price shown first",
+        "`/kilo approvals [#channel|dm]` — where seat requests go for approval",
         "`/kilo members` — each row's menu changes the role, sets a daily spend limit, or removes",
         "`/kilo policies` — the data-collection policies",
         "`/kilo credits buy [amount]` — buy credits with the card on file",
