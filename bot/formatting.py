@@ -67,6 +67,11 @@ def _decimal_text(value: Fraction, digits: int) -> str:
     return f"{Decimal(scaled).scaleb(-digits):.{digits}f}"
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """`1 request`, `2,345 requests`: the noun agrees with the number."""
+    return f"{number:,} {noun if abs(number) == 1 else plural or noun + 's'}"
+
+
 def compact(number: int) -> str:
     """1,234 → 1.2K, 5,300,000 → 5.3M (one decimal, half-up)."""
     if abs(number) < 1_000:

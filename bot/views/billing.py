@@ -101,7 +101,7 @@ def subscription(
     is_owner: bool = False,
 ) -> Message:
     cycle = "month" if sub.billing_cycle == "monthly" else "year"
-    seats = f"{sub.seats_used} of {sub.seat_count} seats used"
+    seats = f"{sub.seats_used:,} of {fmt.count(sub.seat_count, 'seat')} used"
     status = {
         "active": "Active, renews automatically" if sub.auto_renew else "Active, does not renew",
         "pending_cancel": f"Cancels at the end of {fmt.billing_day(sub.cancel_effective_at - ONE_DAY)}"
@@ -131,7 +131,7 @@ def subscription(
     if not seats_first:
         fields.insert(0, fields.pop(2))
     history = [
-        f"{fmt.billing_day(change.created_at)} · {'+' if change.delta > 0 else ''}{change.delta} seats → "
+        f"{fmt.billing_day(change.created_at)} · {'+' if change.delta > 0 else ''}{fmt.count(change.delta, 'seat')} → "
         f"{change.seats_after} · {fmt.usd(change.prorated_amount_microdollars)} pro-rated"
         for change in sub.seat_history[:10]
     ]

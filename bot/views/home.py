@@ -30,14 +30,15 @@ def home(data: HomeData, caller: Caller, now: datetime) -> dict[str, Any]:
                 f"*Average cost per request*\n{fmt.usd_fine(fmt.average(totals.cost_microdollars, totals.requests))}",
                 f"*Active users (last 7 days)*\n{summary.active_users_7d:,}",
                 f"*Seats*\n{seats_line(org.seats)}",
-                f"*Your spend*\n{fmt.usd(mine.member.cost_microdollars)} · {mine.member.requests:,} requests",
+                f"*Your spend*\n{fmt.usd(mine.member.cost_microdollars)} · "
+                f"{fmt.count(mine.member.requests, 'request')}",
             ]
         ),
         section(
             "*Top models*\n"
             + (
                 "\n".join(
-                    f"{i}. `{m.model}` — {m.requests:,} requests · {fmt.usd(m.cost_microdollars)}"
+                    f"{i}. `{m.model}` — {fmt.count(m.requests, 'request')} · {fmt.usd(m.cost_microdollars)}"
                     for i, m in enumerate(summary.models[:5], start=1)
                 )
                 or "No usage yet this period."

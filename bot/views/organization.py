@@ -16,7 +16,7 @@ from kilo_api.enums import MemberStatus, Role
 
 
 def seats_line(seats: schemas.SeatUsageOut) -> str:
-    return f"{seats.used} of {seats.total} seats used"
+    return f"{seats.used:,} of {fmt.count(seats.total, 'seat')} used"
 
 
 def organization(org: schemas.OrganizationOut, zone: ZoneInfo, *, can_manage: bool = False) -> Message:
@@ -29,8 +29,8 @@ def organization(org: schemas.OrganizationOut, zone: ZoneInfo, *, can_manage: bo
                 f"*Plan*\nKilo for Teams ({org.plan})",
                 f"*Created*\n{fmt.local_date(org.created_at, zone)}",
                 f"*Seats*\n{seats_line(org.seats)} ({org.seats.available} available)",
-                f"*Members*\n{roles.get('owner', 0)} owners · {roles.get('admin', 0)} admins · "
-                f"{roles.get('member', 0)} members",
+                f"*Members*\n{fmt.count(roles.get('owner', 0), 'owner')} · "
+                f"{fmt.count(roles.get('admin', 0), 'admin')} · {fmt.count(roles.get('member', 0), 'member')}",
             ]
         ),
         section(

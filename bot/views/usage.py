@@ -21,10 +21,6 @@ def _period_line(label: str, start: date, end: date, as_of: datetime) -> str:
     return line
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def _comparison(summary: schemas.UsageSummaryOut) -> tuple[str, str, str]:
     """The notes after spend and requests, and the field saying what was compared with what."""
     compared, previous = summary.compared, summary.previous_period
@@ -35,17 +31,18 @@ def _comparison(summary: schemas.UsageSummaryOut) -> tuple[str, str, str]:
         return f"  (no comparison: usage begins {since})", "", f"*Before this period*\nNothing: usage begins {since}."
     spend = fmt.change(compared.cost_microdollars, previous.cost_microdollars)
     requests = f"  ({fmt.change(compared.requests, previous.requests)})"
-    before = f"{fmt.usd(previous.cost_microdollars)} · {previous.requests:,} requests"
+    before = f"{fmt.usd(previous.cost_microdollars)} · {fmt.count(previous.requests, 'request')}"
     days = (compared.end - compared.start).days
     if compared.end == summary.end:
-        span = _plural(days, "day")
+        span = fmt.count(days, "day")
         return f"  ({spend} vs the {span} before)", requests, f"*The {span} before*\n{before}"
     # under way: today's figures are partial, so the whole days so far against as many days before
     return (
-        f"  ({spend} over the {_plural(days, 'whole day')} so far vs as many before)",
+        f"  ({spend} over the {fmt.count(days, 'whole day')} so far vs as many before)",
         requests,
-        f"*Today aside*\n{fmt.day_range(compared.start, compared.end)}: {fmt.usd(compared.cost_microdollars)} · "
-        f"{compared.requests:,} requests\n{fmt.day_range(previous.start, previous.end)}: {before}",
+        f"*Whole days compared (today is partial)*\n{fmt.day_range(compared.start, compared.end)}: "
+        f"{fmt.usd(compared.cost_microdollars)} · {fmt.count(compared.requests, 'request')}\n"
+        f"{fmt.day_range(previous.start, previous.end)}: {before}",
     )
 
 
@@ -77,7 +74,7 @@ def usage_overview(summary: schemas.UsageSummaryOut, label: str, *, shared_by: s
     if shared_by:
         blocks.append(context(f"Shared by {shared_by}"))
     return Message(
-        text=f"AI spend {label}: {fmt.usd(totals.cost_microdollars)}, {totals.requests:,} requests",
+        text=f"AI spend {label}: {fmt.usd(totals.cost_microdollars)}, {fmt.count(totals.requests, 'request')}",
         blocks=blocks,
     )
 
@@ -86,11 +83,12 @@ def usage_models(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str
     spend, requests = summary.totals.cost_microdollars, summary.totals.requests
     lines = [
         f"*{index}. `{m.model}`* ({m.provider})\n"
-        f"{m.requests:,} requests · {fmt.usd(m.cost_microdollars)} "
+        f"{fmt.count(m.requests, 'request')} · {fmt.usd(m.cost_microdollars)} "
         f"({fmt.percent(fmt.share(m.cost_microdollars, spend))} of spend) · "
         f"errors {fmt.percent(fmt.share(m.errors, m.requests))} · median {m.median_latency_ms:,} ms"
         if m.median_latency_ms is not None
-        else f"*{index}. `{m.model}`* ({m.provider})\n{m.requests:,} requests · {fmt.usd(m.cost_microdollars)}"
+        else f"*{index}. `{m.model}`* ({m.provider})\n"
+        f"{fmt.count(m.requests, 'request')} · {fmt.usd(m.cost_microdollars)}"
         for index, m in enumerate(summary.models[:TOP_MODELS], start=1)
     ]
     providers = " · ".join(f"{p.provider} {fmt.percent(fmt.share(p.requests, requests))}" for p in summary.providers)
@@ -112,8 +110,8 @@ def usage_models(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str
 def usage_by_member(page: schemas.MemberUsagePageOut, label: str) -> Message:
     total = sum(m.cost_microdollars for m in page.members)
     lines = [
-        f"*{index}. {m.name}* ({m.role.value}) — {fmt.usd(m.cost_microdollars)} · {m.requests:,} requests · "
-        f"{m.active_days} active days" + _limit_note(m)
+        f"*{index}. {m.name}* ({m.role.value}) — {fmt.usd(m.cost_microdollars)} · {fmt.count(m.requests, 'request')} · "
+        f"{fmt.count(m.active_days, 'active day')}" + _limit_note(m)
         for index, m in enumerate(page.top_members, start=1)
     ]
     distribution = page.distribution
@@ -167,7 +165,7 @@ def my_usage(mine: schemas.MyUsageOut, label: str) -> Message:
             ]
         ),
         section(_daily_spend(mine.daily, mine.as_of)),
-        context(f"Team total: {fmt.usd(mine.team_cost_microdollars)} · {mine.team_requests:,} requests"),
+        context(f"Team total: {fmt.usd(mine.team_cost_microdollars)} · {fmt.count(mine.team_requests, 'request')}"),
     ]
     return Message(text=f"Your Kilo usage {label}: {fmt.usd(me.cost_microdollars)}", blocks=blocks)
 
@@ -192,7 +190,7 @@ def _daily_spend(daily: list[schemas.DayUsageOut], as_of: datetime) -> str:
 def _month_line(month: schemas.MonthUsageOut, since: date) -> str:
     """A calendar month with its change against the month before, like with like, or why there is none."""
     figures = f"`{month.month}`{' so far' if month.so_far else ''} {fmt.usd(month.cost_microdollars)} · "
-    figures += f"{month.requests:,} requests"
+    figures += fmt.count(month.requests, "request")
     compared, previous = month.compared, month.previous
     if compared is None or previous is None:
         if month.first_day == since:

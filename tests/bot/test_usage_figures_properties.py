@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import os
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -43,6 +44,10 @@ ONE_DAY = timedelta(days=1)
 
 
 # --- text, written out independently (Decimal and Fraction; no float, no bot.formatting) ------------------
+
+
+def noun_count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 def half_up(value: Fraction) -> int:
@@ -226,15 +231,16 @@ class Figures:
             days = (end - first).days
             plural = "" if days == 1 else "s"
             versus = change(sum(e.cost for e in now_part), sum(e.cost for e in before))
-            before_text = f"{money(sum(e.cost for e in before))} · {len(before):,} requests"
+            before_text = f"{money(sum(e.cost for e in before))} · {noun_count(len(before), 'request')}"
             if end == self.end:
                 spend += f"  ({versus} vs the {days} day{plural} before)"
                 compared = f"*The {days} day{plural} before*\n{before_text}"
             else:
                 spend += f"  ({versus} over the {days} whole day{plural} so far vs as many before)"
                 compared = (
-                    f"*Today aside*\n{days_text(first, end - ONE_DAY)}: {money(sum(e.cost for e in now_part))} · "
-                    f"{len(now_part):,} requests\n{days_text(first_before, end_before - ONE_DAY)}: {before_text}"
+                    f"*Whole days compared (today is partial)*\n{days_text(first, end - ONE_DAY)}: "
+                    f"{money(sum(e.cost for e in now_part))} · {noun_count(len(now_part), 'request')}\n"
+                    f"{days_text(first_before, end_before - ONE_DAY)}: {before_text}"
                 )
             counted += f"  ({change(len(now_part), len(before))})"
         last_day = self.lived[1] - ONE_DAY
@@ -268,7 +274,8 @@ class Figures:
             # latency: each request at the centre of its histogram bucket, the standard median, to the ms
             latency = half_up(statistics.median(Fraction(bucket_center(latency_bucket(e.latency_ms))) for e in events))
             lines.append(
-                f"*{index}. `{MODELS[model][0]}`* ({MODELS[model][1]})\n{len(events):,} requests · {money(cost)} "
+                f"*{index}. `{MODELS[model][0]}`* ({MODELS[model][1]})\n"
+                f"{noun_count(len(events), 'request')} · {money(cost)} "
                 f"({pct(cost, total)} of spend) · errors {pct(errors, len(events))} · median {latency:,} ms"
             )
         return lines
@@ -291,8 +298,8 @@ class Figures:
         )
         lines = [
             f"*{index}. {people[member].name}* ({people[member].role.value}) — "
-            f"{money(sum(e.cost for e in events))} · {len(events):,} requests · "
-            f"{len({e.at.date() for e in events})} active days"
+            f"{money(sum(e.cost for e in events))} · {noun_count(len(events), 'request')} · "
+            f"{noun_count(len({e.at.date() for e in events}), 'active day')}"
             for index, (member, events) in enumerate(ranked[:10], start=1)
         ]
         costs = sorted(Fraction(sum(e.cost for e in events)) for events in by_member.values())
@@ -325,7 +332,10 @@ class Figures:
             f"*Today*\n{money(sum(e.cost for e in today))} (no daily limit)",  # nobody here has a limit
         ]
         daily = [sum(e.cost for e in self.on_days(day, day + ONE_DAY, member)) for day in self.lived_days()]
-        return fields, [self.daily_line(daily), f"Team total: {money(team_cost)} · {len(self.events):,} requests"]
+        return fields, [
+            self.daily_line(daily),
+            f"Team total: {money(team_cost)} · {noun_count(len(self.events), 'request')}",
+        ]
 
     def daily_line(self, daily: list[int]) -> str:
         days = self.lived_days()
@@ -362,7 +372,7 @@ class Figures:
             events = self.on_days(month, following)
             line = (
                 f"`{month:%Y-%m}`{' so far' if so_far else ''} {money(sum(e.cost for e in events))} · "
-                f"{len(events):,} requests"
+                f"{noun_count(len(events), 'request')}"
             )
             first_day = max(month, self.since)
             today = self.now.date()
@@ -501,7 +511,9 @@ def test_every_usage_figure_shown_equals_an_exact_computation_from_the_raw_event
         assert fields == expected.overview_fields()
 
         _fields, sections = rendered(usage_views.usage_models(summary, "the period"))
-        model_lines = [line for section in sections for line in section.split("\n*") if "requests ·" in line]
+        model_lines = [
+            line for section in sections for line in section.split("\n*") if re.search(r"\brequests? ·", line)
+        ]
         assert [line if line.startswith("*") else f"*{line}" for line in model_lines] == expected.model_lines()
         providers = [s for s in sections if s.startswith("*Providers")]
         assert providers == ([line] if (line := expected.providers_line()) else [])

@@ -128,7 +128,7 @@ def test_usage_trend_shows_daily_weekday_and_months(busy: Workspace, http: httpx
 def test_org_shows_seats_roles_and_policies(workspace: Workspace, role: str):
     shown = texts(workspace.ask(getattr(workspace, role), "org"))
     assert "7 of 10 seats used (3 available)" in shown
-    assert "1 owners · 1 admins · 5 members" in shown
+    assert "1 owner · 1 admin · 5 members" in shown
     assert "Code is *not* used to train models" in shown
 
 
@@ -449,8 +449,8 @@ def test_shares_and_the_average_are_rounded_once_from_exact_integers(workspace: 
     assert response.json() == {"accepted": 84, "duplicates": 0}
 
     models = texts(workspace.ask(workspace.member, "usage models 2026-03-02..2026-03-02"))
-    assert "1 requests · $0.07 (0.7% of spend)" in models
-    assert "1 requests · $0.13 (1.3% of spend)" in models
+    assert "1 request · $0.07 (0.7% of spend)" in models
+    assert "1 request · $0.13 (1.3% of spend)" in models
     assert "80 requests · $9.80 (98.0% of spend) · errors 1.3%" in models  # 1 of 80 is 1.25 %
     overview = texts(workspace.ask(workspace.member, "usage 2026-03-03..2026-03-03"))
     assert "*Average cost per request*\n$0.0001" in overview
@@ -529,7 +529,7 @@ def test_partial_periods_say_so_and_are_compared_like_with_like(workspaces: Work
     http.post(ws.org.path("/usage/events"), json={"events": events}, headers=ws.org.headers())
 
     trend = texts(ws.ask(ws.owner, "usage trend"))
-    assert "`2026-01` $1.00 · 1 requests (from Jan 17: first month, no comparison)" in trend
+    assert "`2026-01` $1.00 · 1 request (from Jan 17: first month, no comparison)" in trend
     assert "`2026-02` $14.00 · 3 requests (no comparison with a partial January)" in trend  # not ▲ 1300%
     assert "`2026-03` so far $14.00 · 2 requests (Mar 1 – Mar 14, 2026: ▲ 50% vs Feb 1 – Feb 14, 2026)" in trend
     assert "`2025-" not in trend  # no months before the organization existed
@@ -539,7 +539,8 @@ def test_partial_periods_say_so_and_are_compared_like_with_like(workspaces: Work
     assert "this billing period · Feb 17 – Mar 16, 2026 (UTC days) · so far, to Mar 15 12:00 UTC" in overview
     assert "*Spend*\n$14.00  (▲ 29% over the 26 whole days so far vs as many before)" in overview  # $9 vs $7
     assert (
-        "*Today aside*\nFeb 17 – Mar 14, 2026: $9.00 · 1 requests\nJan 20 – Feb 14, 2026: $7.00 · 3 requests"
+        "*Whole days compared (today is partial)*\nFeb 17 – Mar 14, 2026: $9.00 · 1 request\n"
+        "Jan 20 – Feb 14, 2026: $7.00 · 3 requests"
     ) in overview
 
     mine = ws.ask(ws.member, "usage me")
@@ -554,4 +555,4 @@ def test_no_comparison_before_the_organization_existed(workspace: Workspace, htt
     assert "*Spend*\n$2.00  (no comparison: usage begins Mar 1, 2026)" in overview
     assert "new" not in overview
     trend = texts(workspace.ask(workspace.owner, "usage trend"))
-    assert "`2026-03` so far $2.00 · 1 requests (first month, no comparison)" in trend
+    assert "`2026-03` so far $2.00 · 1 request (first month, no comparison)" in trend
