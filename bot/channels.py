@@ -1,5 +1,5 @@
-"""Channels a digest or alert posts to: find one as typed, and make sure the bot is in it (joining public
-ones with conversations.join; a private one has to invite the bot)."""
+"""Channels the bot posts to (digests, alerts, seat requests): find one as typed, and make sure the bot is in
+it (joining public ones with conversations.join; a private one has to invite the bot)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ LIST_PAGE = 200
 
 
 class ChannelRefused(Exception):
-    """The channel cannot take digests or alerts; the message says why and what to do."""
+    """The channel cannot take the bot's posts; the message says why and what to do."""
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -52,7 +52,7 @@ async def find_channel(slack: AsyncWebClient, ref: ChannelRef) -> Channel:
             raise ChannelRefused(f"I can't see {shown}: it doesn't exist, or it is private.", INVITE_HINT) from error
         raise
     if info.get("is_im") or info.get("is_mpim"):
-        raise ChannelRefused("Digests and alerts go to a channel, not a direct message.", "Name a channel: `#team-ai`.")
+        raise ChannelRefused("I post these to a channel, not a direct message.", "Name a channel: `#team-ai`.")
     if info.get("is_archived"):
         raise ChannelRefused(f"{shown} is archived.", "Pick a channel that is in use.")
     return _channel(info)

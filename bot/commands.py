@@ -145,7 +145,7 @@ class SeatsRequests:
 class Approvals:
     """`/kilo approvals [#channel|dm]`: where seat requests go (no argument: show it)."""
 
-    channel_id: str | None = None
+    channel: ChannelRef | None = None
     direct_messages: bool = False
 
 
@@ -413,7 +413,6 @@ def _audit(words: list[str]) -> Audit:
 
 
 SEAT_WORDS = ("add", "remove", "request", "requests")
-CHANNEL_LINK = re.compile(r"^<#([CG][A-Z0-9]{2,30})(?:\|[^>]*)?>$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,30}$")
 MAX_REASON_LENGTH = 500
 
@@ -452,15 +451,16 @@ def _approvals(words: list[str]) -> Approvals:
         return Approvals()
     if len(words) == 1 and words[0].lower() in ("dm", "dms", "off", "none"):
         return Approvals(direct_messages=True)
-    link = CHANNEL_LINK.match(words[0]) if len(words) == 1 else None
-    if link:
-        return Approvals(channel_id=link.group(1))
-    if len(words) == 1 and CHANNEL_ID.match(words[0]):
-        return Approvals(channel_id=words[0])
-    raise CommandError(
-        "Name the channel as Slack links it: type `/kilo approvals #` and pick it from the list "
-        "(or `/kilo approvals dm` for DMs to Owners and Admins)."
-    )
+    channel = parse_channel(words[0]) if len(words) == 1 else None
+    if channel is None and len(words) == 1 and CHANNEL_ID.match(words[0]):
+        channel = ChannelRef(words[0])
+    if channel is None:
+        raise CommandError(
+            "Name one channel: type `/kilo approvals #` and pick it from the list "
+            "(or `/kilo approvals dm` for DMs to Owners and Admins)."
+        )
+    # the id is what is stored; a name as typed (#general) is looked up when the setting is saved
+    return Approvals(ChannelRef(channel.id) if channel.id else channel)
 
 
 CHANNEL_ESCAPED = re.compile(r"^<#([CG][A-Z0-9]{2,31})(?:\|([^>]*))?>$")

@@ -19,6 +19,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import kilo_client
+from bot.channels import ensure_member, find_channel
+from bot.commands import ChannelRef
 from bot.dashboard import AccessDenied
 from bot.explain import explain
 from bot.ids import ViewId
@@ -482,16 +484,20 @@ class SeatDesk:
             found = [r for r in found if r.requester_user_id == self.asker.user_id]
         return seat_views.request_list(found)
 
-    async def set_approvals_channel(self, channel_id: str | None) -> Message:
+    async def set_approvals_channel(self, ref: ChannelRef | None) -> Message:
+        """Send seat requests to a channel (found as typed, joined if public; a private one must invite the bot
+        first) or, with None, by DM to every Owner and Admin."""
         caller, _client = await self._manager("choose where seat requests go")
+        channel = await find_channel(self.slack, ref) if ref is not None else None
+        if channel is not None:
+            await ensure_member(self.slack, channel)
+        channel_id = channel.id if channel else None
         await asyncio.to_thread(
             self.requests.set_approval_channel, self.asker.team_id, channel_id, set_by=caller.user_id, now=self.now
         )
         if channel_id is None:
             return seat_views.info("Seat requests now go by DM to every Owner and Admin who is in this workspace.")
-        return seat_views.info(
-            f"Seat requests now go to <#{channel_id}>. Invite me there (`/invite @kilo`) if it is a private channel."
-        )
+        return seat_views.info(f"Seat requests now go to <#{channel_id}>.")
 
     async def show_approvals_channel(self) -> Message:
         channel = await asyncio.to_thread(self.requests.approval_channel, self.asker.team_id)

@@ -36,10 +36,10 @@ async def seat_command(turn: Turn, request: SeatCommand) -> None:
             await turn.reply(await desk(turn).create_request(seats, reason))
         case SeatsRequests():
             await turn.reply(await desk(turn).list_requests())
-        case Approvals(channel_id=None, direct_messages=False):
+        case Approvals(channel=None, direct_messages=False):
             await turn.reply(await desk(turn).show_approvals_channel())
-        case Approvals(channel_id=channel_id):
-            await turn.reply(await desk(turn).set_approvals_channel(channel_id))
+        case Approvals(channel=channel):
+            await turn.reply(await desk(turn).set_approvals_channel(channel))
 
 
 @after_ack

@@ -19,6 +19,7 @@ from bot.commands import (
     Approvals,
     Audit,
     Billing,
+    ChannelRef,
     Command,
     CommandError,
     Connect,
@@ -295,7 +296,8 @@ COMMANDS: st.SearchStrategy[Command] = st.one_of(
         st.one_of(st.none(), QUERIES.filter(lambda reason: not reason.split(" ")[0].lstrip("+-").isdigit())),
     ),
     st.just(SeatsRequests()),
-    st.builds(Approvals, channel_id=st.from_regex(r"C[A-Z0-9]{8,12}", fullmatch=True)),
+    st.builds(Approvals, st.builds(ChannelRef, st.from_regex(r"C[A-Z0-9]{8,12}", fullmatch=True))),
+    st.builds(Approvals, st.builds(ChannelRef, name=st.from_regex(r"[a-z0-9][a-z0-9._\-]{0,20}", fullmatch=True))),
     st.just(Approvals(direct_messages=True)),
 )
 
@@ -333,8 +335,10 @@ def as_text(command: Command, rng: random.Random) -> list[str]:
             return ["seats", "request", *number, *(reason.split(" ") if reason else [])]
         case SeatsRequests():
             return ["seats", "requests"]
-        case Approvals(channel_id=str(channel)):
+        case Approvals(channel=ChannelRef(id=str(channel))):
             return ["approvals", rng.choice([f"<#{channel}>", f"<#{channel}|approvals>", channel])]
+        case Approvals(channel=ChannelRef(name=str(name))):
+            return ["approvals", f"#{name}"]
         case Approvals(direct_messages=True):
             return ["approvals", rng.choice(["dm", "dms", "off", "none"])]
     return [rng.choice([word for word, meaning in SUBCOMMAND_WORDS.items() if meaning == command])]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.commands import Approvals, CommandError, SeatsChange, SeatsRequest, parse
+from bot.commands import Approvals, ChannelRef, CommandError, SeatsChange, SeatsRequest, parse
 from bot.seats import MAX_SEATS, SeatMode, SeatNumberError, SeatPlan, parse_seat_number
 from kilo_api.enums import BillingCycle
 
@@ -68,8 +68,9 @@ def test_the_new_recurring_amount_is_seats_times_price():
         ("seats request", SeatsRequest(1, None)),
         ("seats request 2 two new hires", SeatsRequest(2, "two new hires")),
         ("seats request we are growing", SeatsRequest(1, "we are growing")),
-        ("approvals <#C0123ABCD|approvals>", Approvals(channel_id="C0123ABCD")),
-        ("approvals <#G0123ABCD>", Approvals(channel_id="G0123ABCD")),
+        ("approvals <#C0123ABCD|approvals>", Approvals(ChannelRef("C0123ABCD"))),
+        ("approvals <#G0123ABCD>", Approvals(ChannelRef("G0123ABCD"))),
+        ("approvals #seat-approvals", Approvals(ChannelRef(name="seat-approvals"))),
         ("approvals dm", Approvals(direct_messages=True)),
         ("approvals", Approvals()),
     ],
@@ -89,7 +90,8 @@ def test_seat_commands(text: str, expected: object):
         ("seats request 0 why", "Enter 1 or more seats."),
         ("seats request 2 " + "x" * 501, "Keep the reason under 500 characters."),
         ("seats ad 2", "`/kilo seats` understands add, remove, request and requests. Did you mean `/kilo seats add`?"),
-        ("approvals #general", "Name the channel as Slack links it"),
+        ("approvals #general #random", "Name one channel"),
+        ("approvals general", "Name one channel"),
     ],
 )
 def test_bad_seat_commands_say_what_would_work(text: str, message: str):

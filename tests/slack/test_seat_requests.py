@@ -147,6 +147,31 @@ def test_approvals_channel_is_set_by_managers_only_and_gets_the_request(with_cha
     assert not posts_to(ws, dm(ws, ws.owner))
 
 
+def test_approvals_channel_as_typed_is_found_joined_or_refused_with_what_to_do(workspace: Workspace):
+    ws = workspace
+    suffix = ws.team_id[1:]
+    ws.slack.add_channel(f"C0PUB{suffix}", "team-seats", team_id=ws.team_id, bot_member=False)
+    ws.slack.add_channel(f"C0PRIV{suffix}", "finance", team_id=ws.team_id, private=True, bot_member=False)
+    ws.slack.add_channel(f"C0OLD{suffix}", "old-seats", team_id=ws.team_id, archived=True)
+
+    # a bare #name (typed without picking from the list) is looked up; a public channel is joined
+    reply = ws.ask(ws.owner, "approvals #team-seats")
+    assert f"Seat requests now go to <#C0PUB{suffix}>." in texts(reply)
+    joined = [c.args["channel"] for c in ws.slack.calls_to("conversations.join")]
+    assert joined.count(f"C0PUB{suffix}") == 1
+    request_seats(ws, ws.member, "1")
+    assert "asks for *1 more seat*" in texts(wait_until(lambda: posts_to(ws, f"C0PUB{suffix}"))[-1])
+
+    # refusals say why and change nothing
+    for typed, said in [
+        (f"<#C0PRIV{suffix}|finance>", "Invite me there with `/invite @Kilo for Teams`"),
+        (f"<#C0OLD{suffix}|old-seats>", "is archived"),
+        ("#no-such-channel", "I can't find a channel called #no-such-channel."),
+    ]:
+        assert said in texts(ws.ask(ws.admin, f"approvals {typed}"))
+        assert f"Seat requests go to <#C0PUB{suffix}>" in texts(ws.ask(ws.admin, "approvals"))
+
+
 def test_approve_changes_the_seats_once_and_updates_every_copy(workspace: Workspace, http: httpx.Client):
     request_seats(workspace, workspace.member, "2 new hires")
     owner_copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
