@@ -270,8 +270,12 @@ class DayUsageOut(Out):
 
 
 class WeekdayUsageOut(Out):
+    """Usage on the whole days of one weekday in the period (today, still under way, is left out), so weekdays
+    that occur a different number of times compare by their average: cost / days."""
+
     weekday: int = Field(description="0 = Monday … 6 = Sunday")
     name: str
+    days: int = Field(description="whole days of this weekday in the period so far")
     requests: int
     cost_microdollars: int
 

@@ -326,7 +326,7 @@ def compose_summary(source: UsageSource, period: Period, now: datetime) -> Usage
         models=models,
         providers=providers,
         daily=daily,
-        weekdays=weekday_pattern(daily),
+        weekdays=weekday_pattern(daily, today),
         months=month_over_month(source, since, lived, today),
         compared=compared[0] if compared else None,
         previous_period=compared[1] if compared else None,
@@ -470,14 +470,18 @@ def zero_filled_days(days: Period, by_day: dict[date, Counts]) -> list[DayUsageO
     return series
 
 
-def weekday_pattern(daily: Sequence[DayUsageOut]) -> list[WeekdayUsageOut]:
-    sums = [[0, 0] for _ in range(7)]
+def weekday_pattern(daily: Sequence[DayUsageOut], today: date) -> list[WeekdayUsageOut]:
+    """Sums per weekday over the whole days (not today's partial one), with how many days each sum covers."""
+    sums = [[0, 0, 0] for _ in range(7)]
     for day in daily:
-        sums[day.date.weekday()][0] += day.requests
-        sums[day.date.weekday()][1] += day.cost_microdollars
+        if day.date >= today:
+            continue
+        sums[day.date.weekday()][0] += 1
+        sums[day.date.weekday()][1] += day.requests
+        sums[day.date.weekday()][2] += day.cost_microdollars
     return [
-        WeekdayUsageOut(weekday=i, name=calendar.day_abbr[i], requests=n, cost_microdollars=c)
-        for i, (n, c) in enumerate(sums)
+        WeekdayUsageOut(weekday=i, name=calendar.day_abbr[i], days=d, requests=n, cost_microdollars=c)
+        for i, (d, n, c) in enumerate(sums)
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 from bot import formatting as fmt
 from bot.views.blocks import Message, context, divider, field_sections, header, section, text_sections
@@ -213,10 +214,14 @@ def _month_line(month: schemas.MonthUsageOut, since: date) -> str:
 def usage_trend(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str | None = None) -> Message:
     daily = summary.daily
     peak = max(daily, key=lambda d: d.cost_microdollars) if daily else None
-    busiest = max((w.cost_microdollars for w in summary.weekdays), default=0)
+    averages = [fmt.average(w.cost_microdollars, w.days) for w in summary.weekdays]
+    busiest = max(averages, default=Fraction(0))
     weekday_lines = [
-        f"`{w.name}` {fmt.bar(fmt.share(w.cost_microdollars, busiest))} {fmt.usd(w.cost_microdollars)}"
-        for w in summary.weekdays
+        f"`{w.name}` {fmt.bar(average / busiest if busiest else 0)} {fmt.usd(average)} a day "
+        f"({fmt.count(w.days, 'day')})"
+        if w.days
+        else f"`{w.name}` no whole day yet"
+        for w, average in zip(summary.weekdays, averages, strict=True)
     ]
     month_lines = [_month_line(m, summary.organization_since) for m in summary.months]
     blocks = [
@@ -226,7 +231,7 @@ def usage_trend(summary: schemas.UsageSummaryOut, label: str, *, shared_by: str 
             _daily_spend(daily, summary.as_of)
             + (f"\nPeak {fmt.usd(peak.cost_microdollars)} on {peak.date:%a %b} {peak.date.day}" if peak else "")
         ),
-        section("*By weekday*\n" + "\n".join(weekday_lines)),
+        section("*By weekday* (average spend per whole day)\n" + "\n".join(weekday_lines)),
         section("*Month over month*\n" + ("\n".join(month_lines) or "No months yet.")),
     ]
     if shared_by:

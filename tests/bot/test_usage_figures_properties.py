@@ -97,7 +97,7 @@ def sparkline(values: list[int]) -> str:
     return "".join(SPARK_BARS[min(7, value * 8 // (top + 1)) if top > 0 else 0] for value in values)
 
 
-def bar(part: int, whole: int, width: int = 12) -> str:
+def bar(part: int | Fraction, whole: int | Fraction, width: int = 12) -> str:
     filled = half_up(Fraction(part, whole) * width) if whole else 0
     return "█" * filled + "░" * (width - filled)
 
@@ -351,12 +351,17 @@ class Figures:
         if daily:
             peak_day = self.lived_days()[daily.index(max(daily))]
             chart += f"\nPeak {money(max(daily))} on {WEEKDAYS[peak_day.weekday()]} {day_text(peak_day)[:-6]}"
-        by_weekday = [0] * 7
+        by_weekday, days = [0] * 7, [0] * 7
         for day, cost in zip(self.lived_days(), daily, strict=True):
-            by_weekday[day.weekday()] += cost
-        weekdays = "*By weekday*\n" + "\n".join(
-            f"`{name}` {bar(cost, max(by_weekday))} {money(cost)}"
-            for name, cost in zip(WEEKDAYS, by_weekday, strict=True)
+            if day < self.now.date():  # whole days only
+                by_weekday[day.weekday()] += cost
+                days[day.weekday()] += 1
+        averages = [Fraction(cost, n) if n else Fraction(0) for cost, n in zip(by_weekday, days, strict=True)]
+        weekdays = "*By weekday* (average spend per whole day)\n" + "\n".join(
+            f"`{name}` {bar(average, max(averages))} {money(average)} a day ({noun_count(n, 'day')})"
+            if n
+            else f"`{name}` no whole day yet"
+            for name, average, n in zip(WEEKDAYS, averages, days, strict=True)
         )
         return [chart, weekdays, "*Month over month*\n" + ("\n".join(self.month_lines()) or "No months yet.")]
 

@@ -116,7 +116,8 @@ def huge_summary(models: int = 500, days: int = 400) -> schemas.UsageSummaryOut:
             for i in range(days)
         ],
         weekdays=[
-            schemas.WeekdayUsageOut(weekday=i, name="Mon", requests=1, cost_microdollars=10**12) for i in range(7)
+            schemas.WeekdayUsageOut(weekday=i, name="Mon", days=5, requests=1, cost_microdollars=10**12)
+            for i in range(7)
         ],
         months=[
             schemas.MonthUsageOut(
