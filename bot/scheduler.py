@@ -86,6 +86,8 @@ class Ticker:
             or report.paused
             or report.alerts_fired
             or report.alerts_resolved
+            or report.alerts_paused
+            or report.requests_expired
         ):
             logger.info("tick: %s", report.summary())
         return report
