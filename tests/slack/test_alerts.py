@@ -256,3 +256,53 @@ def test_a_member_reaching_their_daily_limit_is_named_once_that_day(
     # The next UTC day the episode is over: the message says so.
     tick(digest_bot, clock, datetime(2026, 3, 16, 0, 5, tzinfo=UTC))
     assert "✅ Resolved" in message_text(alerts_in(fake_slack, channel_id)[0])
+
+
+def test_an_archived_alert_channel_pauses_the_alerts_tells_the_setter_once_and_saving_resumes_them(
+    team: Workspace, digest_bot: DigestBot, clock: Clock, fake_slack: FakeSlack
+):
+    archived = new_channel(fake_slack)
+    configure(team, fake_slack, archived, credits_below="30", toggles=("seat_pool_full",))
+    fake_slack.archive(archived)
+
+    def notices() -> list[PostedMessage]:
+        return [m for m in fake_slack.messages_in(team.owner.id) if "paused" in m.text]
+
+    first = tick(digest_bot, clock, EVENING)
+    clock.now = EVENING + timedelta(minutes=1)
+
+    async def three() -> list[Any]:
+        at = EVENING + timedelta(minutes=1)
+        return list(await asyncio.gather(*(tick_async(digest_bot.settings, digest_bot.store, at) for _ in range(3))))
+
+    later = asyncio.run(three())
+    tick(digest_bot, clock, EVENING + timedelta(days=1))
+
+    assert first.alerts_paused == 1 and sum(r.alerts_paused for r in later) == 0
+    (notice,) = notices()
+    assert notice.text == f"I paused your spend alerts for <#{archived}>: the channel was archived."
+    assert "Paused: credits below an amount, every seat taken." in message_text(notice)
+    assert "Saving resumes them." in message_text(notice)
+    assert alerts_in(fake_slack, archived) == []
+    attempts = [c for c in fake_slack.calls_to("chat.postMessage") if c.args.get("channel") == archived]
+    assert len(attempts) == 1  # tried once, not again every tick
+    rules = AlertStore(digest_bot.store).rules(team.team_id)
+    assert all(rule.paused and rule.paused_reason == "is_archived" for rule in rules)
+    (failed,) = AlertStore(digest_bot.store).episodes()
+    assert failed.status is EpisodeStatus.FAILED
+
+    modal = open_alerts_modal(team, fake_slack)
+    assert "*Paused* since Mar 15, 21:00 UTC: the channel was archived" in texts(modal)
+    assert "Save to resume" in texts(modal)
+
+    fresh = new_channel(fake_slack)
+    saved = configure(team, fake_slack, fresh, credits_below="30", toggles=("seat_pool_full",))
+    assert saved.json()["response_action"] == "update"
+    assert not any(rule.paused for rule in AlertStore(digest_bot.store).rules(team.team_id))
+    assert "Paused" not in texts(open_alerts_modal(team, fake_slack))
+    tick(digest_bot, clock, EVENING + timedelta(days=1, minutes=5))
+    (alert,) = alerts_in(fake_slack, fresh)
+    assert "Credits are below $30.00" in message_text(alert)
+    (episode,) = AlertStore(digest_bot.store).episodes()
+    assert episode.id == failed.id and episode.status is EpisodeStatus.OPEN and episode.channel_id == fresh
+    assert len(notices()) == 1
