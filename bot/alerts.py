@@ -30,6 +30,7 @@ from bot.shapes import Caller
 from bot.views import alerts as views
 from kilo_api.money import MICRODOLLARS_PER_DOLLAR
 from reports.collect import credit_figures
+from reports.figures import round_half_up
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def breaches(rule: AlertRule, figures: AlertFigures) -> list[Breach]:
                         day,
                         {
                             "spent": figures.spend_today_microdollars,
-                            "average": round(average),
+                            "average": round_half_up(average),  # money rounds half-up, once
                             "weeks": figures.weeks_averaged,
                             "threshold": threshold,
                             "day": day,
