@@ -22,7 +22,7 @@ from bot.ids import ActionId, BlockId, ViewId
 from bot.interaction import AlertsForm, AlertSnooze, DigestSubscribeForm, decode
 from bot.payloads import slack_ids
 from bot.services import BotServices
-from bot.trend_chart import trend_data
+from bot.trend_chart import trend_chart as trend_chart_of
 from bot.views import alerts as alert_views
 from bot.views import digests as views
 from handlers.listener import Turn, after_ack
@@ -47,10 +47,8 @@ async def trend_chart(turn: Turn, dashboard: Dashboard, request: UsageTrend, ans
     """Replace the trend answer with the same text and its daily chart (drawn in the render pool)."""
     try:
         summary = await dashboard.usage(request.period)
-        charts = await turn.kilo.due.digests.render(
-            await trend_data(dashboard.client, summary, dashboard.caller.zone, turn.now)
-        )
-        message = await with_charts(turn.slack, answered.message, charts)
+        chart = await trend_chart_of(dashboard.client, summary, dashboard.caller.zone, turn.now)
+        message = await with_charts(turn.slack, answered.message, [chart])
         await turn.reply(message, public=answered.public, replace_original=True)
     except Exception:  # the text answer is there already; a missing chart is not worth an error message
         logger.exception("could not add the chart to /kilo usage trend")
