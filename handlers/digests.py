@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts import AlertsInvalid
 from bot.answers import Answer
 from bot.channels import ChannelRefused
-from bot.chart_images import with_charts
+from bot.chart_images import reply_once_files_ready, with_charts
 from bot.commands import Command, UsageTrend
 from bot.dashboard import Dashboard
 from bot.digest_answers import Asking, digest_answer
@@ -40,7 +40,8 @@ async def answer_digest(turn: Turn, request: Command) -> None:
     if reply.message is not None:
         await turn.reply(reply.message)
         if reply.charts:
-            await turn.reply(await with_charts(turn.slack, reply.message, reply.charts), replace_original=True)
+            charted = await with_charts(turn.slack, reply.message, reply.charts)
+            await reply_once_files_ready(lambda: turn.reply(charted, replace_original=True))
 
 
 async def trend_chart(turn: Turn, dashboard: Dashboard, request: UsageTrend, answered: Answer) -> None:
@@ -49,7 +50,7 @@ async def trend_chart(turn: Turn, dashboard: Dashboard, request: UsageTrend, ans
         summary = await dashboard.usage(request.period)
         chart = await trend_chart_of(dashboard.client, summary, dashboard.caller.zone, turn.now)
         message = await with_charts(turn.slack, answered.message, [chart])
-        await turn.reply(message, public=answered.public, replace_original=True)
+        await reply_once_files_ready(lambda: turn.reply(message, public=answered.public, replace_original=True))
     except Exception:  # the text answer is there already; a missing chart is not worth an error message
         logger.exception("could not add the chart to /kilo usage trend")
 

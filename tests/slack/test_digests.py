@@ -12,7 +12,9 @@ import secrets
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,19 +22,24 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from PIL import Image
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import formatting as fmt
+from bot.chart_images import reply_once_files_ready, with_charts
 from bot.digest_shapes import DeliveryStatus, SubscriptionKind, SubscriptionStatus
 from bot.digest_store import DigestStore
 from bot.ids import ActionId, BlockId, ViewId
 from bot.kilo_client import KiloClient
 from bot.oauth import BOT_SCOPES
+from bot.replies import Replies, ReplyFailed
 from bot.scheduler import Ticker, standalone_due_work
 from bot.serving import BackgroundServer
 from bot.trend_chart import trend_chart
+from bot.views.blocks import Message
 from local_slack import FakeSlack
-from reports.charts import DailySpendChart, RenderedChart
+from reports.charts import DailySpendChart, RenderedChart, render_daily_spend_chart
 from tests.conftest import Clock
+from tests.reports.digest_factory import generate_digest_data
 from tests.slack.conftest import CLIENT_ID, CLIENT_SECRET, SQLITE_ONLY, Workspace, WorkspaceFactory, texts
 from tests.slack.digest_helpers import (
     DigestBot,
@@ -544,6 +551,36 @@ def test_usage_trend_asks_the_pool_for_the_daily_chart_only_and_its_bars_are_the
     for index, day in enumerate(chart.days):
         drawn_dollars = sum(values[index] for _label, values in chart.stacks)
         assert drawn_dollars == pytest.approx(spent.get(day.isoformat(), 0) / 1_000_000, abs=0.005), day
+
+
+def test_a_chart_reply_is_sent_again_while_slack_still_processes_the_upload(team: Workspace, fake_slack: FakeSlack):
+    token = next(token for token, owner in fake_slack.state.tokens.items() if owner == team.team_id)
+    chart = render_daily_spend_chart(generate_digest_data(7))
+
+    async def upload() -> Message:
+        return await with_charts(AsyncWebClient(token=token, base_url=fake_slack.api_url), Message("Spend"), [chart])
+
+    message = asyncio.run(upload())
+    (file_id,) = [b["slack_file"]["id"] for b in message.payload()["blocks"] if b["type"] == "image"]
+    fake_slack.state.files[file_id].completed = False  # Slack has the bytes but is still processing them
+
+    async def reply(key: str, pauses: tuple[float, ...]) -> None:
+        replies = Replies()
+        try:
+            send = partial(replies.send, fake_slack.response_url(key), message, replace_original=True)
+            await reply_once_files_ready(send, pauses)
+        finally:
+            await replies.aclose()
+
+    with pytest.raises(ReplyFailed, match="invalid_blocks"):
+        asyncio.run(reply("chart-at-once", ()))
+    threading.Timer(0.8, lambda: setattr(fake_slack.state.files[file_id], "completed", True)).start()
+    started = time.monotonic()
+    asyncio.run(reply("chart-waited", (0.5, 0.5, 0.5)))
+    assert time.monotonic() - started >= 0.8
+    shown = fake_slack.wait_for_response("chart-waited")
+    assert [b["slack_file"] for b in shown["blocks"] if b["type"] == "image"] == [{"id": file_id}]
+    assert len(fake_slack.state.responses["chart-waited"]) == 1
 
 
 # --- the scheduler itself ---------------------------------------------------------------------------------
