@@ -48,6 +48,9 @@ class AlertRuleRow(BotBase):
     actor_email: Mapped[str] = mapped_column(String(320))  # per-member limits are read as this manager
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     snoozed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Paused while its channel is archived, gone or closed to the bot; saving the alerts again resumes it.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    paused_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -84,6 +87,8 @@ def _rule(row: AlertRuleRow) -> AlertRule:
         row.actor_email,
         row.snoozed_until,
         row.snoozed_by,
+        row.paused_at,
+        row.paused_reason,
     )
 
 
@@ -137,7 +142,8 @@ class AlertStore:
         now: datetime,
     ) -> list[AlertRule]:
         """The workspace's rules become exactly `requests` (kinds left out are removed with their episodes);
-        a kept rule keeps its snooze and its open episodes."""
+        a kept rule keeps its snooze and its open episodes. Saving resumes paused rules: an alert whose post
+        was given up when the channel became unusable is tried again at the next tick."""
         wanted = {request.kind.value: request for request in requests}
         with self.writers.begin() as session:
             existing = {
@@ -154,8 +160,37 @@ class AlertStore:
                 row.created_by = created_by
                 row.actor_email = actor_email
                 row.updated_at = now
+                if row.paused_at is not None:
+                    row.paused_at, row.paused_reason = None, None
+                    if row.id is not None:
+                        session.execute(
+                            update(AlertEpisodeRow)
+                            .where(
+                                AlertEpisodeRow.rule_id == row.id,
+                                AlertEpisodeRow.status == EpisodeStatus.FAILED.value,
+                                AlertEpisodeRow.next_attempt_at.is_(None),
+                            )
+                            .values(next_attempt_at=now, attempts=0)
+                        )
                 session.add(row)
         return self.rules(team_id)
+
+    def pause(self, team_id: str, channel_id: str, reason: str, now: datetime) -> list[AlertRule]:
+        """Pause the workspace's rules that post to `channel_id`, in one conditional UPDATE: the caller that
+        changed them gets them back (and tells the setter), every concurrent caller gets an empty list."""
+        with self.writers.begin() as session:
+            result = session.execute(
+                update(AlertRuleRow)
+                .where(
+                    AlertRuleRow.team_id == team_id,
+                    AlertRuleRow.channel_id == channel_id,
+                    AlertRuleRow.paused_at.is_(None),
+                )
+                .values(paused_at=now, paused_reason=reason[:64])
+            )
+            if rows_changed(result) == 0:
+                return []
+        return [rule for rule in self.rules(team_id) if rule.channel_id == channel_id and rule.paused]
 
     def snooze(self, rule_id: int, until: datetime, by: str) -> AlertRule | None:
         with self.writers.begin() as session:
@@ -274,12 +309,14 @@ class AlertStore:
             claim, channel_id=channel_id, message_ts=message_ts, status=EpisodeStatus.OPEN.value
         )
 
-    def mark_failed(self, claim: EpisodeClaim, reason: str, now: datetime) -> bool:
+    def mark_failed(self, claim: EpisodeClaim, reason: str, now: datetime, *, retry: bool = True) -> bool:
+        """The post failed: retried with backoff, or (retry=False, its channel is unusable) not until the
+        rules are saved again."""
         return self._update_claimed(
             claim,
             status=EpisodeStatus.FAILED.value,
             error=reason[:500],
-            next_attempt_at=retry_at(claim.attempts, now),
+            next_attempt_at=retry_at(claim.attempts, now) if retry else None,
         )
 
     def resolve(self, episode_id: int, now: datetime) -> Episode | None:

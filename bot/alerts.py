@@ -23,13 +23,14 @@ from bot.alert_store import SNOOZE_CHOICES, AlertStore
 from bot.channels import ensure_member, find_channel
 from bot.commands import ChannelRef
 from bot.digest_shapes import AlertKind, AlertRule, Breach, Episode, EpisodeClaim, EpisodeStatus, RuleRequest
-from bot.digests import DigestRefused, Pause, TickReport, no_pause
+from bot.digests import PAUSING_ERRORS, DigestRefused, Pause, TickReport, no_pause
 from bot.identity import IdentityResolver
 from bot.kilo_client import Forbidden, KiloClient
 from bot.shapes import Caller
 from bot.views import alerts as views
 from kilo_api.money import MICRODOLLARS_PER_DOLLAR
 from reports.collect import credit_figures
+from reports.figures import round_half_up
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def breaches(rule: AlertRule, figures: AlertFigures) -> list[Breach]:
                         day,
                         {
                             "spent": figures.spend_today_microdollars,
-                            "average": round(average),
+                            "average": round_half_up(average),  # money rounds half-up, once
                             "weeks": figures.weeks_averaged,
                             "threshold": threshold,
                             "day": day,
@@ -268,8 +269,10 @@ class Alerts:
         )
 
     async def evaluate(self, now: datetime, report: TickReport) -> None:
-        """Fire new episodes, resolve cleared ones, retry failed posts: for every workspace with rules."""
-        rules = await asyncio.to_thread(self.store.rules)
+        """Fire new episodes, resolve cleared ones, retry failed posts: for every workspace with rules.
+
+        Paused rules (their channel is unusable) are left alone until they are saved again."""
+        rules = [rule for rule in await asyncio.to_thread(self.store.rules) if not rule.paused]
         by_team: dict[str, list[AlertRule]] = defaultdict(list)
         for rule in rules:
             by_team[rule.team_id].append(rule)
@@ -339,8 +342,27 @@ class Alerts:
         except Exception as error:
             reason = str(error.response.get("error")) if isinstance(error, SlackApiError) else str(error)
             logger.warning("alert %s (%s) to %s failed: %s", rule.kind, breach.subject, rule.channel_id, reason)
-            await asyncio.to_thread(self.store.mark_failed, claim, reason, now)
+            pausing = reason in PAUSING_ERRORS
+            await asyncio.to_thread(self.store.mark_failed, claim, reason, now, retry=not pausing)
             report.errors.append(f"alert {rule.kind}: {reason}")
+            if pausing:
+                await self._pause(slack, rule, reason, now, report)
+
+    async def _pause(
+        self, slack: AsyncWebClient, rule: AlertRule, reason: str, now: datetime, report: TickReport
+    ) -> None:
+        """Pause the rules posting where this one could not (archived, gone, closed to the bot) instead of
+        retrying every tick; the person who set them is told once, by whichever tick paused them."""
+        paused = await asyncio.to_thread(self.store.pause, rule.team_id, rule.channel_id, reason, now)
+        if not paused:
+            return
+        report.alerts_paused += 1
+        logger.warning("alerts of %s to %s paused: %s", rule.team_id, rule.channel_id, reason)
+        notice = views.paused_notice(paused, reason)
+        try:
+            await slack.chat_postMessage(channel=rule.created_by, **notice.payload())
+        except SlackApiError as error:
+            logger.warning("could not tell %s their alerts were paused: %s", rule.created_by, error)
 
     async def _resolve(
         self, slack: AsyncWebClient, rule: AlertRule, episode: Episode, now: datetime, report: TickReport
@@ -359,8 +381,11 @@ class Alerts:
         try:
             await slack.chat_update(channel=episode.channel_id, ts=episode.message_ts, **message.payload())
         except SlackApiError as error:
-            logger.warning("could not mark alert %s resolved (retried next tick): %s", episode.id, error)
-            return
+            reason = str(error.response.get("error"))
+            if reason not in PAUSING_ERRORS:  # the message is out of reach for good otherwise: stop trying
+                logger.warning("could not mark alert %s resolved (retried next tick): %s", episode.id, reason)
+                return
+            logger.warning("alert %s cannot be marked resolved any more: %s", episode.id, reason)
         await asyncio.to_thread(self.store.mark_resolution_posted, episode.id)
 
     async def snooze(self, slack: AsyncWebClient, episode_id: int, choice: str, user_id: str, now: datetime) -> Episode:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -32,7 +31,6 @@ from bot.outbound import AddressPolicy
 from bot.replays import Replays
 from bot.replies import Replies
 from bot.scheduler import Ticker, build_due_work
-from bot.seat_flows import sweep_expired_requests, workspace_clients
 from bot.services import BotServices
 from bot.settings import Settings
 from bot.store import DEFAULT_TEAM, BotStore, Connection
@@ -159,13 +157,8 @@ def create_web_app(bolt: AsyncApp) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        every = services.settings.seat_request_sweep_seconds
-        sweeper = asyncio.create_task(
-            sweep_expired_requests(services, workspace_clients(bolt, services.settings), every)
-        )
-        ticker = start_ticker(services)
+        ticker = start_ticker(services)  # digests, alerts and seat request expiry
         yield
-        sweeper.cancel()
         if ticker is not None:
             ticker.stop()
         close_shared_renderer()

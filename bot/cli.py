@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest_commands = digests.add_subparsers(dest="digests_command", required=True)
     send_due = digest_commands.add_parser(
         "send-due",
-        help="send every digest and alert due at that instant, once, and exit (what each tick does)",
+        help="send the digests and alerts due at that instant, expire stale seat requests, once, and exit (one tick)",
         formatter_class=defaults,
     )
     send_due.add_argument("--at", type=_instant, default=None, help="ISO-8601 date and time with its zone (unset: now)")

@@ -119,9 +119,15 @@ class AlertRule:
     actor_email: str
     snoozed_until: datetime | None
     snoozed_by: str | None
+    paused_at: datetime | None = None  # set when its channel became unusable; saving the alerts resumes it
+    paused_reason: str | None = None  # Slack's error: is_archived, channel_not_found, not_in_channel
 
     def snoozed(self, now: datetime) -> bool:
         return self.snoozed_until is not None and self.snoozed_until > now
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
 
 
 @dataclass(frozen=True)

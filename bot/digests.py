@@ -88,13 +88,16 @@ class TickReport:
     already_claimed: int = 0
     alerts_fired: int = 0
     alerts_resolved: int = 0
+    alerts_paused: int = 0  # workspaces' alert channels paused this tick (their setter told once)
+    requests_expired: int = 0  # seat requests that expired this tick (72 h without a decision)
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"digests sent {self.sent} (edited {self.edited}), skipped {self.skipped}, failed {self.failed}, "
             f"paused {self.paused}, claimed elsewhere {self.already_claimed}; "
-            f"alerts fired {self.alerts_fired}, resolved {self.alerts_resolved}"
+            f"alerts fired {self.alerts_fired}, resolved {self.alerts_resolved}, paused {self.alerts_paused}; "
+            f"seat requests expired {self.requests_expired}"
         )
 
 

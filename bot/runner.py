@@ -187,7 +187,6 @@ def _run_socket_mode(settings: Settings, store: BotStore) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     from bot.app import create_bolt_app, services_of, start_ticker
-    from bot.seat_flows import sweep_expired_requests, workspace_clients
 
     assert settings.slack_app_token is not None
     app_token = settings.slack_app_token.get_secret_value()
@@ -196,16 +195,10 @@ def _run_socket_mode(settings: Settings, store: BotStore) -> None:
         # The handler's aiohttp session needs the running loop, so it is made inside it.
         bolt = create_bolt_app(settings, store)
         handler = AsyncSocketModeHandler(bolt, app_token)
-        services = services_of(bolt)
-        every = settings.seat_request_sweep_seconds
-        sweeper = asyncio.create_task(sweep_expired_requests(services, workspace_clients(bolt, settings), every))
-        start_ticker(services)
+        start_ticker(services_of(bolt))  # digests, alerts and seat request expiry
         gc.freeze()
         logger.info("Connecting to Slack in Socket Mode…")
-        try:
-            await handler.start_async()  # type: ignore[no-untyped-call]
-        finally:
-            sweeper.cancel()
+        await handler.start_async()  # type: ignore[no-untyped-call]
 
     asyncio.run(connect())
 

@@ -1,5 +1,6 @@
 """The tick: an APScheduler 3.x AsyncIOScheduler in the bot process runs one in-memory interval job that
-calls `send_due(now)` every minute; `kilo-bot digests send-due` calls the same function once.
+calls `send_due(now)` every minute; `kilo-bot digests send-due` calls the same function once. It sends the
+digests due, evaluates the alerts and expires seat requests left 72 hours without a decision.
 
 Schedules and deliveries live in the bot's database, never in an APScheduler job store (its docs forbid
 sharing one between processes): every replica ticks, and the delivery and episode claims decide who posts.
@@ -17,14 +18,17 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alert_store import AlertStore
 from bot.alerts import Alerts
 from bot.digest_store import DigestStore
 from bot.digests import Digests, Pause, RenderCharts, TickReport, no_pause
 from bot.identity import ClientPool, IdentityResolver
+from bot.seat_expiry import SeatRequestExpiry
+from bot.seat_requests import SeatRequestStore
 from bot.settings import Settings
-from bot.slack_clients import SlackClients
+from bot.slack_clients import NoInstallation, SlackClients
 from bot.store import BotStore
 
 logger = logging.getLogger(__name__)
@@ -34,10 +38,11 @@ TICK_JOB_ID = "kilo-send-due"
 
 @dataclass
 class DueWork:
-    """Everything one tick does: the digests due, then the alerts."""
+    """Everything one tick does: the digests due, the alerts, then the seat requests that expired."""
 
     digests: Digests
     alerts: Alerts
+    seat_requests: SeatRequestExpiry
 
     async def send_due(self, now: datetime) -> TickReport:
         if now.tzinfo is None:
@@ -45,6 +50,11 @@ class DueWork:
         report = TickReport()
         await self.digests.send_due(now.astimezone(UTC), report)
         await self.alerts.evaluate(now.astimezone(UTC), report)
+        try:
+            report.requests_expired += len(await self.seat_requests.expire_due(now.astimezone(UTC)))
+        except Exception as error:  # the database away: the next tick expires them; digests went out already
+            logger.warning("seat requests not expired this tick: %s", error)
+            report.errors.append(f"seat request expiry: {error}")
         return report
 
 
@@ -58,9 +68,17 @@ def build_due_work(
 ) -> DueWork:
     slack = SlackClients(settings, installations)
     grace = timedelta(hours=settings.kilo_digest_grace_hours)
+
+    async def installed(team_id: str) -> AsyncWebClient | None:
+        try:
+            return await slack.client(team_id)
+        except NoInstallation:  # uninstalled since: the request still expires, nobody can be told
+            return None
+
     return DueWork(
         Digests(DigestStore(store), identity, slack.client, render, grace, yield_to_requests),
         Alerts(AlertStore(store), identity, slack.client, yield_to_requests),
+        SeatRequestExpiry(SeatRequestStore(store.sessions), identity, installed),
     )
 
 
@@ -86,6 +104,8 @@ class Ticker:
             or report.paused
             or report.alerts_fired
             or report.alerts_resolved
+            or report.alerts_paused
+            or report.requests_expired
         ):
             logger.info("tick: %s", report.summary())
         return report

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -27,6 +26,7 @@ from bot.ids import ViewId
 from bot.interaction import SeatForm, SeatRequestForm, StaleInteraction, decode
 from bot.kilo_client import KiloClient
 from bot.payloads import SlackIds
+from bot.seat_expiry import SeatRequestExpiry, WorkspaceClient, update_request_copies
 from bot.seat_requests import CopyKind, FormStatus, RequestStatus, SeatRequest, SeatRequestStore
 from bot.seats import (
     SeatMode,
@@ -48,7 +48,6 @@ from kilo_api.enums import MemberStatus, Role
 
 logger = logging.getLogger(__name__)
 Form = TypeVar("Form", SeatForm, SeatRequestForm)
-WorkspaceClient = Callable[[str], Awaitable[AsyncWebClient | None]]  # Slack's client for a team, if installed
 MAX_APPROVERS = 200  # Owners and Admins messaged by DM for one request
 PARALLEL_DMS = 8
 
@@ -509,56 +508,12 @@ class SeatDesk:
 
 async def update_copies(kilo: BotServices, slack: AsyncWebClient, request_id: str, organization: str) -> SeatRequest:
     """chat.update every copy of a request; a copy that can no longer be edited is logged and skipped."""
-    request = await asyncio.to_thread(request_store(kilo).get, request_id)
-    if request is None:
-        raise StaleInteraction("button", SeatRequestForm.rerun)
-    channel_note = "the approvers"
-
-    async def edit(channel: str, ts: str, message: Message) -> None:
-        try:
-            await slack.chat_update(channel=channel, ts=ts, **message.payload())
-        except SlackApiError as error:
-            logger.warning("could not update a seat request copy in %s: %s", channel, error.response.get("error"))
-
-    await asyncio.gather(
-        *(
-            edit(
-                ref.channel_id,
-                ref.ts,
-                seat_views.approvers_message(request, organization)
-                if ref.kind is CopyKind.APPROVERS
-                else seat_views.requester_copy(request, channel_note),
-            )
-            for ref in request.messages
-        )
-    )
-    return request
+    return await update_request_copies(request_store(kilo), slack, request_id, organization)
 
 
 async def expire_stale_requests(kilo: BotServices, slack_for_team: WorkspaceClient, now: datetime) -> list[str]:
-    """Requests open for 72 hours expire: every copy is updated and the requester told. Safe to run from
-    several processes at once (each request expires once). Returns the ids that expired now."""
-    store = request_store(kilo)
-    expired = await asyncio.to_thread(store.expire, now)
-    for request_id in expired:
-        request = await asyncio.to_thread(store.get, request_id)
-        slack = await slack_for_team(request.team_id) if request else None
-        if request is None or slack is None:
-            continue
-        try:
-            connection = await kilo.identity.connection(request.team_id)
-            organization = (await kilo.identity.pool.client(connection).organization()).name
-        except Exception:  # the copies still say "expired"; only the organization's name is missing
-            organization = "Kilo"
-        try:
-            await update_copies(kilo, slack, request_id, organization)
-            opened = await slack.conversations_open(users=request.requester_user_id)
-            await slack.chat_postMessage(
-                channel=opened["channel"]["id"], **seat_views.outcome_for_requester(request).payload()
-            )
-        except SlackApiError as error:
-            logger.warning("could not tell about expired seat request %s: %s", request_id, error.response.get("error"))
-    return expired
+    """The tick's seat request expiry (bot/seat_expiry), with this app's services: for the demo and tests."""
+    return await SeatRequestExpiry(request_store(kilo), kilo.identity, slack_for_team).expire_due(now)
 
 
 def _own_form(view: dict[str, Any], asker: SlackIds, kind: type[Form]) -> Form:
@@ -584,16 +539,6 @@ async def _invoice_number(client: KiloClient, invoice_id: str | None) -> str | N
     except kilo_client.KiloError:
         return None
     return next((invoice.number for invoice in invoices if invoice.id == invoice_id), None)
-
-
-async def sweep_expired_requests(kilo: BotServices, slack_for_team: WorkspaceClient, every_seconds: float) -> None:
-    """The bot process's periodic task: expire stale requests now and then, until cancelled."""
-    while True:
-        try:
-            await expire_stale_requests(kilo, slack_for_team, kilo.clock())
-        except Exception:  # one bad sweep (database away) must not stop the next ones
-            logger.exception("seat request expiry sweep failed")
-        await asyncio.sleep(every_seconds)
 
 
 def workspace_clients(bolt: AsyncApp, settings: Settings) -> WorkspaceClient:

@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     kilo_api_key: SecretStr | None = None
     kilo_api_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     kilo_read_cache_seconds: float = Field(default=5.0, ge=0, le=300, description="0 turns read caching off")
-    seat_request_sweep_seconds: float = Field(default=300, gt=0, description="how often stale seat requests expire")
+    # Kept so existing environments still load: seat requests now expire in the tick (KILO_TICK_SECONDS).
+    seat_request_sweep_seconds: float = Field(default=300, gt=0, description="unused: expiry runs in the tick")
     embedded_backend_port: int = Field(default=8765, ge=1, le=65535)
     kilo_connect_allow_local: bool = Field(
         default=False, description="/kilo connect may use http:// and loopback or private addresses (local runs, tests)"
@@ -35,7 +36,9 @@ class Settings(BaseSettings):
         default=None, description="Fernet keys, comma-separated, first encrypts: secrets in the bot database"
     )
 
-    kilo_scheduler_enabled: bool = Field(default=True, description="tick every minute: digests and alerts")
+    kilo_scheduler_enabled: bool = Field(
+        default=True, description="tick every minute: digests, alerts, seat request expiry"
+    )
     kilo_tick_seconds: float = Field(default=60.0, ge=1, le=3600, description="how often the tick runs")
     kilo_digest_grace_hours: float = Field(default=6.0, ge=0, le=168, description="how late a missed digest is sent")
 

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts import AlertsInvalid
 from bot.answers import Answer
 from bot.channels import ChannelRefused
-from bot.chart_images import with_charts
+from bot.chart_images import reply_once_files_ready, with_charts
 from bot.commands import Command, UsageTrend
 from bot.dashboard import Dashboard
 from bot.digest_answers import Asking, digest_answer
@@ -22,7 +22,7 @@ from bot.ids import ActionId, BlockId, ViewId
 from bot.interaction import AlertsForm, AlertSnooze, DigestSubscribeForm, decode
 from bot.payloads import slack_ids
 from bot.services import BotServices
-from bot.trend_chart import trend_data
+from bot.trend_chart import trend_chart as trend_chart_of
 from bot.views import alerts as alert_views
 from bot.views import digests as views
 from handlers.listener import Turn, after_ack
@@ -40,18 +40,17 @@ async def answer_digest(turn: Turn, request: Command) -> None:
     if reply.message is not None:
         await turn.reply(reply.message)
         if reply.charts:
-            await turn.reply(await with_charts(turn.slack, reply.message, reply.charts), replace_original=True)
+            charted = await with_charts(turn.slack, reply.message, reply.charts)
+            await reply_once_files_ready(lambda: turn.reply(charted, replace_original=True))
 
 
 async def trend_chart(turn: Turn, dashboard: Dashboard, request: UsageTrend, answered: Answer) -> None:
     """Replace the trend answer with the same text and its daily chart (drawn in the render pool)."""
     try:
         summary = await dashboard.usage(request.period)
-        charts = await turn.kilo.due.digests.render(
-            await trend_data(dashboard.client, summary, dashboard.caller.zone, turn.now)
-        )
-        message = await with_charts(turn.slack, answered.message, charts)
-        await turn.reply(message, public=answered.public, replace_original=True)
+        chart = await trend_chart_of(dashboard.client, summary, dashboard.caller.zone, turn.now)
+        message = await with_charts(turn.slack, answered.message, [chart])
+        await reply_once_files_ready(lambda: turn.reply(message, public=answered.public, replace_original=True))
     except Exception:  # the text answer is there already; a missing chart is not worth an error message
         logger.exception("could not add the chart to /kilo usage trend")
 

@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import matplotlib
@@ -65,6 +66,14 @@ STYLE: dict[RcKeyType, Any] = {
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
 }
+
+
+class ChartKind(StrEnum):
+    """One chart of a digest, by the file name it is uploaded under."""
+
+    DAILY_SPEND = "daily-spend"
+    MODEL_SHARE = "model-share"
+    CREDIT_BALANCE = "credit-balance"
 
 
 @dataclass(frozen=True)
@@ -528,6 +537,18 @@ def render_digest_charts_now(data: DigestData) -> list[RenderedChart]:
     if data.credits is not None:
         charts.append(render_credit_chart(data))
     return charts
+
+
+def render_chart_now(kind: ChartKind, data: DigestData) -> RenderedChart:
+    """One chart of `data`, rendered in this process (the pool calls this for a single chart)."""
+    match kind:
+        case ChartKind.DAILY_SPEND:
+            return render_daily_spend_chart(data)
+        case ChartKind.MODEL_SHARE:
+            return render_model_share_chart(data)
+        case ChartKind.CREDIT_BALANCE:
+            return render_credit_chart(data)
+    raise ValueError(f"not a chart: {kind!r}")
 
 
 def warm_up() -> None:

@@ -1,4 +1,5 @@
-"""Digest charts render in a small process pool, so the bot's event loop keeps acking while they draw.
+"""Digest charts render in a small process pool, so the bot's event loop keeps acking while they draw:
+all of a digest's charts (`render_digest_charts`), or just one (`render_chart`, for /kilo usage trend).
 
 matplotlib holds the GIL for its whole draw (threads do not help) and a long-lived process's memory
 creeps up, so the workers are replaced after a number of digests. They are forked from a forkserver
@@ -15,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
-from reports.charts import RenderedChart, render_digest_charts_now, warm_up
+from reports.charts import ChartKind, RenderedChart, render_chart_now, render_digest_charts_now, warm_up
 from reports.digest_data import DigestData
 
 DEFAULT_WORKERS = 2
@@ -82,6 +83,10 @@ class ChartRenderer:
     async def render(self, data: DigestData) -> list[RenderedChart]:
         return await self._run(render_digest_charts_now, data)
 
+    async def render_chart(self, kind: ChartKind, data: DigestData) -> RenderedChart:
+        """Only the chart of that kind (the others are not drawn)."""
+        return await self._run(render_chart_now, kind, data)
+
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
@@ -102,6 +107,11 @@ def shared_renderer() -> ChartRenderer:
 async def render_digest_charts(data: DigestData) -> list[RenderedChart]:
     """Every chart of a digest, rendered in the shared process pool."""
     return await shared_renderer().render(data)
+
+
+async def render_chart(kind: ChartKind, data: DigestData) -> RenderedChart:
+    """One chart of a digest's data, rendered in the shared process pool."""
+    return await shared_renderer().render_chart(kind, data)
 
 
 def close_shared_renderer() -> None:

@@ -1,5 +1,5 @@
-"""Alerts as people read them: the /kilo alerts modal, an alert with its numbers and buttons, and the same
-message once snoozed or resolved."""
+"""Alerts as people read them: the /kilo alerts modal, an alert with its numbers and buttons, the same
+message once snoozed or resolved, and the notice that alerts were paused."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from bot.formatting import usd
 from bot.ids import ActionId, BlockId, ViewId
 from bot.interaction import AlertsForm, AlertSnooze, encode
 from bot.views.blocks import Message, actions, button, context, header, section
+from bot.views.digests import pause_reason
 
 MODAL_TITLE = "Spend alerts"
 FIELD_BLOCKS: dict[AlertKind, str] = {
@@ -155,6 +156,53 @@ def snoozed_message(rule: AlertRule, episode: Episode, user_id: str) -> Message:
     return Message(text=f"{title} (snoozed)", blocks=list(blocks))
 
 
+KIND_NAMES = {
+    AlertKind.CREDITS_BELOW: "credits below an amount",
+    AlertKind.RUNWAY_BELOW: "credits running out",
+    AlertKind.SPEND_ABOVE: "daily spend above an amount",
+    AlertKind.SPEND_SPIKE: "daily spend above the usual",
+    AlertKind.SEAT_POOL_FULL: "every seat taken",
+    AlertKind.MEMBER_LIMIT: "members at their daily limit",
+}
+
+
+def _target(channel_id: str) -> str:
+    return "your direct messages" if channel_id[:1] in ("U", "W") else f"<#{channel_id}>"
+
+
+def paused_notice(rules: list[AlertRule], error: str) -> Message:
+    """To the person who set the alerts, once: why they stopped and how to start them again."""
+    where = _target(rules[0].channel_id)
+    kinds = ", ".join(KIND_NAMES[rule.kind] for rule in rules)
+    text = f"I paused your spend alerts for {where}: {pause_reason(error)}."
+    hint = {
+        "not_in_channel": "Invite me there with `/invite @Kilo for Teams`, then open `/kilo alerts` and Save.",
+        "channel_not_found": "If it is private, `/invite @Kilo for Teams` there; or pick another channel. "
+        "Then open `/kilo alerts` and Save.",
+    }.get(error, "Open `/kilo alerts`, pick another channel (or none, for direct messages) and Save.")
+    return Message(
+        text=text,
+        blocks=[section(f":double_vertical_bar: {text}"), context(f"Paused: {kinds}. {hint} Saving resumes them.")],
+    )
+
+
+def _paused_banner(rules: list[AlertRule]) -> list[Any]:
+    paused = [rule for rule in rules if rule.paused and rule.paused_at is not None]
+    if not paused:
+        return []
+    first = paused[0]
+    assert first.paused_at is not None
+    since = first.paused_at.astimezone(UTC)
+    reason = pause_reason(first.paused_reason or "")
+    return [
+        section(
+            f":double_vertical_bar: *Paused* since {since:%b} {since.day}, {since:%H:%M} UTC: {reason} "
+            f"({_target(first.channel_id)}). Pick a channel I can post in, or none for direct messages, "
+            "and Save to resume."
+        )
+    ]
+
+
 # --- the modal --------------------------------------------------------------------------------------
 
 
@@ -191,6 +239,7 @@ def alerts_modal(team_id: str, rules: list[AlertRule]) -> dict[str, Any]:
         submit=PlainTextObject(text="Save"),
         close=PlainTextObject(text="Cancel"),
         blocks=[
+            *_paused_banner(rules),
             section(
                 "Alert once when one of these happens, and again only after it has cleared. "
                 "Leave a field empty to turn it off."

@@ -139,3 +139,33 @@ def test_one_of_many_simultaneous_episodes_opens(store: BotStore):
     assert len([r for r in resolved if r is not None]) == 1
     again = alerts.open_episode(rule.id, "credits", {"balance": 0}, NOW)
     assert again is not None and [e.sequence for e in alerts.episodes(rule.id)] == [1, 2]
+
+
+def test_many_ticks_pausing_a_workspaces_alert_channel_at_once_pause_it_once(store: BotStore):
+    alerts = AlertStore(store)
+    team = f"T{secrets.token_hex(4).upper()}"
+    requests = [RuleRequest(AlertKind.CREDITS_BELOW, 1), RuleRequest(AlertKind.SEAT_POOL_FULL, None)]
+    rules = alerts.replace_rules(team, requests, channel_id="C1", created_by="U1", actor_email="o@x", now=NOW)
+    paused = all_at_once(8, lambda: alerts.pause(team, "C1", "is_archived", NOW))
+    (winner,) = [p for p in paused if p]  # the one caller that tells the setter
+    assert {rule.id for rule in winner} == {rule.id for rule in rules}
+    assert all(rule.paused and rule.paused_reason == "is_archived" for rule in alerts.rules(team))
+    assert alerts.pause(team, "C1", "is_archived", NOW + timedelta(minutes=1)) == []
+
+
+def test_saving_paused_alerts_resumes_them_and_retries_the_alert_given_up_on(store: BotStore):
+    alerts = AlertStore(store)
+    team = f"T{secrets.token_hex(4).upper()}"
+    request = [RuleRequest(AlertKind.CREDITS_BELOW, 1)]
+    (rule,) = alerts.replace_rules(team, request, channel_id="C1", created_by="U1", actor_email="o@x", now=NOW)
+    claim = alerts.open_episode(rule.id, "credits", {"balance": 0}, NOW)
+    assert claim is not None and alerts.mark_failed(claim, "is_archived", NOW, retry=False)
+    assert alerts.pause(team, "C1", "is_archived", NOW)
+    assert alerts.retake(claim.episode_id, NOW + timedelta(days=1)) is None  # given up while paused
+
+    later = NOW + timedelta(hours=2)
+    (resumed,) = alerts.replace_rules(team, request, channel_id="C2", created_by="U1", actor_email="o@x", now=later)
+    assert not resumed.paused and resumed.paused_reason is None and resumed.id == rule.id
+    retakes = all_at_once(4, lambda: alerts.retake(claim.episode_id, later))
+    (retake,) = [r for r in retakes if r is not None]
+    assert retake.attempts == 1 and retake.message_ts is None  # posted afresh, to the channel saved now

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 
-from reports.charts import DailySpendChart, render_digest_charts_now
-from reports.render_pool import ChartRenderer, close_shared_renderer, render_digest_charts
+from reports.charts import ChartKind, DailySpendChart, render_chart_now, render_digest_charts_now
+from reports.render_pool import ChartRenderer, close_shared_renderer, render_chart, render_digest_charts
 from tests.reports.digest_factory import generate_digest_data
 
 
@@ -82,3 +82,18 @@ def test_digests_render_concurrently_while_the_event_loop_keeps_running() -> Non
 
     assert [len(charts) for charts in results] == [3, 3, 3, 3]
     assert ticks > 5  # the loop was free while the workers drew (in-process it would not tick at all)
+
+
+def test_the_pool_renders_one_chart_of_the_kind_asked_for() -> None:
+    data = generate_digest_data(102)
+    every = {chart.name: chart for chart in render_digest_charts_now(data)}
+    assert set(every) == {kind.value for kind in ChartKind}
+
+    async def one_each() -> list[object]:
+        try:
+            return [await render_chart(kind, data) for kind in ChartKind]
+        finally:
+            close_shared_renderer()
+
+    for kind, chart in zip(ChartKind, asyncio.run(one_each()), strict=True):
+        assert chart == every[kind.value] == render_chart_now(kind, data)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import secrets
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 import httpx
@@ -18,7 +20,9 @@ from bot.digest_shapes import AlertKind, EpisodeStatus
 from bot.ids import ActionId, BlockId, ViewId
 from local_slack import FakeSlack
 from local_slack.web_api import PostedMessage
+from reports.figures import round_half_up
 from tests.conftest import Clock
+from tests.factories import TestOrg, usage_events
 from tests.slack.conftest import SQLITE_ONLY, Workspace, WorkspaceFactory, buttons, texts
 from tests.slack.digest_helpers import (
     DigestBot,
@@ -256,3 +260,209 @@ def test_a_member_reaching_their_daily_limit_is_named_once_that_day(
     # The next UTC day the episode is over: the message says so.
     tick(digest_bot, clock, datetime(2026, 3, 16, 0, 5, tzinfo=UTC))
     assert "✅ Resolved" in message_text(alerts_in(fake_slack, channel_id)[0])
+
+
+def test_an_archived_alert_channel_pauses_the_alerts_tells_the_setter_once_and_saving_resumes_them(
+    team: Workspace, digest_bot: DigestBot, clock: Clock, fake_slack: FakeSlack
+):
+    archived = new_channel(fake_slack)
+    configure(team, fake_slack, archived, credits_below="30", toggles=("seat_pool_full",))
+    fake_slack.archive(archived)
+
+    def notices() -> list[PostedMessage]:
+        return [m for m in fake_slack.messages_in(team.owner.id) if "paused" in m.text]
+
+    first = tick(digest_bot, clock, EVENING)
+    clock.now = EVENING + timedelta(minutes=1)
+
+    async def three() -> list[Any]:
+        at = EVENING + timedelta(minutes=1)
+        return list(await asyncio.gather(*(tick_async(digest_bot.settings, digest_bot.store, at) for _ in range(3))))
+
+    later = asyncio.run(three())
+    tick(digest_bot, clock, EVENING + timedelta(days=1))
+
+    assert first.alerts_paused == 1 and sum(r.alerts_paused for r in later) == 0
+    (notice,) = notices()
+    assert notice.text == f"I paused your spend alerts for <#{archived}>: the channel was archived."
+    assert "Paused: credits below an amount, every seat taken." in message_text(notice)
+    assert "Saving resumes them." in message_text(notice)
+    assert alerts_in(fake_slack, archived) == []
+    attempts = [c for c in fake_slack.calls_to("chat.postMessage") if c.args.get("channel") == archived]
+    assert len(attempts) == 1  # tried once, not again every tick
+    rules = AlertStore(digest_bot.store).rules(team.team_id)
+    assert all(rule.paused and rule.paused_reason == "is_archived" for rule in rules)
+    (failed,) = AlertStore(digest_bot.store).episodes()
+    assert failed.status is EpisodeStatus.FAILED
+
+    modal = open_alerts_modal(team, fake_slack)
+    assert "*Paused* since Mar 15, 21:00 UTC: the channel was archived" in texts(modal)
+    assert "Save to resume" in texts(modal)
+
+    fresh = new_channel(fake_slack)
+    saved = configure(team, fake_slack, fresh, credits_below="30", toggles=("seat_pool_full",))
+    assert saved.json()["response_action"] == "update"
+    assert not any(rule.paused for rule in AlertStore(digest_bot.store).rules(team.team_id))
+    assert "Paused" not in texts(open_alerts_modal(team, fake_slack))
+    tick(digest_bot, clock, EVENING + timedelta(days=1, minutes=5))
+    (alert,) = alerts_in(fake_slack, fresh)
+    assert "Credits are below $30.00" in message_text(alert)
+    (episode,) = AlertStore(digest_bot.store).episodes()
+    assert episode.id == failed.id and episode.status is EpisodeStatus.OPEN and episode.channel_id == fresh
+    assert len(notices()) == 1
+
+
+# --- runway and spend spike, end to end -------------------------------------------------------------------
+
+
+def two_ticks_at_once(bot: DigestBot, clock: Clock, at: datetime) -> list[Any]:
+    """Two replicas' ticks at the same instant (each its own wiring, as two `send-due` would be)."""
+    clock.now = at
+
+    async def both() -> list[Any]:
+        return list(await asyncio.gather(*(tick_async(bot.settings, bot.store, at) for _ in range(2))))
+
+    return asyncio.run(both())
+
+
+def click_snooze(ws: Workspace, fake: FakeSlack, alert: PostedMessage, label: str, key: str) -> None:
+    snooze = next(b for b in buttons({"blocks": alert.blocks}) if b["text"]["text"] == label)
+    updates = len(fake.calls_to("chat.update"))
+    assert ws.click(ws.admin, snooze, key).status_code == 200
+    fake.wait_for_call("chat.update", updates + 1)
+
+
+def test_runway_alert_fires_once_with_the_run_out_day_snoozes_from_its_button_and_resolves_when_credits_are_bought(
+    team: Workspace, digest_bot: DigestBot, clock: Clock, fake_slack: FakeSlack, http: httpx.Client
+):
+    channel_id = new_channel(fake_slack)
+    clock.now = EVENING
+    history = backend_json(http, team.org, "/credits/history", days=7)
+    balance, burn = history["balance_microdollars"], history["usage_last_7_days_microdollars"]
+    runway = Fraction(balance * 7, burn)  # days left at the last 7 days' rate
+    assert 1 < runway < 30, runway
+    run_out = EVENING + timedelta(seconds=int(runway * 86_400))
+
+    # Set just below the runway, the alert does not hold; one day above it, it does.
+    configure(team, fake_slack, channel_id, runway_below=str(math.floor(runway)))
+    assert tick(digest_bot, clock, EVENING).alerts_fired == 0 and alerts_in(fake_slack, channel_id) == []
+    saved = configure(team, fake_slack, channel_id, runway_below=str(math.floor(runway) + 1))
+    assert saved.json()["response_action"] == "update"
+
+    reports = [
+        tick(digest_bot, clock, EVENING + timedelta(minutes=1)),
+        tick(digest_bot, clock, EVENING + timedelta(minutes=2)),
+    ]
+    reports += two_ticks_at_once(digest_bot, clock, EVENING + timedelta(minutes=3))
+    assert [r.alerts_fired for r in reports] == [1, 0, 0, 0]
+
+    (alert,) = alerts_in(fake_slack, channel_id)
+    shown = message_text(alert)
+    assert f"Credits run out within {math.floor(runway) + 1} days" in shown
+    assert f"*{fmt.usd(balance)}* left · {fmt.usd(burn)} used in the last 7 days" in shown
+    assert f"they run out around *{run_out:%a %b} {run_out.day}*" in shown
+    labels = {b["text"]["text"]: b for b in buttons({"blocks": alert.blocks})}
+    assert labels["Buy credits"]["url"] == backend_json(http, team.org, "")["purchase_url"]
+    assert {"Snooze 24 h", "Snooze 7 days"} <= set(labels)
+
+    clock.now = EVENING + timedelta(minutes=10)
+    click_snooze(team, fake_slack, alert, "Snooze 7 days", "runway-snooze")
+    (snoozed,) = alerts_in(fake_slack, channel_id)
+    assert snoozed.ts == alert.ts and f"Snoozed by <@{team.admin.id}> until Mar 22, 21:10 UTC" in message_text(snoozed)
+    assert buttons({"blocks": snoozed.blocks}) == []
+    (rule,) = AlertStore(digest_bot.store).rules(team.team_id)
+    assert rule.snoozed_until == EVENING + timedelta(minutes=10, days=7) and rule.snoozed_by == team.admin.id
+
+    clock.now = EVENING + timedelta(minutes=20)
+    bought = http.post(
+        team.org.path("/credits/purchases"),
+        json={"amount_microdollars": 200_000_000, "idempotency_key": f"runway-{team.team_id}"},
+        headers=team.org.headers(team.org.owner),
+    )
+    assert bought.status_code == 201, bought.text
+    cleared = [tick(digest_bot, clock, EVENING + timedelta(minutes=21))]
+    cleared += two_ticks_at_once(digest_bot, clock, EVENING + timedelta(minutes=22))
+    assert [r.alerts_resolved for r in cleared] == [1, 0, 0]
+    (resolved,) = alerts_in(fake_slack, channel_id)
+    assert resolved.ts == alert.ts
+    assert f"✅ Resolved: Credits run out within {math.floor(runway) + 1} days" in message_text(resolved)
+    assert "Cleared Mar 15, 21:21 UTC." in message_text(resolved) and buttons({"blocks": resolved.blocks}) == []
+    (episode,) = AlertStore(digest_bot.store).episodes()
+    assert episode.status is EpisodeStatus.RESOLVED and episode.sequence == 1
+
+
+SPIKE_DAY = datetime(2026, 3, 12, tzinfo=UTC)  # a Thursday
+STEADY_PER_DAY = 20
+
+
+@pytest.fixture
+def spiky(digest_workspaces: WorkspaceFactory, http: httpx.Client, clock: Clock) -> Workspace:
+    """Created Feb 1; steady usage every day of the four weeks before SPIKE_DAY, then a day of six times as
+    many requests by noon."""
+    ws = digest_workspaces.create(seats=10, members=4, start=datetime(2026, 2, 1, 9, tzinfo=UTC))
+    clock.now = SPIKE_DAY + timedelta(hours=12)
+    ingest(http, ws.org, SPIKE_DAY - timedelta(weeks=4), 28, per_day=STEADY_PER_DAY, seed=11)
+    spike = usage_events(ws.org, STEADY_PER_DAY * 6, start=SPIKE_DAY, span=timedelta(hours=11), seed=99, prefix="spike")
+    response = http.post(ws.org.path("/usage/events"), json={"events": spike}, headers=ws.org.headers())
+    assert response.status_code == 200, response.text
+    return ws
+
+
+def spend_by_day(http: httpx.Client, org: TestOrg, start: datetime, end: datetime) -> dict[str, int]:
+    usage = backend_json(http, org, "/usage/daily-models", start=start.date().isoformat(), end=end.date().isoformat())
+    by_day: dict[str, int] = {}
+    for row in usage["days"]:
+        by_day[row["date"]] = by_day.get(row["date"], 0) + row["cost_microdollars"]
+    return by_day
+
+
+def test_spend_spike_alert_compares_the_day_with_its_weekday_fires_once_and_resolves_the_next_day(
+    spiky: Workspace, digest_bot: DigestBot, clock: Clock, fake_slack: FakeSlack, http: httpx.Client
+):
+    noon = SPIKE_DAY + timedelta(hours=12)
+    by_day = spend_by_day(http, spiky.org, SPIKE_DAY - timedelta(weeks=4), SPIKE_DAY + timedelta(days=1))
+    spent = by_day[SPIKE_DAY.date().isoformat()]
+    thursdays = [by_day.get((SPIKE_DAY - timedelta(weeks=n)).date().isoformat(), 0) for n in range(1, 5)]
+    assert all(thursdays)
+    average = Fraction(sum(thursdays), 4)
+    ratio = spent / average
+    assert ratio > 3, ratio
+    channel_id = new_channel(fake_slack)
+
+    # Above the day's ratio the alert does not hold; at 2× it does.
+    configure(spiky, fake_slack, channel_id, spend_spike=f"{math.ceil(ratio * 10) / 10 + 0.1:.1f}")
+    assert tick(digest_bot, clock, noon).alerts_fired == 0 and alerts_in(fake_slack, channel_id) == []
+    configure(spiky, fake_slack, channel_id, spend_spike="2")
+
+    reports = [
+        tick(digest_bot, clock, noon + timedelta(minutes=1)),
+        tick(digest_bot, clock, noon + timedelta(minutes=2)),
+    ]
+    reports += two_ticks_at_once(digest_bot, clock, noon + timedelta(minutes=3))
+    assert [r.alerts_fired for r in reports] == [1, 0, 0, 0]
+
+    (alert,) = alerts_in(fake_slack, channel_id)
+    shown = message_text(alert)
+    assert "Today's AI spend is over 2× a usual Thursday" in shown
+    assert (
+        f"*{fmt.usd(spent)}* spent on Thu Mar 12 (UTC day) so far, against "
+        f"{fmt.usd(round_half_up(average))} on average over the last 4 Thursdays." in shown
+    )
+    labels = [b["text"]["text"] for b in buttons({"blocks": alert.blocks})]
+    assert labels == ["Snooze 24 h", "Snooze 7 days"]  # nothing to buy for a spike: the buttons are Snooze
+
+    clock.now = noon + timedelta(minutes=5)
+    click_snooze(spiky, fake_slack, alert, "Snooze 24 h", "spike-snooze")
+    assert f"Snoozed by <@{spiky.admin.id}> until Mar 13, 12:05 UTC" in message_text(
+        alerts_in(fake_slack, channel_id)[0]
+    )
+
+    # The next UTC day the spike is over (nothing spent yet): the message says it cleared, nothing new posts.
+    next_day = SPIKE_DAY + timedelta(days=1, minutes=5)
+    cleared = [tick(digest_bot, clock, next_day)]
+    cleared += two_ticks_at_once(digest_bot, clock, next_day + timedelta(minutes=1))
+    assert [r.alerts_resolved for r in cleared] == [1, 0, 0] and sum(r.alerts_fired for r in cleared) == 0
+    (resolved,) = alerts_in(fake_slack, channel_id)
+    assert resolved.ts == alert.ts
+    assert "✅ Resolved: Today's AI spend is over 2× a usual Thursday" in message_text(resolved)
+    assert f"*{fmt.usd(spent)}* spent on Thu Mar 12" in message_text(resolved)

@@ -5,27 +5,41 @@ and what reached the strict fake Slack (the message, its charts in the thread) a
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import secrets
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from PIL import Image
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import formatting as fmt
+from bot.chart_images import reply_once_files_ready, with_charts
 from bot.digest_shapes import DeliveryStatus, SubscriptionKind, SubscriptionStatus
 from bot.digest_store import DigestStore
 from bot.ids import ActionId, BlockId, ViewId
+from bot.kilo_client import KiloClient
 from bot.oauth import BOT_SCOPES
+from bot.replies import Replies, ReplyFailed
 from bot.scheduler import Ticker, standalone_due_work
+from bot.serving import BackgroundServer
+from bot.trend_chart import trend_chart
+from bot.views.blocks import Message
 from local_slack import FakeSlack
+from reports.charts import DailySpendChart, RenderedChart, render_daily_spend_chart
 from tests.conftest import Clock
+from tests.reports.digest_factory import generate_digest_data
 from tests.slack.conftest import CLIENT_ID, CLIENT_SECRET, SQLITE_ONLY, Workspace, WorkspaceFactory, texts
 from tests.slack.digest_helpers import (
     DigestBot,
@@ -503,6 +517,70 @@ def test_usage_trend_keeps_its_text_and_gains_the_daily_chart(
         f"Bar chart of daily AI spend by model, Feb 15 – Mar 16, 2026: {fmt.usd(total)}"
     )
     assert png_size(fake_slack.file_bytes(shared.id))[0] >= 1200
+
+
+def test_usage_trend_asks_the_pool_for_the_daily_chart_only_and_its_bars_are_the_backends_days(
+    team: Workspace, fake_slack: FakeSlack, clock: Clock, http: httpx.Client, backend_server: BackgroundServer
+):
+    clock.now = MONDAY_9_NEW_YORK
+    reply = team.command(team.admin, "usage trend")
+    with_chart = fake_slack.wait_for_response(reply.response_key, count=2, timeout=30)
+    (image,) = [b for b in with_chart["blocks"] if b["type"] == "image"]
+    assert set(image["slack_file"]) == {"id"}  # Slack's documented shape: an id or a url, never both
+    png = fake_slack.file_bytes(image["slack_file"]["id"])
+    Image.open(io.BytesIO(png)).verify()  # a truncated or corrupt PNG raises
+    width, height = png_size(png)
+    assert width >= 1200 and 600 <= height <= width
+
+    async def drawn() -> RenderedChart:
+        # The handler's own path: the same backend answers, rendered by the same pool (one chart asked for).
+        async with KiloClient(backend_server.url, team.org.api_key, read_cache_seconds=0) as client:
+            summary = await client.usage_summary(period="30d")
+            return await trend_chart(client, summary, ZoneInfo(team.admin.tz), MONDAY_9_NEW_YORK)
+
+    chart = asyncio.run(drawn())
+    assert isinstance(chart, DailySpendChart) and chart.name == "daily-spend"
+    assert chart.png == png  # the uploaded picture is this drawing, pixel for pixel
+
+    start, end = chart.days[0], chart.days[-1] + timedelta(days=1)
+    usage = backend_json(http, team.org, "/usage/daily-models", start=start.isoformat(), end=end.isoformat())
+    spent: dict[str, int] = {}
+    for row in usage["days"]:
+        spent[row["date"]] = spent.get(row["date"], 0) + row["cost_microdollars"]
+    assert sum(spent.values()) > 0
+    for index, day in enumerate(chart.days):
+        drawn_dollars = sum(values[index] for _label, values in chart.stacks)
+        assert drawn_dollars == pytest.approx(spent.get(day.isoformat(), 0) / 1_000_000, abs=0.005), day
+
+
+def test_a_chart_reply_is_sent_again_while_slack_still_processes_the_upload(team: Workspace, fake_slack: FakeSlack):
+    token = next(token for token, owner in fake_slack.state.tokens.items() if owner == team.team_id)
+    chart = render_daily_spend_chart(generate_digest_data(7))
+
+    async def upload() -> Message:
+        return await with_charts(AsyncWebClient(token=token, base_url=fake_slack.api_url), Message("Spend"), [chart])
+
+    message = asyncio.run(upload())
+    (file_id,) = [b["slack_file"]["id"] for b in message.payload()["blocks"] if b["type"] == "image"]
+    fake_slack.state.files[file_id].completed = False  # Slack has the bytes but is still processing them
+
+    async def reply(key: str, pauses: tuple[float, ...]) -> None:
+        replies = Replies()
+        try:
+            send = partial(replies.send, fake_slack.response_url(key), message, replace_original=True)
+            await reply_once_files_ready(send, pauses)
+        finally:
+            await replies.aclose()
+
+    with pytest.raises(ReplyFailed, match="invalid_blocks"):
+        asyncio.run(reply("chart-at-once", ()))
+    threading.Timer(0.8, lambda: setattr(fake_slack.state.files[file_id], "completed", True)).start()
+    started = time.monotonic()
+    asyncio.run(reply("chart-waited", (0.5, 0.5, 0.5)))
+    assert time.monotonic() - started >= 0.8
+    shown = fake_slack.wait_for_response("chart-waited")
+    assert [b["slack_file"] for b in shown["blocks"] if b["type"] == "image"] == [{"id": file_id}]
+    assert len(fake_slack.state.responses["chart-waited"]) == 1
 
 
 # --- the scheduler itself ---------------------------------------------------------------------------------

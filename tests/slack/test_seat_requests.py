@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,15 +26,17 @@ from starlette.routing import Route
 
 from bot import formatting as fmt
 from bot.app import create_bolt_app, create_web_app, services_of
+from bot.digests import TickReport
 from bot.ids import ActionId, BlockId
-from bot.seat_flows import expire_stale_requests, workspace_clients
+from bot.scheduler import standalone_due_work
 from bot.seat_requests import RequestStatus, SeatRequestStore
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
 from local_slack import FakeSlack, SlackUser
-from tests.slack.conftest import SQLITE_ONLY, Workspace, WorkspaceFactory, texts
+from tests.slack.conftest import CLIENT_ID, CLIENT_SECRET, SQLITE_ONLY, Workspace, WorkspaceFactory, texts
 from tests.slack.interactions import FormValues, ack_body, click_in_message, repoint, submit_modal, wait_until
+from tests.support import process_environment
 
 pytestmark = SQLITE_ONLY
 
@@ -281,26 +286,57 @@ def test_the_requester_withdraws_while_pending(workspace: Workspace, http: httpx
     assert backend(http, workspace, "/subscription")["seat_count"] == 10
 
 
-def test_requests_expire_after_72_hours_and_the_requester_is_told(
-    workspace: Workspace, bolt_app: AsyncApp, bot_store: BotStore
+def send_due(settings: Settings, store: BotStore, at: datetime) -> TickReport:
+    """One tick at `at` in a process of its own wiring (as `kilo-bot digests send-due --at` does it)."""
+
+    async def once() -> TickReport:
+        async with standalone_due_work(settings, store) as work:
+            return await work.send_due(at)
+
+    return asyncio.run(once())
+
+
+def test_requests_expire_in_the_tick_after_72_hours_and_the_requester_is_told_once(
+    workspace: Workspace, bot_settings: Settings, bot_store: BotStore, clock: Any
 ):
     request_seats(workspace, workspace.member, "2")
-    wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))
-    services = services_of(bolt_app)
-    clients = workspace_clients(bolt_app, services.settings)
-    now = services.clock()
-    assert workspace.team_id not in str(
-        asyncio.run(expire_stale_requests(services, clients, now + timedelta(hours=71)))
-    )
-    expired = asyncio.run(expire_stale_requests(services, clients, now + timedelta(hours=72, minutes=1)))
-    assert len(expired) >= 1
-    copy = posts_to(workspace, dm(workspace, workspace.owner))[-1]
+    owner_copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
+    (request,) = SeatRequestStore(bot_store.sessions).recent(workspace.team_id, workspace.org.id)
+    assert request.status is RequestStatus.PENDING
+
+    clock.now = request.created_at + timedelta(hours=71, minutes=59)
+    assert send_due(bot_settings, bot_store, clock.now).requests_expired == 0
+    assert "Expired" not in texts(workspace.slack.message(owner_copy["channel"], owner_copy["ts"]))
+
+    clock.now = request.created_at + timedelta(hours=72)
+    at = clock.now.isoformat()
+    env = {  # the suite's distributed app: the workspaces' tokens are in its database
+        **process_environment(),
+        "DATABASE_URL": str(bot_store.engine.url),
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "SLACK_API_URL": workspace.slack.api_url,
+        "KILO_CONNECT_ALLOW_LOCAL": "true",
+    }
+    command = [str(Path(sys.executable).with_name("kilo-bot")), "digests", "send-due", "--at", at]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=180) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    expired_counts = [int(re.findall(r"seat requests expired (\d+)", out)[0]) for out, _err in outputs]
+    assert sum(expired_counts) >= 1 and 0 in expired_counts, outputs  # one of the two expired it
+
+    copy = workspace.slack.message(owner_copy["channel"], owner_copy["ts"])
     assert "⌛ Expired at <!date^" in texts(copy) and not [b for b in copy["blocks"] if b["type"] == "actions"]
-    told = posts_to(workspace, dm(workspace, workspace.member))[-1]
-    assert told["text"].startswith("Your request for 2 more seats: ⌛ Expired")
-    assert asyncio.run(expire_stale_requests(services, clients, now + timedelta(hours=80))) == []  # once only
-    store = SeatRequestStore(bot_store.sessions)
-    assert all(r.status is RequestStatus.EXPIRED for r in store.recent(workspace.team_id, workspace.org.id))
+    told = [p for p in posts_to(workspace, dm(workspace, workspace.member)) if "Expired" in p["text"]]
+    assert len(told) == 1 and told[0]["text"].startswith("Your request for 2 more seats: ⌛ Expired")
+    (expired,) = SeatRequestStore(bot_store.sessions).recent(workspace.team_id, workspace.org.id)
+    assert expired.status is RequestStatus.EXPIRED
+
+    clock.now = request.created_at + timedelta(hours=80)
+    assert send_due(bot_settings, bot_store, clock.now).requests_expired == 0  # once only
+    assert len([p for p in posts_to(workspace, dm(workspace, workspace.member)) if "Expired" in p["text"]]) == 1
 
 
 @dataclass
@@ -444,18 +480,18 @@ def test_each_slack_scope_the_requests_use_is_needed(
     assert SeatRequestStore(bot_store.sessions).recent(workspace.team_id, workspace.org.id) == []
 
 
-def test_the_bot_process_expires_stale_requests_by_itself(
+def test_the_bot_processes_tick_expires_stale_requests_by_itself(
     workspace: Workspace, bot_settings: Settings, bot_store: BotStore, clock: Any
 ):
     request_seats(workspace, workspace.member, "2")
     wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))
-    # a second bot process (a replica) on the same database, sweeping every 0.2 s
-    replica = bot_settings.model_copy(update={"seat_request_sweep_seconds": 0.2})
+    # a second bot process (a replica) on the same database, its scheduler ticking every second
+    replica = bot_settings.model_copy(update={"kilo_scheduler_enabled": True, "kilo_tick_seconds": 1.0})
     with BackgroundServer(create_web_app(create_bolt_app(replica, bot_store, clock=clock))):
         clock.now += timedelta(hours=73)
         copy = wait_until(
             lambda: [p for p in posts_to(workspace, dm(workspace, workspace.owner)) if "Expired" in texts(p)],
-            what="the sweep",
+            what="the tick",
         )[-1]
     assert not [b for b in copy["blocks"] if b["type"] == "actions"]
     assert posts_to(workspace, dm(workspace, workspace.member))[-1]["text"].startswith("Your request for 2 more seats")
