@@ -246,16 +246,16 @@ def test_openapi_documents_every_refusal_with_the_error_body(openapi: dict[str, 
     ("method", "route", "statuses"),
     [
         ("GET", "/usage/members", {"403"}),
-        ("POST", "/credits/purchases", {"403", "409"}),
+        ("POST", "/credits/purchases", {"402", "403", "409"}),
         ("POST", "/members", {"403", "409"}),
         ("PATCH", "/members/{member_id}", {"403", "409"}),
         ("DELETE", "/members/{member_id}", {"403", "409"}),
-        ("POST", "/subscription/seats", {"403", "409"}),
+        ("POST", "/subscription/seats", {"402", "403", "409"}),
         ("POST", "/subscription/cancel", {"403", "409"}),
         ("GET", "/audit-log", {"403"}),
     ],
 )
-def test_openapi_documents_forbidden_and_conflict_where_they_happen(
+def test_openapi_documents_declined_forbidden_and_conflict_where_they_happen(
     openapi: dict[str, Any], method: str, route: str, statuses: set[str]
 ):
     responses = openapi["paths"][f"/api/v1/organizations/{{organization_id}}{route}"][method.lower()]["responses"]
