@@ -81,14 +81,6 @@ def test_billing_cycle_preview_of_a_cancelled_subscription_has_no_next_charge(
     assert (quote["renews"], quote["next_charge_at"], quote["next_charge_microdollars"]) == (False, None, 0)
 
 
-def set_card(sessions: sessionmaker[Session], org: TestOrg, last4: str) -> None:
-    """The organization's primary card replaced (what updating it on the dashboard does)."""
-    with sessions.begin() as session:
-        card = invoices.primary_payment_method(session, org.id)
-        assert card is not None
-        card.last4 = last4
-
-
 def stored(http: httpx.Client, org: TestOrg) -> dict[str, Any]:
     """Everything a seat addition may change, as the API shows it."""
     subscription = ok(http.get(org.path("/subscription"), headers=org.headers(org.owner)))
@@ -103,7 +95,7 @@ def stored(http: httpx.Client, org: TestOrg) -> dict[str, Any]:
 
 
 def test_a_declined_card_adds_no_seats_and_the_same_key_works_once_it_is_fixed(
-    http: httpx.Client, orgs: OrganizationFactory, backend_sessions: sessionmaker[Session]
+    http: httpx.Client, orgs: OrganizationFactory
 ):
     org = orgs.create(seats=10, card_last4=invoices.DECLINING_CARD_LAST4)
     before = stored(http, org)
@@ -115,7 +107,7 @@ def test_a_declined_card_adds_no_seats_and_the_same_key_works_once_it_is_fixed(
         "message": "The card Visa •••• 0002 was declined, so nothing was charged and no seats were added (still 10).",
     }
     assert stored(http, org) == before  # no seats, invoice, invoice number, payment, seat change or audit entry
-    set_card(backend_sessions, org, "4242")
+    orgs.replace_card(org, "4242")
     change = ok(http.post(org.path("/subscription/seats"), json=body, headers=org.headers(org.admin)))
     again = ok(http.post(org.path("/subscription/seats"), json=body, headers=org.headers(org.admin)))
     assert again == change and change["seats_after"] == 12 and change["invoice_id"]
