@@ -209,7 +209,7 @@ def operations(openapi: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, An
             yield method.upper(), path, operation
 
 
-def test_openapi_declares_the_bearer_key_and_the_actor_header(openapi: dict[str, Any]):
+def test_openapi_declares_the_bearer_key_and_the_actor_and_client_headers(openapi: dict[str, Any]):
     assert openapi["components"]["securitySchemes"]["ApiKey"] == {
         "type": "http",
         "scheme": "bearer",
@@ -220,9 +220,9 @@ def test_openapi_declares_the_bearer_key_and_the_actor_header(openapi: dict[str,
             continue
         assert {"ApiKey": []} in operation["security"], (method, path)
         if path.startswith("/api/v1/organizations/") and not path.endswith("/pdf"):
-            actor = [p for p in operation["parameters"] if p["in"] == "header"]
-            assert [p["name"] for p in actor] == ["X-Kilo-Actor"], (method, path)
-            assert actor[0]["description"]
+            headers = [p for p in operation["parameters"] if p["in"] == "header"]
+            assert [p["name"] for p in headers] == ["X-Kilo-Actor", "X-Kilo-Client"], (method, path)
+            assert all(p["description"] for p in headers)
 
 
 def test_openapi_documents_every_refusal_with_the_error_body(openapi: dict[str, Any]):
