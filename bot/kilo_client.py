@@ -20,7 +20,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kilo_api import schemas
-from kilo_api.enums import BillingCycle, CreditKind, MemberStatus, Role
+from kilo_api.enums import BillingCycle, CreditKind, KnownClient, MemberStatus, Role
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 T = TypeVar("T")
@@ -28,7 +28,7 @@ ReadKey = tuple[str, str | None, tuple[tuple[str, str], ...], Callable[[bytes], 
 MAX_CACHED_READS = 1_000
 # Sent as X-Kilo-Client on every request: the backend records it with each change, so the audit log can tell
 # what was done from Slack from what was done elsewhere.
-CLIENT_NAME = "kilo-bot"
+CLIENT_NAME = KnownClient.SLACK_APP.value
 
 
 class KiloError(Exception):

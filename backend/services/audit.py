@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import AuditAction, AuditLog, Member
+from kilo_api.enums import KnownClient
 
 # Where the request's client is kept on its Session: the origin belongs to the unit of work, not to each rule
 # that records a change, so the services need not pass it along.
 CLIENT_INFO_KEY = "kilo.audit.client"
-API_CLIENT = "api"  # a request that named no client
+API_CLIENT = KnownClient.API.value  # a request that named no client
 
 
 def made_by(session: Session, client: str | None) -> None:
