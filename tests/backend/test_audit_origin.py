@@ -63,7 +63,7 @@ def test_a_malformed_client_name_is_refused_and_changes_nothing(
     refused = http.patch(
         org.path("/policies"),
         json={"code_training_opt_out": False},
-        headers={**org.headers(org.admin), "X-Kilo-Client": client.encode()},
+        headers=[(k.encode(), v.encode()) for k, v in {**org.headers(org.admin), "X-Kilo-Client": client}.items()],
     )
     assert refused.status_code == 422 and "X-Kilo-Client" in refused.json()["error"]["message"]
     assert audit(http, org) == before
