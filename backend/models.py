@@ -366,6 +366,9 @@ class AuditLog(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The program the change came from (X-Kilo-Client; "api" when the request named none). NULL for Kilo's own
+    # changes (renewals) and for entries written before migration 0003, when nobody recorded it.
+    client: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class InstanceSecret(Base):

@@ -20,12 +20,15 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kilo_api import schemas
-from kilo_api.enums import BillingCycle, CreditKind, MemberStatus, Role
+from kilo_api.enums import BillingCycle, CreditKind, KnownClient, MemberStatus, Role
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 T = TypeVar("T")
 ReadKey = tuple[str, str | None, tuple[tuple[str, str], ...], Callable[[bytes], object]]
 MAX_CACHED_READS = 1_000
+# Sent as X-Kilo-Client on every request: the backend records it with each change, so the audit log can tell
+# what was done from Slack from what was done elsewhere.
+CLIENT_NAME = KnownClient.SLACK_APP.value
 
 
 class KiloError(Exception):
@@ -88,7 +91,7 @@ class KiloClient:
     ) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {api_key}", "User-Agent": "kilo-bot"},
+            headers={"Authorization": f"Bearer {api_key}", "User-Agent": CLIENT_NAME, "X-Kilo-Client": CLIENT_NAME},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             transport=transport,
         )

@@ -21,7 +21,7 @@ from bot import kilo_client
 from bot.channels import ensure_member, find_channel
 from bot.commands import ChannelRef
 from bot.dashboard import AccessDenied
-from bot.explain import explain
+from bot.explain import explain, in_one_line
 from bot.ids import ViewId
 from bot.interaction import SeatForm, SeatRequestForm, StaleInteraction, decode
 from bot.kilo_client import KiloClient
@@ -172,6 +172,7 @@ class SeatDesk:
         if not await asyncio.to_thread(self.requests.claim_form, self.asker.team_id, view_id, self.now):
             return  # the same form is already being carried out (a double submit, or Slack resending it)
         outcome = FormStatus.FAILED
+        plan: SeatPlan | None = None
         try:
             caller, client = await self._manager(f"{mode.value} seats")
             try:
@@ -202,11 +203,13 @@ class SeatDesk:
                 view_id, seat_views.notice_modal(title, f":no_entry_sign: {refused.sentence}", "Nothing was changed.")
             )
         except Exception as error:
-            # The modal stays a form, with the reason on top: fix it and submit again (the same key).
-            notice = explain(error).text
+            # The modal stays a form, with the reason on top: fix it (a declined card, Kilo away) and submit
+            # again. The price shown stays the one just read, so that submit charges it with the same key.
+            notice = in_one_line(error)
+            problem = None if plan is not None else explain(error).text
             await self._update_view(
                 view_id,
-                seat_views.seat_form_modal(self.asker.team_id, mode, seats, None, problem=notice, notice=notice),
+                seat_views.seat_form_modal(self.asker.team_id, mode, seats, plan, problem=problem, notice=notice),
             )
         finally:
             await asyncio.to_thread(self.requests.finish_form, view_id, outcome, self.now)

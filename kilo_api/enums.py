@@ -1,4 +1,4 @@
-"""Closed sets of values in the backend contract (roles, statuses, audit actions)."""
+"""Closed sets of values in the backend contract (roles, statuses, audit actions, well-known clients)."""
 
 from __future__ import annotations
 
@@ -90,3 +90,11 @@ class AuditAction(enum.StrEnum):
     SUBSCRIPTION_RENEW = "organization.subscription.renew"
     CREDITS_PURCHASE = "organization.credits.purchase"
     API_KEY_CREATE = "organization.api_key.create"
+
+
+class KnownClient(enum.StrEnum):
+    """Client names an audit entry may carry (X-Kilo-Client) that the Slack app words itself; any other
+    name is a program of the organization's own."""
+
+    SLACK_APP = "kilo-bot"  # this project's Slack app
+    API = "api"  # a request that named no client

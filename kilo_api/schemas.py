@@ -235,6 +235,12 @@ class AuditEntryOut(Out):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     created_at: datetime
+    client: str | None = Field(
+        default=None,
+        description="The program the change came from: the request's X-Kilo-Client (`kilo-bot` is the Slack app), "
+        "`api` when it named none; null for Kilo's own changes (renewals) and for entries recorded before clients "
+        "were.",
+    )
 
 
 class IngestOut(Out):

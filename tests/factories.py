@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.models import BillingCycle, Member, MemberStatus, PaymentMethod, Role
-from backend.services import organizations, subscriptions
+from backend.services import invoices, organizations, subscriptions
 
 # For tests that need the backend on one database only (the backend's own suite covers PostgreSQL).
 SQLITE_ONLY = pytest.mark.parametrize("backend_db_url", ["sqlite"], indirect=True)
@@ -110,6 +110,13 @@ class OrganizationFactory:
                 people.append(Person(person.id, person.email, person.name, role))
             subscriptions.create_subscription(session, organization_id=org.id, seats=seats, cycle=cycle, start=now)
             return TestOrg(org.id, key, people[0], people[1], people[2], people)
+
+    def replace_card(self, org: TestOrg, last4: str) -> None:
+        """The primary card now ends in `last4` (as if updated on the dashboard; 0002 declines every charge)."""
+        with self.sessions.begin() as session:
+            card = invoices.primary_payment_method(session, org.id)
+            assert card is not None, "the organization was created without a card"
+            card.last4 = last4
 
 
 def usage_events(

@@ -29,7 +29,12 @@ def credits(ctx: Ctx, kind: CreditKind | None = None, limit: Limit = 50, offset:
         )
 
 
-@router.post("/credits/purchases", response_model=schemas.CreditEntryOut, status_code=201, responses=refusals(403, 409))
+@router.post(
+    "/credits/purchases",
+    response_model=schemas.CreditEntryOut,
+    status_code=201,
+    responses=refusals(402, 403, 409),
+)
 def purchase_credits(ctx: Ctx, body: schemas.CreditPurchaseIn) -> schemas.CreditEntryOut:
     with ctx.transaction() as session:
         entry = credit_ledger.purchase_credits(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.api.errors import refusals, unauthorized
 from backend.models import Member, Subscription
-from backend.services import access, organizations, subscriptions
+from backend.services import access, audit, organizations, subscriptions
 from backend.services.errors import NotFound
 from kilo_db.secrets import SecretBox
 
@@ -29,10 +29,11 @@ Clock = Callable[[], datetime]
 class Context:
     """One request's view of the backend: the database, the clock, the caller's organization and actor."""
 
-    def __init__(self, request: Request, organization_id: str, actor: str | None) -> None:
+    def __init__(self, request: Request, organization_id: str, actor: str | None, client: str | None = None) -> None:
         self.request = request
         self.organization_id = organization_id
         self.actor_ref = actor
+        self.client = client
         self.readers: sessionmaker[Session] = request.app.state.sessions
         self.writers: sessionmaker[Session] = request.app.state.writer_sessions
         self.now: datetime = request.app.state.clock()
@@ -42,6 +43,7 @@ class Context:
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
         """write=False for pure reads, which then never wait for a writer (SQLite WAL)."""
         with (self.writers if write else self.readers).begin() as session:
+            audit.made_by(session, self.client)
             yield session
 
     def actor(self, session: Session) -> Member | None:
@@ -110,6 +112,13 @@ ACTOR_DESCRIPTION = (
 )
 
 
+CLIENT_DESCRIPTION = (
+    "Name of the program making the request (the Slack app sends `kilo-bot`); each change is recorded in the audit "
+    "log with it (`client`), or with `api` when the request names none. A name, not a credential."
+)
+CLIENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
+
+
 def context(
     request: Request,
     organization_id: str,
@@ -117,11 +126,15 @@ def context(
     x_kilo_actor: Annotated[
         str | None, Header(alias="X-Kilo-Actor", max_length=320, description=ACTOR_DESCRIPTION)
     ] = None,
+    x_kilo_client: Annotated[
+        str | None,
+        Header(alias="X-Kilo-Client", max_length=64, pattern=CLIENT_PATTERN, description=CLIENT_DESCRIPTION),
+    ] = None,
 ) -> Context:
     if key_organization != organization_id:
         # Another organization's ids look exactly like ids that do not exist.
         raise NotFound("No such organization.")
-    return Context(request, organization_id, x_kilo_actor)
+    return Context(request, organization_id, x_kilo_actor, x_kilo_client)
 
 
 Ctx = Annotated[Context, Depends(context)]

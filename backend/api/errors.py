@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 REFUSALS = {
     400: "Malformed request: a NUL character in the path, query or a header, or a body that cannot be read.",
     401: "The API key is missing, not sent as 'Authorization: Bearer <key>', wrong or revoked.",
+    402: "The card on file declined the charge; nothing was charged or changed, and the idempotency key is unused.",
     403: "The acting member (X-Kilo-Actor) is not an active member, or their role may not do this.",
     404: "No such organization for this key, or no such member, invoice, subscription or payment method.",
     409: "The request conflicts with the current state (a rule, an idempotency key, or a concurrent change).",

@@ -74,7 +74,7 @@ def preview_seats(ctx: Ctx, body: schemas.SeatPreviewIn) -> schemas.SeatQuoteOut
         return subscriptions.quote_seat_change(session, ctx.required_subscription(session), body.seats, ctx.now)
 
 
-@router.post("/subscription/seats", response_model=schemas.SeatChangeOut, responses=refusals(403, 409))
+@router.post("/subscription/seats", response_model=schemas.SeatChangeOut, responses=refusals(402, 403, 409))
 def change_seats(ctx: Ctx, body: schemas.SeatChangeIn) -> schemas.SeatChangeOut:
     with ctx.transaction() as session:
         change = subscriptions.change_seats(

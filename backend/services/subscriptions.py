@@ -15,6 +15,7 @@ from backend.models import (
     BillingCycle,
     CreditKind,
     Invoice,
+    InvoiceStatus,
     Member,
     PlanPrice,
     SeatChange,
@@ -23,7 +24,7 @@ from backend.models import (
     SubscriptionStatus,
 )
 from backend.services import account_balance, audit, credits, invoices
-from backend.services.errors import Conflict, Invalid, NotFound
+from backend.services.errors import Conflict, Invalid, NotFound, PaymentDeclined
 from backend.services.invoices import bill, lock_billing
 from backend.services.organizations import seats_used
 from backend.timeutil import add_months, start_of_day
@@ -315,6 +316,9 @@ def change_seats(
     now: datetime,
     idempotency_key: str | None,
 ) -> SeatChange:
+    """Apply a seat change once per idempotency key. An addition's pro-rated charge goes on an invoice paid
+    at once (account balance first, then the card); a declined card refuses the whole change (402). Removals
+    and additions the balance pays in full charge no card."""
     lock(session, subscription)
     if idempotency_key:
         earlier = session.scalar(
@@ -357,6 +361,15 @@ def change_seats(
             now=now,
             description="Seat addition",
         )
+        if invoice.status is InvoiceStatus.FAILED:
+            # Raising rolls back the invoice, its number and the balance it used with everything else, so the
+            # idempotency key stays unused: the same request goes through once the card is fixed.
+            card = invoices.primary_payment_method(session, subscription.organization_id)
+            named = f"{card.brand.title()} •••• {card.last4}" if card else "on file"
+            raise PaymentDeclined(
+                f"The card {named} was declined, so nothing was charged and no seats were added "
+                f"(still {subscription.seat_count})."
+            )
         change.invoice_id = invoice.id
     before = {"seats": subscription.seat_count}
     subscription.seat_count = new_seats

@@ -190,8 +190,9 @@ def decision_line(request: SeatRequest) -> str:
         case RequestStatus.APPROVING:
             return f"⏳ Being approved by {by} (started at {when})"
         case RequestStatus.FAILED:
+            reason = (request.note or "no reason given").rstrip(". ")  # Kilo's reasons end with their own period
             return (
-                f"⚠️ Approval by {by} failed at {when}: {request.note}. Nothing was changed; it can be approved "
+                f"⚠️ Approval by {by} failed at {when}: {reason}. Nothing was changed; it can be approved "
                 "again once that is fixed."
             )
     return f"🕒 Pending since {slack_time(request.created_at)}, open until {slack_time(request.expires_at)}"
@@ -246,6 +247,8 @@ def requester_copy(request: SeatRequest, sent_to: str) -> Message:
     blocks: list[Block] = [section(f"You asked for *{seats}*. Sent to {sent_to}.")]
     footer: list[Block] = []
     if request.is_open:
+        if request.status is RequestStatus.FAILED:  # still open, but the requester sees why it is not done yet
+            blocks.append(section(decision_line(request)))
         footer.append(
             actions(
                 button("Withdraw", ActionId.SEAT_REQUEST_WITHDRAW, value=request.id),

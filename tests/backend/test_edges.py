@@ -209,7 +209,7 @@ def operations(openapi: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, An
             yield method.upper(), path, operation
 
 
-def test_openapi_declares_the_bearer_key_and_the_actor_header(openapi: dict[str, Any]):
+def test_openapi_declares_the_bearer_key_and_the_actor_and_client_headers(openapi: dict[str, Any]):
     assert openapi["components"]["securitySchemes"]["ApiKey"] == {
         "type": "http",
         "scheme": "bearer",
@@ -220,9 +220,9 @@ def test_openapi_declares_the_bearer_key_and_the_actor_header(openapi: dict[str,
             continue
         assert {"ApiKey": []} in operation["security"], (method, path)
         if path.startswith("/api/v1/organizations/") and not path.endswith("/pdf"):
-            actor = [p for p in operation["parameters"] if p["in"] == "header"]
-            assert [p["name"] for p in actor] == ["X-Kilo-Actor"], (method, path)
-            assert actor[0]["description"]
+            headers = [p for p in operation["parameters"] if p["in"] == "header"]
+            assert [p["name"] for p in headers] == ["X-Kilo-Actor", "X-Kilo-Client"], (method, path)
+            assert all(p["description"] for p in headers)
 
 
 def test_openapi_documents_every_refusal_with_the_error_body(openapi: dict[str, Any]):
@@ -246,16 +246,16 @@ def test_openapi_documents_every_refusal_with_the_error_body(openapi: dict[str, 
     ("method", "route", "statuses"),
     [
         ("GET", "/usage/members", {"403"}),
-        ("POST", "/credits/purchases", {"403", "409"}),
+        ("POST", "/credits/purchases", {"402", "403", "409"}),
         ("POST", "/members", {"403", "409"}),
         ("PATCH", "/members/{member_id}", {"403", "409"}),
         ("DELETE", "/members/{member_id}", {"403", "409"}),
-        ("POST", "/subscription/seats", {"403", "409"}),
+        ("POST", "/subscription/seats", {"402", "403", "409"}),
         ("POST", "/subscription/cancel", {"403", "409"}),
         ("GET", "/audit-log", {"403"}),
     ],
 )
-def test_openapi_documents_forbidden_and_conflict_where_they_happen(
+def test_openapi_documents_declined_forbidden_and_conflict_where_they_happen(
     openapi: dict[str, Any], method: str, route: str, statuses: set[str]
 ):
     responses = openapi["paths"][f"/api/v1/organizations/{{organization_id}}{route}"][method.lower()]["responses"]

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from backend.services.invoices import DECLINING_CARD_LAST4
 from bot import formatting as fmt
 from bot.app import create_bolt_app, create_web_app, services_of
 from bot.digests import TickReport
@@ -34,6 +35,7 @@ from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.store import BotStore, Connection
 from local_slack import FakeSlack, SlackUser
+from tests.factories import OrganizationFactory
 from tests.slack.conftest import CLIENT_ID, CLIENT_SECRET, SQLITE_ONLY, Workspace, WorkspaceFactory, texts
 from tests.slack.interactions import FormValues, ack_body, click_in_message, repoint, submit_modal, wait_until
 from tests.support import process_environment
@@ -398,6 +400,50 @@ def test_a_failed_charge_marks_the_request_failed_and_it_can_be_approved_again(
     subscription = backend(http, workspace, "/subscription")
     assert subscription["seat_count"] == 12 and len(subscription["seat_history"]) == 1
     repoint(bolt_app, workspace, backend_server.url)
+
+
+def test_a_declined_card_fails_the_approval_everywhere_and_approving_after_the_fix_charges_once(
+    workspace: Workspace, http: httpx.Client, orgs: OrganizationFactory, bot_store: BotStore
+):
+    request_seats(workspace, workspace.member, "2 new hires")
+    owner_copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
+    wait_until(lambda: posts_to(workspace, dm(workspace, workspace.admin)))
+    untouched = {path: backend(http, workspace, path) for path in ("/subscription", "/invoices", "/audit-log")}
+    expected = quote(http, workspace, 12)
+    orgs.replace_card(workspace.org, DECLINING_CARD_LAST4)
+    reason = "The card Visa •••• 0002 was declined, so nothing was charged and no seats were added (still 10)"
+    failed = approve(workspace, workspace.owner, owner_copy)
+    assert f"{reason}." in texts(failed) and "approve it again once that is fixed" in texts(failed)
+    assert {path: backend(http, workspace, path) for path in untouched} == untouched
+    failure = f"⚠️ Approval by <@{workspace.owner.id}> failed at <!date^"
+    approver_copies = [
+        *posts_to(workspace, dm(workspace, workspace.owner)),
+        *posts_to(workspace, dm(workspace, workspace.admin)),
+    ]
+    for copy in approver_copies:
+        assert failure in texts(copy) and f": {reason}. Nothing was changed;" in texts(copy)
+        assert [b for b in copy["blocks"] if b["type"] == "actions"]  # still open: it can be approved again
+    requester = posts_to(workspace, dm(workspace, workspace.member))
+    assert len(requester) == 1 and requester[0]["text"] == "Your seat request: ⚠️ approval failed"
+    assert failure in texts(requester[0]) and reason in texts(requester[0]) and "Withdraw" in texts(requester[0])
+    store = SeatRequestStore(bot_store.sessions)
+    [stored] = store.recent(workspace.team_id, workspace.org.id)
+    assert (stored.status, stored.note) == (RequestStatus.FAILED, f"{reason}.")
+
+    orgs.replace_card(workspace.org, "4242")
+    done = approve(workspace, workspace.admin, posts_to(workspace, dm(workspace, workspace.admin))[-1])
+    charged = fmt.usd(expected["prorated_amount_microdollars"])
+    assert f"Approved by <@{workspace.admin.id}>" in texts(done) and f"10 → 12 seats, {charged} charged" in texts(done)
+    subscription = backend(http, workspace, "/subscription")
+    assert subscription["seat_count"] == 12 and len(subscription["seat_history"]) == 1
+    added = [i for i in backend(http, workspace, "/invoices") if i not in untouched["/invoices"]]
+    assert [(i["status"], i["total_microdollars"]) for i in added] == [
+        ("paid", expected["prorated_amount_microdollars"])
+    ]
+    for copy in posts_to(workspace, dm(workspace, workspace.owner)):
+        assert "✅ Approved by" in texts(copy) and "failed" not in texts(copy)
+    told = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.member))[1:])
+    assert len(told) == 1 and told[0]["text"].startswith("Your request for 2 more seats: ✅ Approved by")
 
 
 def test_a_price_changed_since_the_confirmation_is_not_charged(workspace: Workspace, http: httpx.Client, clock: Any):

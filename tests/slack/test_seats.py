@@ -10,12 +10,14 @@ import httpx
 import pytest
 from slack_bolt.async_app import AsyncApp
 
+from backend.services.invoices import DECLINING_CARD_LAST4
 from bot import formatting as fmt
 from bot.ids import ActionId, BlockId, ViewId
 from bot.seats import estimate_addition
 from kilo_api import schemas
 from local_slack import SlackUser
 from tests.conftest import Clock
+from tests.factories import OrganizationFactory
 from tests.slack.conftest import SQLITE_ONLY, Workspace, texts
 from tests.slack.interactions import (
     ack_body,
@@ -315,3 +317,35 @@ def test_the_request_estimate_is_the_backends_own_quote(
         expected["remaining_days"],
         expected["cycle_days"],
     )
+
+
+def test_a_declined_card_is_said_in_the_modal_and_changes_nothing_until_it_is_fixed(
+    workspace: Workspace, http: httpx.Client, orgs: OrganizationFactory
+):
+    orgs.replace_card(workspace.org, DECLINING_CARD_LAST4)
+    untouched = {path: backend(http, workspace, path) for path in ("/subscription", "/invoices", "/audit-log")}
+    expected = quote(http, workspace, 12)
+    shown = open_form(workspace, workspace.owner, "seats add 2")
+    submit_modal(workspace, workspace.owner, shown, number("2"))
+    declined = settled(workspace, shown["id"], 2)
+    said = texts(declined)
+    assert (
+        ":warning: The card Visa •••• 0002 was declined, so nothing was charged and no seats were added (still 10). "
+        "Update the card in the Kilo dashboard, then try again." in said
+    )
+    assert "*Seats:* 10 → 12" in said and "submit" in declined  # the form stays open with the price it showed
+    assert {path: backend(http, workspace, path) for path in untouched} == untouched
+    assert not dm_to(workspace, workspace.owner)
+    orgs.replace_card(workspace.org, "4242")
+    submit_modal(workspace, workspace.owner, declined, number("2"))  # the same form, submitted again
+    done = settled(workspace, shown["id"], 3)
+    assert f"Seats: 10 → 12. {fmt.usd(expected['prorated_amount_microdollars'])} charged on invoice KILO-" in texts(
+        done
+    )
+    subscription = backend(http, workspace, "/subscription")
+    assert subscription["seat_count"] == 12 and len(subscription["seat_history"]) == 1
+    added = [i for i in backend(http, workspace, "/invoices") if i not in untouched["/invoices"]]
+    assert [(i["status"], i["total_microdollars"]) for i in added] == [
+        ("paid", expected["prorated_amount_microdollars"])
+    ]
+    assert len(dm_to(workspace, workspace.owner)) == 1
