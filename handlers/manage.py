@@ -56,12 +56,16 @@ def form_of(turn: Turn, admin: AdminActions, member_id: str | None = None) -> Ad
     return AdminForm(team_id=turn.asker.team_id, organization_id=admin.organization_id, member_id=member_id)
 
 
-async def open_modal(turn: Turn, title: str, build: Build, *, push: bool = False) -> None:
+async def open_modal(
+    turn: Turn, title: str, build: Build, *, push: bool = False, check: Callable[[], object] | None = None
+) -> None:
     """Open (or push onto the modal clicked in) a loading view at once, the trigger lasts 3 s; then show the
-    form, or why there is none."""
+    form, or why there is none. `check`: what to refuse before asking anyone who the person is."""
     show = turn.slack.views_push if push else turn.slack.views_open
     opened = (await show(trigger_id=turn.body["trigger_id"], view=views.loading_modal(title)))["view"]
     try:
+        if check is not None:
+            check()
         view = await build(await admin_of(turn))
     except Exception as error:
         view = views.problem_modal(title, explain(error))
@@ -184,7 +188,7 @@ async def add_seat_clicked(turn: Turn) -> None:
         admin.check_organization(form.organization_id, noun=form.noun, rerun="/kilo invite")
         return invite_views.seat_invite_modal(await admin.seat_invite_terms(), form, email, role)
 
-    await open_modal(turn, invite_views.SEAT_INVITE_TITLE, build, push=True)
+    await open_modal(turn, invite_views.SEAT_INVITE_TITLE, build, push=True, check=lambda: _invite_form(turn))
 
 
 @after_ack

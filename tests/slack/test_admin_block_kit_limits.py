@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.admin_actions import SeatAndInvite, SeatInviteTerms
 from bot.admin_shapes import (
     AuditLine,
     CancelTerms,
@@ -20,13 +21,12 @@ from bot.admin_shapes import (
     PoliciesChanged,
     Removed,
 )
-from bot.admin_actions import SeatAndInvite, SeatInviteTerms
 from bot.interaction import AdminForm
 from bot.seats import SeatMode, SeatPlan
 from bot.views import invite as invite_views
 from bot.views import manage
-from bot.views import seats as seat_views
 from bot.views import organization as org_views
+from bot.views import seats as seat_views
 from kilo_api import schemas
 from kilo_api.enums import AuditAction, BillingCycle, MemberStatus, Role
 from local_slack import call_problem
