@@ -20,14 +20,17 @@ from bot.serving import BackgroundServer
 @dataclass
 class BackendProxy:
     url: str = ""
-    hold: dict[str, float] = field(default_factory=dict)  # path suffix of a POST → seconds before forwarding
+    # (method, path suffix) → seconds before forwarding (each under the bot's 2 s backend timeout in tests)
+    hold: dict[tuple[str, str], float] = field(default_factory=dict)
     refuse: set[str] = field(default_factory=set)  # path suffixes of POSTs answered 503 without forwarding
     refused: int = 0
 
-    def _matches(self, request: Request, suffixes: set[str] | dict[str, float]) -> str | None:
-        if request.method != "POST":
-            return None
-        return next((s for s in suffixes if request.url.path.endswith(s)), None)
+    def held_for(self, request: Request) -> float:
+        path = request.url.path
+        return next((s for (m, suffix), s in self.hold.items() if m == request.method and path.endswith(suffix)), 0.0)
+
+    def refuses(self, request: Request) -> bool:
+        return request.method == "POST" and any(request.url.path.endswith(s) for s in self.refuse)
 
 
 @pytest.fixture
@@ -35,12 +38,10 @@ def backend_proxy(backend_server: BackgroundServer) -> Iterator[BackendProxy]:
     proxy = BackendProxy()
 
     async def forward(request: Request) -> Response:
-        if proxy._matches(request, proxy.refuse):
+        if proxy.refuses(request):
             proxy.refused += 1
             return JSONResponse({"error": {"code": "unavailable", "message": "down"}}, status_code=503)
-        held = proxy._matches(request, proxy.hold)
-        if held:
-            await asyncio.sleep(proxy.hold[held])
+        await asyncio.sleep(proxy.held_for(request))
         headers = {k: v for k, v in request.headers.items() if k not in ("host", "content-length")}
         async with httpx.AsyncClient(base_url=backend_server.url) as real:
             answer = await real.request(
