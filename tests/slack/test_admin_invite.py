@@ -96,7 +96,8 @@ def test_with_no_seat_free_owners_are_offered_to_add_one(workspaces: WorkspaceFa
     pushed = ws.slack.wait_for_call("views.push", count=before + 1)[-1].answer
     assert pushed is not None
     seat_modal = Modal(ws, pushed["view"]["id"])
-    shown = wait_until(lambda: "Loading" not in texts_of(seat_modal.view) and texts_of(seat_modal.view))
+    wait_until(lambda: "Loading" not in texts_of(seat_modal.view))
+    shown = texts_of(seat_modal.view)
     assert "*Seats:* 7 → 8 (7 in use)" in shown and "Add one seat to" in shown  # tests/slack/test_invite_seats.py
     assert element(seat_modal, BlockId.INVITE_EMAIL)["initial_value"] == "cy@example.com"
 

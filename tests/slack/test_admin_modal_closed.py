@@ -28,7 +28,7 @@ pytestmark = SQLITE_ONLY
 
 def view_closed(ws: Workspace, who: SlackUser, view: dict[str, Any], *, is_cleared: bool = False) -> httpx.Response:
     """What Slack sends when a person closes a modal that asked for it (notify_on_close)."""
-    payload = {
+    payload: dict[str, Any] = {
         "type": "view_closed",
         "team": {"id": ws.team_id, "domain": "kilo-test"},
         "user": {"id": who.id, "username": who.name.split()[0].lower(), "name": who.name, "team_id": ws.team_id},
@@ -92,7 +92,7 @@ def command(text: str) -> Callable[[Workspace], tuple[SlackUser, Modal]]:
     return opened
 
 
-ADMIN_MODALS = {
+ADMIN_MODALS: dict[str, Callable[[Workspace], tuple[SlackUser, Modal]]] = {
     ViewId.INVITE: command("invite ana@example.com admin"),
     ViewId.MEMBER_ROLE: member_menu("role"),
     ViewId.DAILY_LIMIT: member_menu("limit"),

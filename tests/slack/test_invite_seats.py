@@ -6,6 +6,7 @@ live pro-rated price and the invitation typed so far, and its submission adds on
 from __future__ import annotations
 
 import json
+from functools import partial
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -28,7 +29,7 @@ from tests.slack.test_seat_requests import approvals, posts_to
 pytestmark = SQLITE_ONLY
 
 ANA = "ana@example.com"
-FULL_INVITE = {BlockId.INVITE_EMAIL: ANA, BlockId.INVITE_ROLE: "admin"}
+FULL_INVITE: dict[str, Typed] = {BlockId.INVITE_EMAIL: ANA, BlockId.INVITE_ROLE: "admin"}
 
 
 def full(workspaces: WorkspaceFactory) -> Workspace:
@@ -213,7 +214,8 @@ def test_the_offer_on_a_form_that_filled_up_adds_a_seat_for_what_was_typed(
     assert taken.status_code == 201
     invite.submit(ws.admin, {BlockId.INVITE_EMAIL: "second@example.com"})
     assert "All 8 seats are in use" in texts_of(invite.view)
-    trigger = invite.click(ws.admin, ActionId.ADD_SEAT_AND_INVITE, {BlockId.INVITE_EMAIL: "second@example.com"})
+    typed: dict[str, Typed] = {BlockId.INVITE_EMAIL: "second@example.com"}
+    trigger = invite.click(ws.admin, ActionId.ADD_SEAT_AND_INVITE, typed)
     modal = pushed(ws, trigger)
     assert element(modal.view, BlockId.INVITE_EMAIL)["initial_value"] == "second@example.com"
     assert element(modal.view, BlockId.INVITE_ROLE)["initial_option"]["value"] == "member"
@@ -270,7 +272,8 @@ def test_without_an_approvals_channel_the_request_goes_to_owners_and_admins_by_d
     form.submit(ws.member, {BlockId.SEAT_REQUEST_SEATS: "2", BlockId.SEAT_REQUEST_REASON: "two new hires"})
     assert "sent to 2 Owners and Admins by DM" in texts_of(form.settled())
     for approver in (ws.owner, ws.admin):
-        [copy] = wait_until(lambda who=approver: posts_to(ws, ws.slack.dm_channel(who.id)))
+        channel = ws.slack.dm_channel(approver.id)
+        [copy] = wait_until(partial(posts_to, ws, channel))
         assert "asks for *2 more seats*" in texts_of({"blocks": copy["blocks"]})
         assert "Approve" in texts_of({"blocks": copy["blocks"]})
 
