@@ -6,8 +6,8 @@ live pro-rated price and the invitation typed so far, and its submission adds on
 from __future__ import annotations
 
 import json
-from functools import partial
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
