@@ -7,6 +7,9 @@ write. Prices, roles and names are never taken from what Slack sends back, only 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from bot import kilo_client
 from bot.admin_shapes import (
@@ -27,6 +30,7 @@ from bot.admin_shapes import (
 from bot.dashboard import AccessDenied, Dashboard
 from bot.interaction import StaleInteraction
 from bot.kilo_client import KiloClient
+from bot.seats import SeatMode, SeatPlan, plan_from_quote, target_seats
 from bot.shapes import Caller
 from kilo_api import schemas
 from kilo_api.enums import AuditAction, BillingCycle, MemberStatus, Role
@@ -56,6 +60,47 @@ class SeatsFull(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class InviteRefused(Exception):
+    """This invitation cannot be made by this person (`field`: the email or the role); nothing was charged."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+class PriceChanged(Exception):
+    """The price of a seat is not the one the person was shown: show the new one instead of charging."""
+
+    def __init__(self, plan: SeatPlan) -> None:
+        super().__init__("the price changed since it was shown")
+        self.plan = plan
+
+
+@dataclass(frozen=True)
+class SeatInviteTerms:
+    """What adding one seat for an invitation costs now, and which roles this person may invite."""
+
+    organization_name: str
+    plan: SeatPlan
+    may_invite_owner: bool
+
+
+@dataclass(frozen=True)
+class SeatAndInvite:
+    """A seat added for an invitation, and the invitation, or why it failed after the seat was added."""
+
+    change: schemas.SeatChangeOut
+    email: str
+    role: Role
+    member: schemas.MemberOut | None
+    seats: schemas.SeatUsageOut | None
+    invite_error: Exception | None = None
+
+    @property
+    def seats_before(self) -> int:
+        return self.change.seats_after - self.change.delta
 
 
 class NameMismatch(Exception):
@@ -114,6 +159,49 @@ class AdminActions:
             raise
         organization = await self.client.organization()
         return Invited(member, organization.seats)
+
+    async def seat_invite_terms(self) -> SeatInviteTerms:
+        await self.require_manager("add seats")
+        return SeatInviteTerms(
+            self.caller.organization_name, await self.seat_plan(1), self.caller.member.role is Role.OWNER
+        )
+
+    async def seat_plan(self, seats: int) -> SeatPlan:
+        """Adding `seats` as the backend quotes it now (the add-seats modal's own plan and fingerprint)."""
+        subscription = await self.client.subscription()
+        target = target_seats(SeatMode.ADD, seats, subscription)
+        return plan_from_quote(SeatMode.ADD, subscription, await self.client.preview_seats(self.actor, target))
+
+    async def check_invitable(self, email: str, role: Role, now: datetime) -> None:
+        """Refuse before charging for a seat the invitation could not use."""
+        if role is Role.OWNER and self.caller.member.role is not Role.OWNER:
+            raise InviteRefused("role", "Only Owners can invite another Owner.")
+        found = (await self.client.members(email=email, limit=1)).members
+        existing = found[0] if found else None
+        if existing is None:
+            return
+        if existing.status is MemberStatus.ACTIVE:
+            raise InviteRefused("email", f"{existing.email} is already a member; no seat is needed.")
+        if existing.status is MemberStatus.INVITED and (existing.invite_expires_at or now) > now:
+            raise InviteRefused("email", f"{existing.email} is already invited and holds a seat.")
+
+    async def add_seat_and_invite(
+        self, email: str, role: Role, shown_fingerprint: str | None, key: Callable[[int], str], now: datetime
+    ) -> SeatAndInvite:
+        """One seat added (once per `key`) at the price shown, then the invitation. A failed invitation
+        after the seat was added is returned, not raised: the seat is paid for and stays."""
+        await self.require_manager("add seats")
+        await self.check_invitable(email, role, now)
+        plan = await self.seat_plan(1)
+        if plan.fingerprint != shown_fingerprint:
+            raise PriceChanged(plan)
+        change = await self.client.change_seats(self.actor, plan.new_seats, key(plan.new_seats))
+        try:
+            member = await self.client.invite_member(self.actor, email, role)
+        except kilo_client.KiloError as error:
+            return SeatAndInvite(change, email, role, None, None, error)
+        organization = await self.client.organization()
+        return SeatAndInvite(change, email, role, member, organization.seats)
 
     # --- members ---------------------------------------------------------------------------------
 

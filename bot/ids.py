@@ -37,6 +37,8 @@ class ActionId(enum.StrEnum):
     SEAT_REQUEST_DENY = "kilo_seat_request_deny"
     SEAT_REQUEST_WITHDRAW = "kilo_seat_request_withdraw"
     SEAT_DENY_REASON = "kilo_seat_deny_reason"
+    SEAT_REQUEST_SEATS = "kilo_seat_request_seats"
+    SEAT_REQUEST_REASON = "kilo_seat_request_reason"
     DIGEST_CHANNEL = "kilo_digest_channel"
     DIGEST_FREQUENCY = "kilo_digest_frequency"
     DIGEST_DAY = "kilo_digest_day"
@@ -77,6 +79,8 @@ class BlockId(enum.StrEnum):
     SEATS_PREVIEW = "kilo_seats_preview_block"
     SEAT_REQUEST_ACTIONS = "kilo_seat_request_actions"
     SEAT_DENY_REASON = "kilo_seat_deny_reason_block"
+    SEAT_REQUEST_SEATS = "kilo_seat_request_seats_block"
+    SEAT_REQUEST_REASON = "kilo_seat_request_reason_block"
     DIGEST_CHANNEL = "kilo_digest_channel_block"
     DIGEST_FREQUENCY = "kilo_digest_frequency_block"
     DIGEST_DAY = "kilo_digest_day_block"
@@ -96,6 +100,7 @@ class ViewId(enum.StrEnum):
     CONNECT = "kilo_connect"
     LOADING = "kilo_loading"
     DONE = "kilo_done"
+    WORKING = "kilo_working"
     INVITE = "kilo_invite"
     MEMBER_ROLE = "kilo_member_role"
     DAILY_LIMIT = "kilo_daily_limit"
@@ -108,5 +113,7 @@ class ViewId(enum.StrEnum):
     SEATS_CHANGE = "kilo_seats_change"
     SEAT_APPROVE = "kilo_seat_approve"
     SEAT_DENY = "kilo_seat_deny"
+    SEAT_INVITE = "kilo_seat_invite"  # add a seat and invite, pushed from the invite form
+    SEAT_REQUEST = "kilo_seat_request"  # ask for seats, pushed from the invite form
     DIGEST_SUBSCRIBE = "kilo_digest_subscribe"
     ALERTS = "kilo_alerts"

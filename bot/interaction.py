@@ -71,6 +71,9 @@ class AdminForm(_State):
     team_id: str = Field(alias="t", pattern=SLACK_ID)
     organization_id: str = Field(alias="o", pattern=KILO_ID)
     member_id: str | None = Field(default=None, alias="m", pattern=KILO_ID)
+    # the add-a-seat-and-invite modal: the fingerprint of the price shown, so a changed price is not charged
+    # (optional, so forms encoded before it existed read as they were: no version bump needed)
+    fingerprint: str | None = Field(default=None, alias="f", pattern=FINGERPRINT)
 
 
 MemberChange = Literal["role", "limit", "remove"]
@@ -94,6 +97,16 @@ class OrganizationButton(_State):
     kind: Literal["organization_button"] = Field(default="organization_button", alias="k")
     version: Literal[1] = Field(default=1, alias="v")
     organization_id: str = Field(alias="o", pattern=KILO_ID)
+
+
+class SeatOffer(_State):
+    """ "Request a seat" in the invite modal a Member sees: the address they meant to invite, if they gave one
+    with the command. Only ever prefilled into the request's reason, which the Member can edit; never acted on."""
+
+    rerun: ClassVar[str] = "/kilo invite"
+    kind: Literal["seat_offer"] = Field(default="seat_offer", alias="k")
+    version: Literal[1] = Field(default=1, alias="v")
+    email: str | None = Field(default=None, alias="e", max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
 
 
 class SeatForm(_State):
@@ -157,6 +170,7 @@ AnyState = (
     | AdminForm
     | MemberMenu
     | OrganizationButton
+    | SeatOffer
     | SeatForm
     | SeatRequestForm
     | DigestSubscribeForm

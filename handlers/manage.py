@@ -7,17 +7,21 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot import commands as cmd
 from bot import kilo_client
-from bot.admin_actions import AdminActions, NameMismatch, SeatsFull
+from bot.admin_actions import AdminActions, InviteRefused, NameMismatch, PriceChanged, SeatInviteTerms, SeatsFull
 from bot.admin_shapes import PolicyChoice
 from bot.explain import explain
 from bot.ids import ActionId, BlockId, ViewId
-from bot.interaction import AdminForm, MemberMenu, OrganizationButton, decode
+from bot.interaction import AdminForm, MemberMenu, OrganizationButton, SeatOffer, StaleInteraction, decode
+from bot.seat_flows import SeatDesk
+from bot.seats import form_idempotency_key
+from bot.views import invite as invite_views
 from bot.views import manage as views
+from bot.views import seats as seat_views
 from handlers.listener import Turn, after_ack
 from handlers.submission import Outcome, Submitted, view_submission
 from kilo_api.enums import BillingCycle, Role
@@ -25,6 +29,22 @@ from kilo_api.enums import BillingCycle, Role
 logger = logging.getLogger(__name__)
 Build = Callable[[AdminActions], Awaitable[dict[str, Any]]]
 MEMBER_MODAL_TITLES = {"role": "Change role", "limit": "Daily spend limit", "remove": "Remove member"}
+INVITE_FIELDS = {"email": BlockId.INVITE_EMAIL, "role": BlockId.INVITE_ROLE}
+# Every admin form asks Slack for view_closed (notify_on_close), and so does the "working…" view.
+CLOSABLE_VIEWS = (
+    ViewId.INVITE,
+    ViewId.SEAT_INVITE,
+    ViewId.SEAT_REQUEST,
+    ViewId.MEMBER_ROLE,
+    ViewId.DAILY_LIMIT,
+    ViewId.REMOVE_MEMBER,
+    ViewId.POLICIES,
+    ViewId.BILLING_CYCLE,
+    ViewId.CANCEL,
+    ViewId.CANCEL_CONFIRM,
+    ViewId.BUY_CREDITS,
+    ViewId.WORKING,
+)
 
 
 async def admin_of(turn: Turn) -> AdminActions:
@@ -36,10 +56,16 @@ def form_of(turn: Turn, admin: AdminActions, member_id: str | None = None) -> Ad
     return AdminForm(team_id=turn.asker.team_id, organization_id=admin.organization_id, member_id=member_id)
 
 
-async def open_modal(turn: Turn, title: str, build: Build) -> None:
-    """Open a loading view at once (the trigger lasts 3 s), then show the form, or why there is none."""
-    opened = (await turn.slack.views_open(trigger_id=turn.body["trigger_id"], view=views.loading_modal(title)))["view"]
+async def open_modal(
+    turn: Turn, title: str, build: Build, *, push: bool = False, check: Callable[[], object] | None = None
+) -> None:
+    """Open (or push onto the modal clicked in) a loading view at once, the trigger lasts 3 s; then show the
+    form, or why there is none. `check`: what to refuse before asking anyone who the person is."""
+    show = turn.slack.views_push if push else turn.slack.views_open
+    opened = (await show(trigger_id=turn.body["trigger_id"], view=views.loading_modal(title)))["view"]
     try:
+        if check is not None:
+            check()
         view = await build(await admin_of(turn))
     except Exception as error:
         view = views.problem_modal(title, explain(error))
@@ -69,7 +95,7 @@ async def command(turn: Turn, request: cmd.Change) -> None:
 def _modal_for(turn: Turn, request: cmd.Change) -> tuple[str, Build]:
     async def invite(admin: AdminActions) -> dict[str, Any]:
         email, role = (request.email, request.role) if isinstance(request, cmd.Invite) else (None, Role.MEMBER)
-        return views.invite_modal(await admin.invite_terms(), form_of(turn, admin), email, role)
+        return invite_views.invite_modal(await admin.invite_terms(), form_of(turn, admin), email, role)
 
     async def policies(admin: AdminActions) -> dict[str, Any]:
         return views.policies_modal(await admin.policies(), admin.caller.organization_name, form_of(turn, admin))
@@ -142,14 +168,42 @@ async def resume_clicked(turn: Turn) -> None:
     await turn.reply(views.resumed_message(await admin.resume()))
 
 
+def _invite_form(turn: Turn) -> AdminForm:
+    """The invite modal a seat button was clicked in (made in this workspace)."""
+    form = decode((turn.body.get("view") or {}).get("private_metadata"), AdminForm)
+    if form.team_id != turn.asker.team_id:
+        raise StaleInteraction(form.noun, "/kilo invite")
+    return form
+
+
 @after_ack
-async def seat_step_clicked(turn: Turn) -> None:
-    # The seat modals belong to `/kilo seats`; from the invite form this says how to get a seat.
-    for_manager = turn.body["actions"][0]["action_id"] == ActionId.ADD_SEAT_AND_INVITE
-    email = views.typed_email(turn.body.get("view") or {})
-    await turn.slack.views_push(
-        trigger_id=turn.body["trigger_id"], view=views.seat_next_step_modal(for_manager=for_manager, email=email)
-    )
+async def add_seat_clicked(turn: Turn) -> None:
+    # The email and role as typed so far go along into the pushed modal; its price is Kilo's, read after
+    # the loading view is up.
+    invite_form = turn.body.get("view") or {}
+    email, role = invite_views.typed_email(invite_form), invite_views.typed_role(invite_form)
+
+    async def build(admin: AdminActions) -> dict[str, Any]:
+        form = _invite_form(turn)
+        admin.check_organization(form.organization_id, noun=form.noun, rerun="/kilo invite")
+        return invite_views.seat_invite_modal(await admin.seat_invite_terms(), form, email, role)
+
+    await open_modal(turn, invite_views.SEAT_INVITE_TITLE, build, push=True, check=lambda: _invite_form(turn))
+
+
+@after_ack
+async def request_seat_clicked(turn: Turn) -> None:
+    # The request form needs nothing from Kilo, so it is pushed at once; who asks is checked on submit.
+    invite_form = turn.body.get("view") or {}
+    value = turn.body["actions"][0].get("value")
+    try:
+        form = _invite_form(turn)
+        offer = decode(value, SeatOffer) if value else SeatOffer()
+        reason = invite_views.seat_request_reason(invite_views.typed_email(invite_form) or offer.email)
+        view = seat_views.seat_request_modal(form, 1, reason)
+    except StaleInteraction as stale:
+        view = views.problem_modal(seat_views.REQUEST_TITLE, explain(stale))
+    await turn.slack.views_push(trigger_id=turn.body["trigger_id"], view=view)
 
 
 # --- submissions -----------------------------------------------------------------------------------
@@ -173,8 +227,37 @@ async def invite(job: Submitted[tuple[str, Role]]) -> Outcome:
     try:
         invited = await admin.invite(*job.typed)
     except SeatsFull as full:
-        return Outcome(views.seats_full_form(job.view, explain(full)), done=False)
-    return Outcome(views.invited_modal(invited))
+        return Outcome(invite_views.seats_full_form(job.view, explain(full)), done=False)
+    return Outcome(invite_views.invited_modal(invited))
+
+
+async def add_seat_and_invite(job: Submitted[tuple[str, Role]]) -> Outcome:
+    admin = await admin_for(job, "/kilo invite")
+    view_id = str(job.view["id"])
+    email, role = job.typed
+    try:
+        result = await admin.add_seat_and_invite(
+            email,
+            role,
+            job.form.fingerprint,
+            lambda seats: form_idempotency_key(job.form.team_id, view_id, seats),
+            job.turn.now,
+        )
+    except InviteRefused as refused:
+        raise views.FormProblems({INVITE_FIELDS[refused.field]: refused.message}) from refused
+    except PriceChanged as changed:
+        terms = SeatInviteTerms(admin.caller.organization_name, changed.plan, admin.caller.member.role is Role.OWNER)
+        notice = invite_views.PRICE_CHANGED
+        return Outcome(invite_views.seat_invite_modal(terms, job.form, email, role, notice), done=False)
+    problem = explain(result.invite_error).text if result.invite_error else None
+    return Outcome(invite_views.seat_invited_modal(result, problem))
+
+
+async def request_seats(job: Submitted[tuple[int, str | None]]) -> Outcome:
+    await admin_for(job, "/kilo seats request")  # made for this workspace's organization
+    turn = job.turn
+    sent = await SeatDesk(turn.kilo, turn.slack, turn.asker, turn.now).create_request(*job.typed)
+    return Outcome(invite_views.request_sent_modal(sent))
 
 
 async def change_role(job: Submitted[Role]) -> Outcome:
@@ -234,14 +317,25 @@ def nothing_typed(_view: dict[str, Any]) -> None:
     return None
 
 
+async def modal_closed(ack: AsyncAck, body: dict[str, Any]) -> None:
+    # Closing a form before submitting changes nothing: nothing is held while a form is open (no claim,
+    # no reservation, no charge). Closing the "working…" view does not stop the work; its outcome then goes
+    # by DM, because views.update answers not_found for a closed view (handlers/submission.py).
+    await ack()
+    view = body.get("view") or {}
+    logger.info("%s closed by %s", view.get("callback_id"), (body.get("user") or {}).get("id"))
+
+
 def register(app: AsyncApp) -> None:
     for action_id in BUTTON_COMMANDS:
         app.action(action_id)(button_clicked)
     app.action(ActionId.MEMBER_MENU)(member_menu_chosen)
     app.action(ActionId.RESUME)(resume_clicked)
-    app.action(ActionId.SEAT_REQUEST_OPEN)(seat_step_clicked)
-    app.action(ActionId.ADD_SEAT_AND_INVITE)(seat_step_clicked)
-    app.view(ViewId.INVITE)(view_submission(views.read_invite, invite))
+    app.action(ActionId.SEAT_REQUEST_OPEN)(request_seat_clicked)
+    app.action(ActionId.ADD_SEAT_AND_INVITE)(add_seat_clicked)
+    app.view(ViewId.INVITE)(view_submission(invite_views.read_invite, invite))
+    app.view(ViewId.SEAT_INVITE)(view_submission(invite_views.read_invite, add_seat_and_invite))
+    app.view(ViewId.SEAT_REQUEST)(view_submission(invite_views.read_seat_request, request_seats))
     app.view(ViewId.MEMBER_ROLE)(view_submission(views.read_role, change_role))
     app.view(ViewId.DAILY_LIMIT)(view_submission(views.read_daily_limit, set_daily_limit))
     app.view(ViewId.REMOVE_MEMBER)(view_submission(nothing_typed, remove_member))
@@ -250,3 +344,5 @@ def register(app: AsyncApp) -> None:
     app.view(ViewId.CANCEL)(view_submission(nothing_typed, confirm_cancel, once=False))
     app.view(ViewId.CANCEL_CONFIRM)(view_submission(views.read_cancel_name, cancel))
     app.view(ViewId.BUY_CREDITS)(view_submission(views.read_credit_amount, buy_credits))
+    for callback_id in CLOSABLE_VIEWS:
+        app.view_closed(callback_id)(modal_closed)

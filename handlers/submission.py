@@ -21,7 +21,8 @@ from bot.interaction import AdminForm, StaleInteraction, decode
 from bot.payloads import slack_ids
 from bot.services import BotServices
 from bot.submissions import Claim, Submissions, SubmissionStatus
-from bot.views.manage import FormProblems, problems_message, with_problem, working_modal
+from bot.views.blocks import Message
+from bot.views.manage import FormProblems, outcome_message, problems_message, with_problem, working_modal
 from handlers.listener import BoltListener, Turn
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def view_submission(read: Callable[[dict[str, Any]], Typed], work: Work[Typed], 
             return
         job = Submitted(turn, form, typed, view)
         if not once:
-            await _answer(ack, client, view, work(job), deadline)
+            await _answer(ack, client, view, work(job), deadline, turn.asker.user_id)
             return
         submissions = Submissions(kilo.store)
         claim = await asyncio.to_thread(
@@ -92,7 +93,7 @@ def view_submission(read: Callable[[dict[str, Any]], Typed], work: Work[Typed], 
         if not claim.won:
             await _follow(ack, client, submissions, form.team_id, view, claim, deadline)
             return
-        outcome = await _answer(ack, client, view, work(job), deadline)
+        outcome = await _answer(ack, client, view, work(job), deadline, turn.asker.user_id)
         await asyncio.to_thread(
             submissions.settle, form.team_id, str(view["id"]), done=outcome.done, outcome=outcome.view, now=kilo.clock()
         )
@@ -102,10 +103,16 @@ def view_submission(read: Callable[[dict[str, Any]], Typed], work: Work[Typed], 
 
 
 async def _answer(
-    ack: AsyncAck, client: AsyncWebClient, view: dict[str, Any], work: Awaitable[Outcome], deadline: float
+    ack: AsyncAck,
+    client: AsyncWebClient,
+    view: dict[str, Any],
+    work: Awaitable[Outcome],
+    deadline: float,
+    user_id: str,
 ) -> Outcome:
     """Run the work; answer Slack with its result if it is done by the deadline, else with "working…"
-    and then the result through views.update. Returns the view the person ends on."""
+    and then the result through views.update — or by DM, if the person closed the modal meanwhile.
+    Returns the view the person ends on."""
     task = asyncio.ensure_future(_settled(work, view))
     await asyncio.wait({task}, timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
     if task.done():
@@ -117,7 +124,8 @@ async def _answer(
         return outcome
     await ack(response_action="update", view=working_modal(view))
     outcome, _errors = await task
-    await _update(client, view, outcome.view)
+    if not await _update(client, view, outcome.view):
+        await _tell_by_dm(client, user_id, outcome_message(outcome.view, done=outcome.done))
     return outcome
 
 
@@ -153,13 +161,26 @@ async def _follow(
         claim = await asyncio.to_thread(submissions.state, team_id, str(view["id"]))
     final = claim.outcome or working_modal(view)
     if acked:
-        await _update(client, view, final)
+        await _update(client, view, final)  # closed meanwhile: the first submission tells the person
     else:
         await ack(response_action="update", view=final)
 
 
-async def _update(client: AsyncWebClient, view: dict[str, Any], new_view: dict[str, Any]) -> None:
+async def _update(client: AsyncWebClient, view: dict[str, Any], new_view: dict[str, Any]) -> bool:
+    """views.update; False when the modal is gone (the person closed it: Slack answers not_found)."""
     try:
         await client.views_update(view_id=str(view["id"]), view=new_view)
-    except SlackApiError as error:  # closed meanwhile (not_found): the change is done; the audit log has it
+    except SlackApiError as error:
+        if error.response.get("error") == "not_found":
+            return False
         logger.warning("could not show a submission's result: %s", error.response.get("error"))
+    return True
+
+
+async def _tell_by_dm(client: AsyncWebClient, user_id: str, message: Message) -> None:
+    """The outcome of a submission whose modal was closed while it worked, in the person's DM with the bot."""
+    try:
+        opened = await client.conversations_open(users=user_id)
+        await client.chat_postMessage(channel=opened["channel"]["id"], **message.payload())
+    except SlackApiError as error:  # the change is done either way; the audit log has it
+        logger.warning("could not DM a submission's outcome: %s", error.response.get("error"))

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
-    EmailInputElement,
     InputBlock,
     NumberInputElement,
     Option,
@@ -30,8 +29,6 @@ from bot.admin_shapes import (
     CreditTerms,
     CycleChanged,
     CycleTerms,
-    Invited,
-    InviteTerms,
     MemberChanged,
     MemberTarget,
     PoliciesChanged,
@@ -39,10 +36,10 @@ from bot.admin_shapes import (
     Removed,
 )
 from bot.ids import ActionId, BlockId, ViewId
-from bot.inputs import InputRefused, dollars_to_microdollars, email_address
+from bot.inputs import InputRefused, dollars_to_microdollars
 from bot.interaction import AdminForm, OrganizationButton, encode
 from bot.views.blocks import Message, actions, button, clip, context, header, section, text_sections
-from bot.views.problems import names, problem
+from bot.views.problems import problem
 from kilo_api import schemas
 from kilo_api.enums import AuditAction, BillingCycle, MemberStatus, Role
 from kilo_api.limits import (
@@ -93,7 +90,7 @@ class FormProblems(Exception):
 # --- the frame every admin modal shares ----------------------------------------------------------
 
 
-def _modal(
+def admin_modal(
     callback_id: str,
     title: str,
     blocks: Sequence[Block],
@@ -101,7 +98,10 @@ def _modal(
     form: AdminForm | None = None,
     submit: str | None = None,
     close: str = "Cancel",
+    clear_on_close: bool = False,
 ) -> dict[str, Any]:
+    """A form (with `submit`) asks Slack for view_closed, so closing it is acknowledged and logged; a result
+    shown on top of other views (`clear_on_close`) closes the whole stack when dismissed."""
     view = View(
         type="modal",
         callback_id=callback_id,
@@ -110,23 +110,33 @@ def _modal(
         close=PlainTextObject(text=close),
         private_metadata=encode(form) if form else None,
         blocks=list(blocks),
+        notify_on_close=True if submit else None,
+        clear_on_close=True if clear_on_close else None,
     )
     return view.to_dict()
 
 
 def loading_modal(title: str) -> dict[str, Any]:
     """Opened at once, inside the trigger's 3 s, before anything is read from the backend."""
-    return _modal(ViewId.LOADING, title, [section("⏳ Loading…")], close="Close")
+    return admin_modal(ViewId.LOADING, title, [section("⏳ Loading…")], close="Close")
 
 
 def problem_modal(title: str, message: Message) -> dict[str, Any]:
-    return _modal(ViewId.DONE, title, message.blocks, close="Close")
+    return admin_modal(ViewId.DONE, title, message.blocks, close="Close")
 
 
 def working_modal(submitted: dict[str, Any]) -> dict[str, Any]:
     """What a submission that needs longer than Slack waits shows until its result replaces it."""
     title = str(submitted.get("title", {}).get("text", "Kilo"))
-    return _modal(ViewId.DONE, title, [section("⏳ Working on it… this takes a few seconds.")], close="Close")
+    view = admin_modal(
+        ViewId.WORKING,
+        title,
+        [section("⏳ Working on it… this takes a few seconds. You can close this; the outcome then comes by DM.")],
+        close="Close",
+        clear_on_close=bool(submitted.get("clear_on_close")),
+    )
+    view["notify_on_close"] = True  # closed while working: the outcome goes by DM instead
+    return view
 
 
 def with_problem(submitted: dict[str, Any], message: Message, extra: Sequence[Block] = ()) -> dict[str, Any]:
@@ -145,30 +155,54 @@ def problems_message(problems: FormProblems) -> Message:
     return problem(" ".join(problems.errors.values()), "Nothing was changed; correct the form and submit it again.")
 
 
-def _done(title: str, blocks: Sequence[Block]) -> dict[str, Any]:
-    return _modal(ViewId.DONE, title, blocks, close="Done")
+def done_modal(title: str, blocks: Sequence[Block], *, clear_on_close: bool = False) -> dict[str, Any]:
+    return admin_modal(ViewId.DONE, title, blocks, close="Done", clear_on_close=clear_on_close)
+
+
+def outcome_message(view: dict[str, Any], *, done: bool) -> Message:
+    """What a modal closed while it was working would have shown, as a DM: the result, or why nothing changed."""
+    title = str(view.get("title", {}).get("text", "Kilo"))
+    if done:
+        shown = [b for b in view.get("blocks", []) if b.get("type") in ("section", "context", "header")]
+        lines = [title] + [_block_text(b) for b in shown]
+    else:
+        problems = [b for b in view.get("blocks", []) if str(b.get("block_id", "")).startswith(BlockId.PROBLEM)]
+        lines = [f"{title}: not done."] + [_block_text(b) for b in problems]
+        lines.append("Open the form again to try once more.")
+    text = clip("\n".join(line for line in lines if line), 3000)
+    return Message(text=clip(text.replace("\n", " "), 300), blocks=[section(text)])
+
+
+def _block_text(block: dict[str, Any]) -> str:
+    if block.get("type") == "context":
+        return " ".join(str(e.get("text", "")) for e in block.get("elements", []) if isinstance(e, dict))
+    return str((block.get("text") or {}).get("text", ""))
+
+
+def seats_line(seats: schemas.SeatUsageOut) -> str:
+    return f"{seats.used} of {seats.total} seats used · {seats.available} free"
 
 
 # --- reading a submitted form --------------------------------------------------------------------
 
 
-def _value(view: dict[str, Any], block: str, action: str) -> dict[str, Any]:
+def state_of(view: dict[str, Any], block: str, action: str) -> dict[str, Any]:
     found = view.get("state", {}).get("values", {}).get(block, {}).get(action)
     return found if isinstance(found, dict) else {}
 
 
-def _text(view: dict[str, Any], block: str, action: str) -> str | None:
-    value = _value(view, block, action).get("value")
+def typed_text(view: dict[str, Any], block: str, action: str) -> str | None:
+    value = state_of(view, block, action).get("value")
     return value if isinstance(value, str) else None
 
 
-def _selected(view: dict[str, Any], block: str, action: str) -> str | None:
-    option = _value(view, block, action).get("selected_option")
+def chosen(view: dict[str, Any], block: str, action: str) -> str | None:
+    option = state_of(view, block, action).get("selected_option")
     return str(option.get("value")) if isinstance(option, dict) else None
 
 
 def _ticked(view: dict[str, Any], block: str, action: str) -> set[str]:
-    options = _value(view, block, action).get("selected_options") or []
+    options = state_of(view, block, action).get("selected_options") or []
     return {str(o.get("value")) for o in options if isinstance(o, dict)}
 
 
@@ -187,32 +221,17 @@ def _role(value: str | None, block: str) -> Role:
         raise FormProblems({block: "Choose a role."}) from None
 
 
-def read_invite(view: dict[str, Any]) -> tuple[str, Role]:
-    errors: dict[str, str] = {}
-    email = ""
-    try:
-        email = email_address(_text(view, BlockId.INVITE_EMAIL, ActionId.INVITE_EMAIL))
-    except InputRefused as refused:
-        errors[BlockId.INVITE_EMAIL] = str(refused)
-    role_value = _selected(view, BlockId.INVITE_ROLE, ActionId.INVITE_ROLE)
-    if role_value not in {r.value for r in Role}:
-        errors[BlockId.INVITE_ROLE] = "Choose a role."
-    if errors:
-        raise FormProblems(errors)
-    return email, Role(role_value or "")
-
-
 def read_role(view: dict[str, Any]) -> Role:
-    return _role(_selected(view, BlockId.MEMBER_ROLE, ActionId.MEMBER_ROLE), BlockId.MEMBER_ROLE)
+    return _role(chosen(view, BlockId.MEMBER_ROLE, ActionId.MEMBER_ROLE), BlockId.MEMBER_ROLE)
 
 
 def read_daily_limit(view: dict[str, Any]) -> int | None:
     """None clears the limit; a limit is a dollar amount above zero, to the cent."""
-    if _selected(view, BlockId.NO_DAILY_LIMIT, ActionId.NO_DAILY_LIMIT) == LIMIT_NONE:
+    if chosen(view, BlockId.NO_DAILY_LIMIT, ActionId.NO_DAILY_LIMIT) == LIMIT_NONE:
         return None
     try:
         return dollars_to_microdollars(
-            _text(view, BlockId.DAILY_LIMIT, ActionId.DAILY_LIMIT),
+            typed_text(view, BlockId.DAILY_LIMIT, ActionId.DAILY_LIMIT),
             minimum=MICRODOLLARS_PER_CENT,
             maximum=MAX_DAILY_LIMIT_MICRODOLLARS,
             what="the daily limit",
@@ -234,13 +253,13 @@ def _policy_choice(ticked: set[str]) -> PolicyChoice:
 
 def read_cycle(view: dict[str, Any]) -> BillingCycle:
     try:
-        return BillingCycle(_selected(view, BlockId.BILLING_CYCLE, ActionId.BILLING_CYCLE) or "")
+        return BillingCycle(chosen(view, BlockId.BILLING_CYCLE, ActionId.BILLING_CYCLE) or "")
     except ValueError:
         raise FormProblems({BlockId.BILLING_CYCLE: "Choose monthly or yearly billing."}) from None
 
 
 def read_cancel_name(view: dict[str, Any]) -> str:
-    typed = (_text(view, BlockId.CANCEL_NAME, ActionId.CANCEL_NAME) or "").strip()
+    typed = (typed_text(view, BlockId.CANCEL_NAME, ActionId.CANCEL_NAME) or "").strip()
     if not typed:
         raise FormProblems({BlockId.CANCEL_NAME: "Type the organization's name to confirm."})
     return typed
@@ -249,120 +268,13 @@ def read_cancel_name(view: dict[str, Any]) -> str:
 def read_credit_amount(view: dict[str, Any]) -> int:
     try:
         return dollars_to_microdollars(
-            _text(view, BlockId.CREDIT_AMOUNT, ActionId.CREDIT_AMOUNT),
+            typed_text(view, BlockId.CREDIT_AMOUNT, ActionId.CREDIT_AMOUNT),
             minimum=MIN_CREDIT_PURCHASE_MICRODOLLARS,
             maximum=MAX_CREDIT_PURCHASE_MICRODOLLARS,
             what="the amount",
         )
     except InputRefused as refused:
         raise FormProblems({BlockId.CREDIT_AMOUNT: str(refused)}) from None
-
-
-def typed_email(view: dict[str, Any]) -> str | None:
-    """The email typed into the invite form so far (for the seat buttons inside it), if it is one."""
-    try:
-        return email_address(_text(view, BlockId.INVITE_EMAIL, ActionId.INVITE_EMAIL))
-    except InputRefused:
-        return None
-
-
-# --- invite ----------------------------------------------------------------------------------------
-
-
-def _seats(seats: schemas.SeatUsageOut) -> str:
-    return f"{seats.used} of {seats.total} seats used · {seats.available} free"
-
-
-def invite_modal(terms: InviteTerms, form: AdminForm, email: str | None, role: Role) -> dict[str, Any]:
-    if not terms.may_invite:
-        return _invite_refused(terms, form)
-    roles = [Role.MEMBER, Role.ADMIN, *([Role.OWNER] if terms.may_invite_owner else [])]
-    options = {r: Option(value=r.value, text=ROLE_NAMES[r]) for r in roles}
-    blocks: list[Block] = [
-        section(
-            f"Invite someone to *{terms.organization_name}*. They get an email; the invitation holds a seat "
-            "for 7 days or until they join."
-        ),
-        context(_seats(terms.seats)),
-    ]
-    if not terms.seat_free:
-        blocks += _seats_full_blocks(terms.seats.total, for_manager=True)
-    blocks += [
-        InputBlock(
-            block_id=BlockId.INVITE_EMAIL,
-            label=PlainTextObject(text="Email address"),
-            element=EmailInputElement(
-                action_id=ActionId.INVITE_EMAIL,
-                initial_value=email,
-                placeholder=PlainTextObject(text="ana@example.com"),
-            ),
-        ),
-        InputBlock(
-            block_id=BlockId.INVITE_ROLE,
-            label=PlainTextObject(text="Role"),
-            element=StaticSelectElement(
-                action_id=ActionId.INVITE_ROLE,
-                options=list(options.values()),
-                initial_option=options.get(role, options[Role.MEMBER]),
-            ),
-            hint=PlainTextObject(text=ROLE_DUTIES),
-        ),
-    ]
-    return _modal(ViewId.INVITE, "Invite to Kilo", blocks, form=form, submit="Invite")
-
-
-def _seats_full_blocks(total: int, *, for_manager: bool) -> list[Block]:
-    if for_manager:
-        return [
-            section(f"⚠️ All {total} seats are in use, so nobody more can be invited until a seat is added."),
-            actions(button("Add a seat and invite", ActionId.ADD_SEAT_AND_INVITE), block_id=BlockId.SEATS_FULL),
-        ]
-    return [
-        section(f"⚠️ All {total} seats are in use. An Owner or Admin has to add one before anyone can be invited."),
-        actions(button("Request a seat", ActionId.SEAT_REQUEST_OPEN), block_id=BlockId.SEATS_FULL),
-    ]
-
-
-def _invite_refused(terms: InviteTerms, form: AdminForm) -> dict[str, Any]:
-    blocks: list[Block] = [
-        section(f"Only Owners and Admins can invite people to *{terms.organization_name}*."),
-        context(f"Ask {names(terms.managers)} to invite them. {_seats(terms.seats)}."),
-    ]
-    if not terms.seat_free:
-        blocks += _seats_full_blocks(terms.seats.total, for_manager=False)
-    return _modal(ViewId.DONE, "Invite to Kilo", blocks, form=form, close="Close")
-
-
-def seats_full_form(submitted: dict[str, Any], message: Message) -> dict[str, Any]:
-    """The invite form again when the seats filled up before it was submitted, offering to add one."""
-    offered = any(block.get("block_id") == BlockId.SEATS_FULL for block in submitted.get("blocks", []))
-    offer = [] if offered else [actions(button("Add a seat and invite", ActionId.ADD_SEAT_AND_INVITE))]
-    return with_problem(submitted, message, offer)
-
-
-def invited_modal(invited: Invited) -> dict[str, Any]:
-    member = invited.member
-    expires = fmt.billing_day(member.invite_expires_at) if member.invite_expires_at else "—"
-    return _done(
-        "Invite to Kilo",
-        [
-            section(f"✅ Invited *{member.email}* as {ROLE_NAMES[member.role]}."),
-            context(f"The invitation is open until {expires} (UTC) and holds a seat: {_seats(invited.seats)}."),
-        ],
-    )
-
-
-def seat_next_step_modal(*, for_manager: bool, email: str | None) -> dict[str, Any]:
-    """Where the seat buttons of the invite form lead (the seat modals are `/kilo seats`' own)."""
-    invite = f"`/kilo invite {email}`" if email else "`/kilo invite`"
-    if for_manager:
-        text = f"Add a seat with `/kilo seats add 1`, then invite {email or 'them'} again with {invite}."
-    else:
-        text = (
-            f"Ask for a seat{' for ' + email if email else ''} with `/kilo seats request 1`; Owners and Admins "
-            "approve it in Slack."
-        )
-    return _done("Add a seat", [section(text)])
 
 
 # --- members ---------------------------------------------------------------------------------------
@@ -377,7 +289,7 @@ def _member_line(target: MemberTarget) -> str:
 def member_role_modal(target: MemberTarget, form: AdminForm) -> dict[str, Any]:
     member = target.member
     if target.is_owner and not target.caller_is_owner:
-        return _done(
+        return done_modal(
             "Change role",
             [section(f"{_member_line(target)}\nOnly Owners can change an Owner's role."), context("Nothing changed.")],
         )
@@ -395,7 +307,7 @@ def member_role_modal(target: MemberTarget, form: AdminForm) -> dict[str, Any]:
         ),
         context("An organization always keeps at least one Owner."),
     ]
-    return _modal(ViewId.MEMBER_ROLE, "Change role", blocks, form=form, submit="Change role")
+    return admin_modal(ViewId.MEMBER_ROLE, "Change role", blocks, form=form, submit="Change role")
 
 
 def role_changed_modal(changed: MemberChanged) -> dict[str, Any]:
@@ -404,7 +316,7 @@ def role_changed_modal(changed: MemberChanged) -> dict[str, Any]:
         text = f"Nothing changed: *{after.name}* is already {ROLE_NAMES[after.role]}."
     else:
         text = f"✅ *{after.name}* is now {ROLE_NAMES[after.role]} (was {ROLE_NAMES[before.role]})."
-    return _done("Change role", [section(text)])
+    return done_modal("Change role", [section(text)])
 
 
 def _dollars_text(amount_microdollars: int) -> str:
@@ -451,7 +363,7 @@ def daily_limit_modal(target: MemberTarget, form: AdminForm) -> dict[str, Any]:
             hint=PlainTextObject(text=f"Up to {fmt.usd(MAX_DAILY_LIMIT_MICRODOLLARS)}, rounded to the cent."),
         ),
     ]
-    return _modal(ViewId.DAILY_LIMIT, "Daily spend limit", blocks, form=form, submit="Save")
+    return admin_modal(ViewId.DAILY_LIMIT, "Daily spend limit", blocks, form=form, submit="Save")
 
 
 def limit_changed_modal(changed: MemberChanged) -> dict[str, Any]:
@@ -463,13 +375,13 @@ def limit_changed_modal(changed: MemberChanged) -> dict[str, Any]:
         text = f"✅ *{name}* has no daily limit now (was {_limit_text(before)})."
     else:
         text = f"✅ *{name}*'s daily limit is now {fmt.usd(after)} (was {_limit_text(before)})."
-    return _done("Daily spend limit", [section(text)])
+    return done_modal("Daily spend limit", [section(text)])
 
 
 def remove_member_modal(target: MemberTarget, form: AdminForm) -> dict[str, Any]:
     member = target.member
     if target.is_owner and not target.caller_is_owner:
-        return _done(
+        return done_modal(
             "Remove member",
             [section(f"{_member_line(target)}\nOnly Owners can remove an Owner."), context("Nothing changed.")],
         )
@@ -483,7 +395,7 @@ def remove_member_modal(target: MemberTarget, form: AdminForm) -> dict[str, Any]
         )
         submit = "Remove"
     blocks = [section(text), context("Their usage stays in the reports. The seat count stays as it is.")]
-    return _modal(ViewId.REMOVE_MEMBER, "Remove member", blocks, form=form, submit=submit)
+    return admin_modal(ViewId.REMOVE_MEMBER, "Remove member", blocks, form=form, submit=submit)
 
 
 def removed_modal(removed: Removed) -> dict[str, Any]:
@@ -493,7 +405,7 @@ def removed_modal(removed: Removed) -> dict[str, Any]:
         if member.status is MemberStatus.INVITED
         else f"Removed *{member.name}*"
     )
-    return _done("Remove member", [section(f"✅ {what}."), context(_seats(removed.seats))])
+    return done_modal("Remove member", [section(f"✅ {what}."), context(seats_line(removed.seats))])
 
 
 # --- policies --------------------------------------------------------------------------------------
@@ -519,7 +431,7 @@ def policies_modal(policies: schemas.PoliciesOut, organization_name: str, form: 
         ),
         context("Only what you change is saved; every change is in the audit log (`/kilo audit`)."),
     ]
-    return _modal(ViewId.POLICIES, "Data policies", blocks, form=form, submit="Save")
+    return admin_modal(ViewId.POLICIES, "Data policies", blocks, form=form, submit="Save")
 
 
 def _on(value: bool) -> str:
@@ -535,7 +447,7 @@ def policies_changed_modal(changed: PoliciesChanged) -> dict[str, Any]:
             for name in changed.changed
         ]
     now = " · ".join(f"{POLICY_LABELS[name]}: {_on(getattr(changed.after, name))}" for name in POLICY_LABELS)
-    return _done("Data policies", [section("\n".join(lines)), context(now)])
+    return done_modal("Data policies", [section("\n".join(lines)), context(now)])
 
 
 # --- billing cycle ---------------------------------------------------------------------------------
@@ -585,7 +497,7 @@ def billing_cycle_modal(terms: CycleTerms, form: AdminForm) -> dict[str, Any]:
         ),
         context(f"The cycle you are in is paid and stays as it is; a change starts at renewal on {effective} (UTC)."),
     ]
-    return _modal(ViewId.BILLING_CYCLE, "Billing frequency", blocks, form=form, submit="Save")
+    return admin_modal(ViewId.BILLING_CYCLE, "Billing frequency", blocks, form=form, submit="Save")
 
 
 def cycle_changed_modal(changed: CycleChanged) -> dict[str, Any]:
@@ -596,7 +508,7 @@ def cycle_changed_modal(changed: CycleChanged) -> dict[str, Any]:
         text = f"Nothing changed: billing is {upcoming.value} from {effective}."
     else:
         text = f"✅ Billing switches to *{upcoming.value}* at renewal on {effective}: {_quote_line(changed.quote)}."
-    return _done("Billing frequency", [section(text)])
+    return done_modal("Billing frequency", [section(text)])
 
 
 # --- cancel and resume -----------------------------------------------------------------------------
@@ -621,7 +533,7 @@ def cancel_modal(terms: CancelTerms, form: AdminForm) -> dict[str, Any]:
         ),
         context("Next you type the organization's name to confirm."),
     ]
-    return _modal(ViewId.CANCEL, "Cancel subscription", blocks, form=form, submit="Continue", close="Keep it")
+    return admin_modal(ViewId.CANCEL, "Cancel subscription", blocks, form=form, submit="Continue", close="Keep it")
 
 
 def cancel_confirm_modal(organization_name: str, form: AdminForm) -> dict[str, Any]:
@@ -633,12 +545,14 @@ def cancel_confirm_modal(organization_name: str, form: AdminForm) -> dict[str, A
             element=PlainTextInputElement(action_id=ActionId.CANCEL_NAME, max_length=200),
         ),
     ]
-    return _modal(ViewId.CANCEL_CONFIRM, "Cancel subscription", blocks, form=form, submit="Cancel it", close="Keep it")
+    return admin_modal(
+        ViewId.CANCEL_CONFIRM, "Cancel subscription", blocks, form=form, submit="Cancel it", close="Keep it"
+    )
 
 
 def cancelled_modal(sub: schemas.SubscriptionOut, organization_name: str) -> dict[str, Any]:
     ends = fmt.billing_day(sub.cancel_effective_at or sub.current_period_end)
-    return _done(
+    return done_modal(
         "Cancel subscription",
         [
             section(
@@ -669,7 +583,7 @@ def _card(method: schemas.PaymentMethodOut | None) -> str:
 
 def buy_credits_modal(terms: CreditTerms, form: AdminForm, amount: int | None) -> dict[str, Any]:
     if terms.payment_method is None:
-        return _done(
+        return done_modal(
             "Buy credits",
             [
                 section("There is no card on file to charge. Add one in the Kilo dashboard, or buy credits there."),
@@ -696,11 +610,11 @@ def buy_credits_modal(terms: CreditTerms, form: AdminForm, amount: int | None) -
             hint=PlainTextObject(text=f"Between {low} and {high}, to the cent."),
         ),
     ]
-    return _modal(ViewId.BUY_CREDITS, "Buy credits", blocks, form=form, submit="Buy credits")
+    return admin_modal(ViewId.BUY_CREDITS, "Buy credits", blocks, form=form, submit="Buy credits")
 
 
 def credits_bought_modal(bought: CreditsBought) -> dict[str, Any]:
-    return _done(
+    return done_modal(
         "Buy credits",
         [
             section(

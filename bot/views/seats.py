@@ -19,12 +19,13 @@ from slack_sdk.models.views import View
 
 from bot import formatting as fmt
 from bot.ids import ActionId, BlockId, ViewId
-from bot.interaction import SeatForm, SeatRequestForm, encode
-from bot.seat_requests import RequestStatus, SeatRequest
+from bot.interaction import AdminForm, SeatForm, SeatRequestForm, encode
+from bot.seat_requests import MAX_REASON_LENGTH, RequestStatus, SeatRequest
 from bot.seats import MAX_SEATS, SeatMode, SeatPlan
 from bot.views.blocks import Message, actions, button, clip, context, header, section
 
 TITLES = {SeatMode.ADD: "Add seats", SeatMode.REMOVE: "Remove seats"}  # modal titles: 24 characters at most
+REQUEST_TITLE = "Request seats"
 CYCLE_WORD = {"monthly": "month", "yearly": "year"}
 MAX_REASON_SHOWN = 500
 STATUS_MARK = {
@@ -337,3 +338,41 @@ def request_sent(sent_to: str, seats: int) -> Message:
 
 def info(text: str) -> Message:
     return Message(text=text, blocks=[section(text)])
+
+
+def seat_request_modal(form: AdminForm, seats: int, reason: str | None) -> dict[str, Any]:
+    """Ask the Owners and Admins for seats (as `/kilo seats request N reason` does), as a form."""
+    number = InputBlock(
+        block_id=BlockId.SEAT_REQUEST_SEATS,
+        label=PlainTextObject(text="Seats to ask for"),
+        element=NumberInputElement(
+            action_id=ActionId.SEAT_REQUEST_SEATS,
+            is_decimal_allowed=False,
+            initial_value=str(seats),
+            min_value="1",
+            max_value=str(MAX_SEATS),
+        ),
+    )
+    why = InputBlock(
+        block_id=BlockId.SEAT_REQUEST_REASON,
+        label=PlainTextObject(text="Reason"),
+        optional=True,
+        element=PlainTextInputElement(
+            action_id=ActionId.SEAT_REQUEST_REASON, multiline=True, max_length=MAX_REASON_LENGTH, initial_value=reason
+        ),
+        hint=PlainTextObject(text="The Owners and Admins who approve it read this."),
+    )
+    return _modal(
+        ViewId.SEAT_REQUEST,
+        REQUEST_TITLE,
+        [
+            section("Only Owners and Admins can add seats. Ask them: they approve or deny it in Slack."),
+            number,
+            why,
+            context("Nothing is charged until an Owner or Admin approves; I'll DM you the outcome."),
+        ],
+        private_metadata=encode(form),
+        submit=PlainTextObject(text="Send request"),
+        close=_close("Cancel"),
+        notify_on_close=True,
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.admin_actions import SeatAndInvite, SeatInviteTerms
 from bot.admin_shapes import (
     AuditLine,
     CancelTerms,
@@ -21,8 +22,11 @@ from bot.admin_shapes import (
     Removed,
 )
 from bot.interaction import AdminForm
+from bot.seats import SeatMode, SeatPlan
+from bot.views import invite as invite_views
 from bot.views import manage
 from bot.views import organization as org_views
+from bot.views import seats as seat_views
 from kilo_api import schemas
 from kilo_api.enums import AuditAction, BillingCycle, MemberStatus, Role
 from local_slack import call_problem
@@ -31,6 +35,19 @@ from tests.slack.test_block_kit_limits import LONG, NOW, ZONE, accepted, member
 FORM = AdminForm(team_id="T" + "9" * 31, organization_id="o" * 40, member_id="m" * 40)
 SEATS = schemas.SeatUsageOut(used=10_000, total=10_000, available=0)
 METHOD = schemas.PaymentMethodOut(brand=LONG[:30], last4="0002", exp_month=12, exp_year=2030)
+LONG_EMAIL = "a" * 64 + "@" + "b" * 63 + ".example.com"
+PLAN = SeatPlan(SeatMode.ADD, 1, 9_999, 10_000, 9_999, 10**12, BillingCycle.YEARLY, 366, 366, 10**12, NOW)
+CHANGE = schemas.SeatChangeOut(
+    id="sc",
+    delta=1,
+    seats_after=10_000,
+    billing_cycle=BillingCycle.YEARLY,
+    status="active",
+    prorated_amount_microdollars=10**12,
+    actor_member_id=None,
+    invoice_id=None,
+    created_at=NOW,
+)
 
 
 def valid_view(view: dict[str, Any]) -> dict[str, Any]:
@@ -78,11 +95,14 @@ def test_every_admin_modal_with_long_names_and_huge_amounts_is_valid():
     invited = person.model_copy(update={"status": MemberStatus.INVITED, "invite_expires_at": NOW})
     terms = InviteTerms(LONG, SEATS, True, True, [])
     views = [
-        manage.invite_modal(terms, FORM, "a" * 64 + "@example.com", Role.OWNER),
-        manage.invite_modal(InviteTerms(LONG, SEATS, False, False, [LONG] * 6), FORM, None, Role.MEMBER),
-        manage.invited_modal(Invited(invited, SEATS)),
-        manage.seat_next_step_modal(for_manager=True, email="a" * 64 + "@example.com"),
-        manage.seat_next_step_modal(for_manager=False, email=None),
+        invite_views.invite_modal(terms, FORM, "a" * 64 + "@example.com", Role.OWNER),
+        invite_views.invite_modal(InviteTerms(LONG, SEATS, False, False, [LONG] * 6), FORM, LONG_EMAIL, Role.MEMBER),
+        invite_views.invited_modal(Invited(invited, SEATS)),
+        invite_views.seat_invite_modal(SeatInviteTerms(LONG, PLAN, True), FORM, LONG_EMAIL, Role.OWNER, LONG),
+        invite_views.seat_invited_modal(SeatAndInvite(CHANGE, LONG_EMAIL, Role.ADMIN, invited, SEATS), None),
+        invite_views.seat_invited_modal(SeatAndInvite(CHANGE, LONG_EMAIL, Role.ADMIN, None, None), LONG),
+        seat_views.seat_request_modal(FORM, 10_000, LONG),
+        invite_views.request_sent_modal(seat_views.request_sent(LONG, 10_000)),
         *(
             build(MemberTarget(target, caller_is_owner, 10**12), FORM)
             for build in (manage.member_role_modal, manage.daily_limit_modal, manage.remove_member_modal)

@@ -11,6 +11,7 @@ import httpx
 from bot.ids import ActionId, BlockId
 from tests.factories import SQLITE_ONLY
 from tests.slack.conftest import Workspace, WorkspaceFactory
+from tests.slack.interactions import wait_until
 from tests.slack.modals import (
     Modal,
     answer,
@@ -94,10 +95,11 @@ def test_with_no_seat_free_owners_are_offered_to_add_one(workspaces: WorkspaceFa
     modal.click(ws.owner, ActionId.ADD_SEAT_AND_INVITE)
     pushed = ws.slack.wait_for_call("views.push", count=before + 1)[-1].answer
     assert pushed is not None
-    assert (
-        "Add a seat with `/kilo seats add 1`, then invite cy@example.com again with `/kilo invite cy@example.com`."
-        in texts_of(pushed["view"])
-    )
+    seat_modal = Modal(ws, pushed["view"]["id"])
+    wait_until(lambda: "Loading" not in texts_of(seat_modal.view))
+    shown = texts_of(seat_modal.view)
+    assert "*Seats:* 7 → 8 (7 in use)" in shown and "Add one seat to" in shown  # tests/slack/test_invite_seats.py
+    assert element(seat_modal, BlockId.INVITE_EMAIL)["initial_value"] == "cy@example.com"
 
 
 def test_seats_filling_up_after_the_form_opened_are_said_with_the_offer(
@@ -128,7 +130,11 @@ def test_members_are_told_who_invites_and_offered_a_seat_request_when_full(works
     modal.click(ws.member, ActionId.SEAT_REQUEST_OPEN)
     pushed = ws.slack.wait_for_call("views.push", count=before + 1)[-1].answer
     assert pushed is not None
-    assert "Ask for a seat with `/kilo seats request 1`; Owners and Admins approve it" in texts_of(pushed["view"])
+    request = Modal(ws, pushed["view"]["id"])
+    assert (
+        element(request, BlockId.SEAT_REQUEST_REASON)["initial_value"]
+        == "To invite cy@example.com: every seat is in use."
+    )
 
 
 def test_invite_buttons_on_members_and_the_home_tab(workspace: Workspace, http: httpx.Client):
