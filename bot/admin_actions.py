@@ -340,6 +340,7 @@ class AdminActions:
                 target=names.get(entry.target, entry.target),
                 before=entry.before,
                 after=entry.after,
+                client=entry.client,
             )
             for entry in entries
         ]

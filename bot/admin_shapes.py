@@ -112,3 +112,4 @@ class AuditLine:
     target: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    client: str | None = None  # the program the change came from (X-Kilo-Client); None: not recorded

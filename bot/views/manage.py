@@ -38,6 +38,7 @@ from bot.admin_shapes import (
 from bot.ids import ActionId, BlockId, ViewId
 from bot.inputs import InputRefused, dollars_to_microdollars
 from bot.interaction import AdminForm, OrganizationButton, encode
+from bot.views.audit import origin_words
 from bot.views.blocks import Message, actions, button, clip, context, header, section, text_sections
 from bot.views.problems import problem
 from kilo_api import schemas
@@ -699,8 +700,16 @@ def _day(after: dict[str, Any]) -> str:
     return fmt.billing_day(datetime.fromisoformat(raw)) if isinstance(raw, str) else "the next renewal"
 
 
+def _origin(line: AuditLine) -> str:
+    words = origin_words(line.client, by_kilo=line.actor is None)
+    return f" · _{words}_" if words else ""
+
+
 def audit_message(lines: list[AuditLine], zone: ZoneInfo, limit: int) -> Message:
-    shown = [f"`{fmt.local_datetime(line.at, zone)}` *{line.actor or 'Kilo'}* {describe(line)}" for line in lines]
+    shown = [
+        f"`{fmt.local_datetime(line.at, zone)}` *{line.actor or 'Kilo'}* {describe(line)}{_origin(line)}"
+        for line in lines
+    ]
     blocks: list[Block] = [
         header(f"Audit log: the last {len(lines)} changes" if lines else "Audit log"),
         *text_sections(shown or ["Nothing has been changed yet."]),

@@ -5,7 +5,6 @@ HTTP API does not — through signed requests in, the real backend behind."""
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from bot.ids import ActionId, BlockId
 from tests.slack.conftest import SQLITE_ONLY, Workspace, texts
@@ -48,11 +47,6 @@ def test_kilo_records_which_changes_came_from_slack(workspace: Workspace, http: 
     assert ("organization.create", None) in origins
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the audit view (bot/views/manage.py audit_message) and AuditLine (bot/admin_actions.py) are not "
-    "wired to bot/views/audit.origin_words yet: files other helpers own; the patch is in the money branch's report",
-)
 def test_kilo_audit_says_from_slack_or_via_the_api_on_each_line(workspace: Workspace, http: httpx.Client):
     name = change_from_slack_and_elsewhere(workspace, http)
     lines = texts(answer(workspace, workspace.owner, "audit 4")[0]).splitlines()
