@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import AlertsInvalid
-from bot.answers import Answer
+from bot.answers import Answer, answer
 from bot.channels import ChannelRefused
 from bot.chart_images import reply_once_files_ready, with_charts
 from bot.commands import Command, UsageTrend
@@ -19,7 +19,7 @@ from bot.digest_answers import Asking, digest_answer
 from bot.digest_forms import FormInvalid, subscribe_request
 from bot.explain import explain
 from bot.ids import ActionId, BlockId, ViewId
-from bot.interaction import AlertsForm, AlertSnooze, DigestSubscribeForm, decode
+from bot.interaction import AlertAct, AlertsForm, AlertSnooze, DigestSubscribeForm, decode
 from bot.payloads import slack_ids
 from bot.services import BotServices
 from bot.trend_chart import trend_chart as trend_chart_of
@@ -110,6 +110,20 @@ async def alert_snoozed(turn: Turn) -> None:
     await turn.kilo.due.alerts.snooze(turn.slack, snooze.episode_id, snooze.choice, turn.asker.user_id, turn.now)
 
 
+SHOWN_FOR = {"spenders": "see who spent it", "limits": "set daily spend limits"}
+
+
+@after_ack
+async def alert_act(turn: Turn) -> None:
+    # Who spent it / Set daily limits: the answer of /kilo usage users (that day) or /kilo members, privately.
+    act = decode(turn.body["actions"][0].get("value"), AlertAct)
+    dashboard = await turn.dashboard()
+    await dashboard.require_manager(SHOWN_FOR[act.show])
+    request = await turn.kilo.due.alerts.shown(act.episode_id, act.show)
+    reply = await answer(request, dashboard, turn.now)
+    await turn.reply(reply.message)
+
+
 async def link_opened(ack: AsyncAck) -> None:
     await ack()
 
@@ -119,3 +133,4 @@ def register(app: AsyncApp) -> None:
     app.view(ViewId.ALERTS)(alerts_submitted)
     app.action(re.compile(f"^{ActionId.ALERT_SNOOZE}:"))(alert_snoozed)
     app.action(re.compile(f"^{ActionId.ALERT_ACT}:"))(link_opened)
+    app.action(re.compile(f"^{ActionId.ALERT_SHOW}:"))(alert_act)
