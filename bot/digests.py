@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels import ensure_member, find_channel
 from bot.commands import ChannelRef, DigestSubscribe
+from bot.deliveries import retry_at
 from bot.digest_shapes import (
     Claim,
     Delivery,
@@ -35,7 +36,7 @@ from bot.digest_shapes import (
     SubscriptionRequest,
     SubscriptionStatus,
 )
-from bot.digest_store import DigestStore, retry_at
+from bot.digest_store import DigestStore
 from bot.identity import IdentityResolver
 from bot.kilo_client import KiloClient
 from bot.schedule import DEFAULT_TIME, Frequency, Occurrence, Schedule, covered_days, latest_due, next_due

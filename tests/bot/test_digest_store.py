@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.alert_store import AlertStore
+from bot.deliveries import CLAIM_TIMEOUT
 from bot.digest_shapes import (
     AlertKind,
     DeliveryStatus,
@@ -21,7 +22,7 @@ from bot.digest_shapes import (
     SubscriptionRequest,
     SubscriptionStatus,
 )
-from bot.digest_store import CLAIM_TIMEOUT, DigestStore
+from bot.digest_store import DigestStore
 from bot.migrate import upgrade
 from bot.schedule import Frequency, Schedule
 from bot.store import BotStore
