@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import partial
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -23,7 +24,7 @@ from bot.alert_store import SNOOZE_CHOICES, AlertStore
 from bot.channels import ensure_member, find_channel
 from bot.commands import MAX_QUERY_LENGTH, ChannelRef, Members, UsageUsers
 from bot.digest_shapes import AlertKind, AlertRule, Breach, Episode, EpisodeClaim, EpisodeStatus, RuleRequest
-from bot.digests import PAUSING_ERRORS, DigestRefused, Pause, TickReport, no_pause
+from bot.digests import PAUSING_ERRORS, DigestRefused, Pause, TickReport, no_pause, pause_and_tell_once
 from bot.identity import IdentityResolver
 from bot.interaction import AlertShown, StaleInteraction
 from bot.kilo_client import Forbidden, KiloClient
@@ -357,16 +358,14 @@ class Alerts:
     ) -> None:
         """Pause the rules posting where this one could not (archived, gone, closed to the bot) instead of
         retrying every tick; the person who set them is told once, by whichever tick paused them."""
-        paused = await asyncio.to_thread(self.store.pause, rule.team_id, rule.channel_id, reason, now)
-        if not paused:
-            return
-        report.alerts_paused += 1
-        logger.warning("alerts of %s to %s paused: %s", rule.team_id, rule.channel_id, reason)
-        notice = views.paused_notice(paused, reason)
-        try:
-            await slack.chat_postMessage(channel=rule.created_by, **notice.payload())
-        except SlackApiError as error:
-            logger.warning("could not tell %s their alerts were paused: %s", rule.created_by, error)
+        if await pause_and_tell_once(
+            slack,
+            partial(self.store.pause, rule.team_id, rule.channel_id, reason, now),
+            tell=rule.created_by,
+            notice=lambda paused: views.paused_notice(paused, reason),
+            what=f"alerts of {rule.team_id} to {rule.channel_id} ({reason})",
+        ):
+            report.alerts_paused += 1
 
     async def _resolve(
         self, slack: AsyncWebClient, rule: AlertRule, episode: Episode, now: datetime, report: TickReport

@@ -55,6 +55,13 @@ async def trend_chart(turn: Turn, dashboard: Dashboard, request: UsageTrend, ans
         logger.exception("could not add the chart to /kilo usage trend")
 
 
+async def refuse_under(ack: AsyncAck, block_id: str, error: Exception) -> None:
+    """A form's failure shown under its channel field: a channel Slack refused (what to do about it), or
+    anything else worded by explain(); Slack shows 150 characters of it."""
+    text = f"{error.message} {error.hint or ''}" if isinstance(error, ChannelRefused) else explain(error).text
+    await ack(response_action="errors", errors={block_id: text[:150]})
+
+
 async def digest_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, kilo: BotServices) -> None:
     # Checked and saved within Slack's 3 s, so problems show next to their field (response_action=errors).
     asker = slack_ids(body)
@@ -67,13 +74,8 @@ async def digest_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWeb
     except FormInvalid as invalid:
         await ack(response_action="errors", errors=invalid.errors)
         return
-    except ChannelRefused as refused:
-        await ack(
-            response_action="errors", errors={BlockId.DIGEST_CHANNEL: f"{refused.message} {refused.hint or ''}"[:150]}
-        )
-        return
     except Exception as error:
-        await ack(response_action="errors", errors={BlockId.DIGEST_CHANNEL: explain(error).text[:150]})
+        await refuse_under(ack, BlockId.DIGEST_CHANNEL, error)
         return
     assert reply.message is not None
     await ack(response_action="update", view=views.subscribed_modal(reply.message))
@@ -91,13 +93,8 @@ async def alerts_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWeb
     except AlertsInvalid as invalid:
         await ack(response_action="errors", errors=invalid.errors)
         return
-    except ChannelRefused as refused:
-        await ack(
-            response_action="errors", errors={BlockId.ALERT_CHANNEL: f"{refused.message} {refused.hint or ''}"[:150]}
-        )
-        return
     except Exception as error:
-        await ack(response_action="errors", errors={BlockId.ALERT_CHANNEL: explain(error).text[:150]})
+        await refuse_under(ack, BlockId.ALERT_CHANNEL, error)
         return
     await ack(response_action="update", view=alert_views.alerts_saved_modal(rules))
 

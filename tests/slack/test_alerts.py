@@ -30,6 +30,7 @@ from tests.slack.digest_helpers import (
     backend_json,
     digest_bot,
     digest_workspaces,
+    funded_workspace,
     ingest,
     message_text,
     no_leftover_schedules,
@@ -48,18 +49,7 @@ EVENING = datetime(2026, 3, 15, 21, 0, tzinfo=UTC)  # after the last usage the f
 @pytest.fixture
 def team(digest_workspaces: WorkspaceFactory, http: httpx.Client, clock: Clock) -> Workspace:
     """Created Mar 1, $40 of credits bought Mar 2, two weeks of usage since (about $25)."""
-    ws = digest_workspaces.create(seats=10, members=4)
-    clock.now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    bought = http.post(
-        ws.org.path("/credits/purchases"),
-        json={"amount_microdollars": 40_000_000, "idempotency_key": f"alerts-{ws.team_id}"},
-        headers=ws.org.headers(ws.org.owner),
-    )
-    assert bought.status_code == 201, bought.text
-    clock.now = NOON + timedelta(hours=11)
-    ingest(http, ws.org, datetime(2026, 3, 2, tzinfo=UTC), 14)
-    clock.now = NOON
-    return ws
+    return funded_workspace(digest_workspaces, http, clock, members=4, credits=40_000_000, now=NOON)
 
 
 def open_alerts_modal(ws: Workspace, fake: FakeSlack) -> dict[str, Any]:
