@@ -226,23 +226,28 @@ def test_a_full_seat_pool_offers_add_seats_and_alerts_go_by_dm_without_a_channel
     assert labels["Add seats"]["url"] == backend_json(http, full.org, "")["purchase_url"]
 
 
+def limit_just_below_todays_spend(http: httpx.Client, ws: Workspace) -> int:
+    """Give the Member a daily limit a cent below what they spent today (Mar 15, UTC); what they spent."""
+    person = ws.org.member
+    mine = backend_json(http, ws.org, f"/usage/members/{person.id}", person, start="2026-03-15", end="2026-03-16")
+    spent: int = mine["member"]["spend_today_microdollars"]
+    assert spent > 10_000
+    patched = http.patch(
+        ws.org.path(f"/members/{person.id}"),
+        json={"daily_limit_microdollars": spent - 10_000},
+        headers=ws.org.headers(ws.org.owner),
+    )
+    assert patched.status_code == 200, patched.text
+    return spent
+
+
 def test_a_member_reaching_their_daily_limit_is_named_once_that_day(
     team: Workspace, digest_bot: DigestBot, clock: Clock, fake_slack: FakeSlack, http: httpx.Client
 ):
     channel_id = new_channel(fake_slack)
     configure(team, fake_slack, channel_id, toggles=("member_limit",))
     clock.now = NOON
-    mine = backend_json(
-        http, team.org, f"/usage/members/{team.org.member.id}", team.org.member, start="2026-03-15", end="2026-03-16"
-    )
-    spent = mine["member"]["spend_today_microdollars"]
-    assert spent > 10_000
-    patched = http.patch(
-        team.org.path(f"/members/{team.org.member.id}"),
-        json={"daily_limit_microdollars": spent - 10_000},
-        headers=team.org.headers(team.org.owner),
-    )
-    assert patched.status_code == 200, patched.text
+    spent = limit_just_below_todays_spend(http, team)
     tick(digest_bot, clock, NOON)
     tick(digest_bot, clock, NOON + timedelta(minutes=30))
     (alert,) = alerts_in(fake_slack, channel_id)
@@ -317,6 +322,13 @@ def two_ticks_at_once(bot: DigestBot, clock: Clock, at: datetime) -> list[Any]:
     return asyncio.run(both())
 
 
+def fired_over_four_ticks(bot: DigestBot, clock: Clock, start: datetime) -> list[int]:
+    """Alerts fired by a tick a minute after `start`, another a minute later, then two replicas' at once."""
+    reports = [tick(bot, clock, start + timedelta(minutes=1)), tick(bot, clock, start + timedelta(minutes=2))]
+    reports += two_ticks_at_once(bot, clock, start + timedelta(minutes=3))
+    return [report.alerts_fired for report in reports]
+
+
 def click_snooze(ws: Workspace, fake: FakeSlack, alert: PostedMessage, label: str, key: str) -> None:
     snooze = next(b for b in buttons({"blocks": alert.blocks}) if b["text"]["text"] == label)
     updates = len(fake.calls_to("chat.update"))
@@ -341,12 +353,7 @@ def test_runway_alert_fires_once_with_the_run_out_day_snoozes_from_its_button_an
     saved = configure(team, fake_slack, channel_id, runway_below=str(math.floor(runway) + 1))
     assert saved.json()["response_action"] == "update"
 
-    reports = [
-        tick(digest_bot, clock, EVENING + timedelta(minutes=1)),
-        tick(digest_bot, clock, EVENING + timedelta(minutes=2)),
-    ]
-    reports += two_ticks_at_once(digest_bot, clock, EVENING + timedelta(minutes=3))
-    assert [r.alerts_fired for r in reports] == [1, 0, 0, 0]
+    assert fired_over_four_ticks(digest_bot, clock, EVENING) == [1, 0, 0, 0]
 
     (alert,) = alerts_in(fake_slack, channel_id)
     shown = message_text(alert)
@@ -426,12 +433,7 @@ def test_spend_spike_alert_compares_the_day_with_its_weekday_fires_once_and_reso
     assert tick(digest_bot, clock, noon).alerts_fired == 0 and alerts_in(fake_slack, channel_id) == []
     configure(spiky, fake_slack, channel_id, spend_spike="2")
 
-    reports = [
-        tick(digest_bot, clock, noon + timedelta(minutes=1)),
-        tick(digest_bot, clock, noon + timedelta(minutes=2)),
-    ]
-    reports += two_ticks_at_once(digest_bot, clock, noon + timedelta(minutes=3))
-    assert [r.alerts_fired for r in reports] == [1, 0, 0, 0]
+    assert fired_over_four_ticks(digest_bot, clock, noon) == [1, 0, 0, 0]
 
     (alert,) = alerts_in(fake_slack, channel_id)
     shown = message_text(alert)
@@ -547,14 +549,7 @@ def test_a_member_at_their_limit_gets_change_their_limit_which_leads_to_the_limi
     configure(team, fake_slack, channel_id, toggles=("member_limit",))
     clock.now = NOON
     person = team.org.member
-    mine = backend_json(http, team.org, f"/usage/members/{person.id}", person, start="2026-03-15", end="2026-03-16")
-    spent = mine["member"]["spend_today_microdollars"]
-    patched = http.patch(
-        team.org.path(f"/members/{person.id}"),
-        json={"daily_limit_microdollars": spent - 10_000},
-        headers=team.org.headers(team.org.owner),
-    )
-    assert patched.status_code == 200, patched.text
+    spent = limit_just_below_todays_spend(http, team)
     tick(digest_bot, clock, NOON)
     (alert,) = alerts_in(fake_slack, channel_id)
     labels = [b["text"]["text"] for b in buttons({"blocks": alert.blocks})]
