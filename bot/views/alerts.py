@@ -145,28 +145,25 @@ def alert_message(rule: AlertRule, figures: dict[str, Any], episode_id: int, pur
     return Message(text=f"{title}. {lines[0]}".replace("*", ""), blocks=list(blocks))
 
 
+def _settled(heading: str, lines: list[str], note: str, text: str) -> Message:
+    """An alert's message once acted on (resolved, snoozed): its numbers stay, its buttons go."""
+    return Message(text=text, blocks=[header(heading), section("\n".join(lines)), context(note)])
+
+
 def resolved_message(rule: AlertRule, episode: Episode) -> Message:
     title, lines = _title_and_lines(rule, episode.figures)
     when = episode.resolved_at.astimezone(UTC) if episode.resolved_at else None
     cleared = f"Cleared {when:%b} {when.day}, {when:%H:%M} UTC." if when else "Cleared."
-    blocks = [
-        header(f"✅ Resolved: {title}"),
-        section("\n".join(lines)),
-        context(f"{cleared} I'll post again if it happens again."),
-    ]
-    return Message(text=f"Resolved: {title}", blocks=list(blocks))
+    note = f"{cleared} I'll post again if it happens again."
+    return _settled(f"✅ Resolved: {title}", lines, note, f"Resolved: {title}")
 
 
 def snoozed_message(rule: AlertRule, episode: Episode, user_id: str) -> Message:
     title, lines = _title_and_lines(rule, episode.figures)
     until = rule.snoozed_until.astimezone(UTC) if rule.snoozed_until else None
     when = f"{until:%b} {until.day}, {until:%H:%M} UTC" if until else "later"
-    blocks = [
-        header(f":rotating_light: {title}"),
-        section("\n".join(lines)),
-        context(f":zzz: Snoozed by <@{user_id}> until {when}: no new alerts of this kind until then."),
-    ]
-    return Message(text=f"{title} (snoozed)", blocks=list(blocks))
+    note = f":zzz: Snoozed by <@{user_id}> until {when}: no new alerts of this kind until then."
+    return _settled(f":rotating_light: {title}", lines, note, f"{title} (snoozed)")
 
 
 KIND_NAMES = {
