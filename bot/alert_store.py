@@ -8,7 +8,6 @@ is posted, so every replica's tick fires it once; it is edited to "resolved" onc
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,8 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from bot.deliveries import ClaimColumns, Claims, new_token, retry_at, rows_changed
 from bot.digest_shapes import AlertKind, AlertRule, Episode, EpisodeClaim, EpisodeStatus, RuleRequest
-from bot.digest_store import CLAIM_TIMEOUT, retry_at, rows_changed
 from bot.store import BotBase, BotStore
 from kilo_db.engine import writing
 from kilo_db.types import UTCDateTime
@@ -54,26 +53,17 @@ class AlertRuleRow(BotBase):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class AlertEpisodeRow(BotBase):
+class AlertEpisodeRow(ClaimColumns, BotBase):
     __tablename__ = "alert_episodes"
     __table_args__ = (UniqueConstraint("rule_id", "subject", "sequence", name="uq_alert_episodes_sequence"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"), index=True)
     subject: Mapped[str] = mapped_column(String(80))
     sequence: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer)
-    claim_token: Mapped[str] = mapped_column(String(32))
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resolution_posted: Mapped[bool] = mapped_column(Boolean, default=False)
-    channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     figures: Mapped[str] = mapped_column(Text)  # JSON: the numbers the alert showed
-    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 def _rule(row: AlertRuleRow) -> AlertRule:
@@ -116,6 +106,7 @@ class AlertStore:
     def __init__(self, store: BotStore) -> None:
         self.sessions = store.sessions
         self.writers: sessionmaker[Session] = sessionmaker(writing(store.engine), expire_on_commit=False)
+        self.claims = Claims(self.writers, AlertEpisodeRow)
 
     # --- rules -----------------------------------------------------------------------------------
 
@@ -229,7 +220,7 @@ class AlertStore:
 
         The rule's row is locked (PostgreSQL; SQLite writers hold the database), then the next sequence number is
         read and inserted; the unique key is the last guard: a second insert gets None."""
-        token = secrets.token_hex(8)
+        token = new_token()
         try:
             with self.writers.begin() as session:
                 # On PostgreSQL each statement sees the latest commits: without this lock a replica could count
@@ -262,62 +253,33 @@ class AlertStore:
 
     def retake(self, episode_id: int, now: datetime) -> EpisodeClaim | None:
         """Claim an episode whose post failed (retry due) or whose claimer died."""
-        token = secrets.token_hex(8)
+        token = new_token()
         with self.writers.begin() as session:
             row = session.get(AlertEpisodeRow, episode_id)
             if row is None:
                 return None
-            retry_due = row.status == EpisodeStatus.FAILED.value and row.next_attempt_at is not None
-            retry_due = retry_due and row.next_attempt_at is not None and row.next_attempt_at <= now
-            abandoned = row.status == EpisodeStatus.CLAIMED.value and row.claimed_at <= now - CLAIM_TIMEOUT
-            if not (retry_due or abandoned):
-                return None
-            attempts = row.attempts + 1  # read before the UPDATE, which refreshes `row` in the session
-            result = session.execute(
-                update(AlertEpisodeRow)
-                .where(AlertEpisodeRow.id == row.id, AlertEpisodeRow.claim_token == row.claim_token)
-                .values(
-                    status=EpisodeStatus.CLAIMED.value,
-                    claim_token=token,
-                    claimed_at=now,
-                    attempts=attempts,
-                    next_attempt_at=None,
-                )
-            )
-            if rows_changed(result) != 1:
+            attempts = self.claims.take_over(session, row, token, now)
+            if attempts is None:
                 return None
             return EpisodeClaim(row.id, token, attempts, row.message_ts, row.channel_id)
 
-    def _update_claimed(self, claim: EpisodeClaim, **values: object) -> bool:
-        with self.writers.begin() as session:
-            result = session.execute(
-                update(AlertEpisodeRow)
-                .where(
-                    AlertEpisodeRow.id == claim.episode_id,
-                    AlertEpisodeRow.claim_token == claim.token,
-                    AlertEpisodeRow.status == EpisodeStatus.CLAIMED.value,
-                )
-                .values(**values)
-            )
-            return rows_changed(result) == 1
-
     def still_held(self, claim: EpisodeClaim, now: datetime) -> bool:
-        return self._update_claimed(claim, claimed_at=now)
+        return self.claims.still_held(claim.episode_id, claim.token, now)
 
     def record_post(self, claim: EpisodeClaim, channel_id: str, message_ts: str) -> bool:
-        return self._update_claimed(
-            claim, channel_id=channel_id, message_ts=message_ts, status=EpisodeStatus.OPEN.value
+        return self.claims.update(
+            claim.episode_id,
+            claim.token,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            status=EpisodeStatus.OPEN.value,
         )
 
     def mark_failed(self, claim: EpisodeClaim, reason: str, now: datetime, *, retry: bool = True) -> bool:
         """The post failed: retried with backoff, or (retry=False, its channel is unusable) not until the
         rules are saved again."""
-        return self._update_claimed(
-            claim,
-            status=EpisodeStatus.FAILED.value,
-            error=reason[:500],
-            next_attempt_at=retry_at(claim.attempts, now) if retry else None,
-        )
+        next_attempt = retry_at(claim.attempts, now) if retry else None
+        return self.claims.mark_failed(claim.episode_id, claim.token, reason, next_attempt)
 
     def resolve(self, episode_id: int, now: datetime) -> Episode | None:
         """Close an episode whose condition cleared; the one caller that closed it gets it back."""

@@ -1,5 +1,5 @@
 """Spend, credit and seat alerts: which conditions hold now (pure), and the tick that fires each episode
-once, edits it to "resolved" when its condition clears, and the Snooze buttons.
+once, edits it to "resolved" when its condition clears, the Snooze buttons and what the act buttons show.
 
 Every replica's tick evaluates the same rules; the episode row (bot/alert_store) is claimed before the
 alert is posted, so one of them posts it.
@@ -15,17 +15,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import partial
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alert_store import SNOOZE_CHOICES, AlertStore
 from bot.channels import ensure_member, find_channel
-from bot.commands import ChannelRef
+from bot.commands import MAX_QUERY_LENGTH, ChannelRef, Members, UsageUsers
 from bot.digest_shapes import AlertKind, AlertRule, Breach, Episode, EpisodeClaim, EpisodeStatus, RuleRequest
-from bot.digests import PAUSING_ERRORS, DigestRefused, Pause, TickReport, no_pause
+from bot.digests import PAUSING_ERRORS, DigestRefused, Pause, TickReport, no_pause, pause_and_tell_once
 from bot.identity import IdentityResolver
+from bot.interaction import AlertShown, StaleInteraction
 from bot.kilo_client import Forbidden, KiloClient
+from bot.periods import PeriodChoice
 from bot.shapes import Caller
 from bot.views import alerts as views
 from kilo_api.money import MICRODOLLARS_PER_DOLLAR
@@ -43,6 +46,7 @@ MIN_SPIKE_PERCENT, MAX_SPIKE_PERCENT = 110, 10_000
 class MemberAtLimit:
     member_id: str
     name: str
+    email: str
     spent_today_microdollars: int
     limit_microdollars: int
 
@@ -101,6 +105,7 @@ def breaches(rule: AlertRule, figures: AlertFigures) -> list[Breach]:
                     f"{member.member_id}:{day}",
                     {
                         "name": member.name,
+                        "email": member.email,  # what the "Change their limit" button looks them up by
                         "spent": member.spent_today_microdollars,
                         "limit": member.limit_microdollars,
                         "day": day,
@@ -150,7 +155,7 @@ async def gather_figures(client: KiloClient, rules: list[AlertRule], now: dateti
             logger.warning("member limits of %s are not readable as %s", limit_rule.team_id, limit_rule.actor_email)
         else:
             at_limit = [
-                MemberAtLimit(m.member_id, m.name, m.spend_today_microdollars, m.daily_limit_microdollars)
+                MemberAtLimit(m.member_id, m.name, m.email, m.spend_today_microdollars, m.daily_limit_microdollars)
                 for m in page.members
                 if m.daily_limit_microdollars is not None and m.spend_today_microdollars >= m.daily_limit_microdollars
             ]
@@ -353,16 +358,14 @@ class Alerts:
     ) -> None:
         """Pause the rules posting where this one could not (archived, gone, closed to the bot) instead of
         retrying every tick; the person who set them is told once, by whichever tick paused them."""
-        paused = await asyncio.to_thread(self.store.pause, rule.team_id, rule.channel_id, reason, now)
-        if not paused:
-            return
-        report.alerts_paused += 1
-        logger.warning("alerts of %s to %s paused: %s", rule.team_id, rule.channel_id, reason)
-        notice = views.paused_notice(paused, reason)
-        try:
-            await slack.chat_postMessage(channel=rule.created_by, **notice.payload())
-        except SlackApiError as error:
-            logger.warning("could not tell %s their alerts were paused: %s", rule.created_by, error)
+        if await pause_and_tell_once(
+            slack,
+            partial(self.store.pause, rule.team_id, rule.channel_id, reason, now),
+            tell=rule.created_by,
+            notice=lambda paused: views.paused_notice(paused, reason),
+            what=f"alerts of {rule.team_id} to {rule.channel_id} ({reason})",
+        ):
+            report.alerts_paused += 1
 
     async def _resolve(
         self, slack: AsyncWebClient, rule: AlertRule, episode: Episode, now: datetime, report: TickReport
@@ -400,3 +403,18 @@ class Alerts:
             message = views.snoozed_message(rule, episode, user_id)
             await slack.chat_update(channel=episode.channel_id, ts=episode.message_ts, **message.payload())
         return episode
+
+    async def shown(self, episode_id: int, show: AlertShown) -> UsageUsers | Members:
+        """What an alert's button shows, as the /kilo command whose answer it is: the alert's UTC day of
+        spend per person, or the members with their limit menus (narrowed to the member who hit theirs)."""
+        episode = await asyncio.to_thread(self.store.episode, episode_id)
+        if episode is None:
+            raise DigestRefused("That alert was turned off since.", "See the alerts that are on with `/kilo alerts`.")
+        figures = episode.figures
+        if show == "spenders":
+            if "day" not in figures:  # only spend alerts offer it: a forged or mismatched button
+                raise StaleInteraction("button", "/kilo alerts")
+            day = date.fromisoformat(figures["day"])
+            return UsageUsers(PeriodChoice(start=day, last_day=day))
+        who = figures.get("email") or figures.get("name")
+        return Members(query=str(who)[:MAX_QUERY_LENGTH] if who else None)

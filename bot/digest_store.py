@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
-from typing import Any, cast
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -22,10 +21,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from bot.deliveries import ClaimColumns, Claims, new_token, rows_changed
 from bot.digest_shapes import (
     Claim,
     Delivery,
@@ -39,10 +38,6 @@ from bot.schedule import Frequency, Schedule
 from bot.store import BotBase, BotStore
 from kilo_db.engine import writing
 from kilo_db.types import UTCDateTime
-
-CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this was left by a process that died
-MAX_ATTEMPTS = 5
-RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=45))
 
 
 def new_subscription_id() -> str:
@@ -75,25 +70,16 @@ class DigestSubscriptionRow(BotBase):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class DigestDeliveryRow(BotBase):
+class DigestDeliveryRow(ClaimColumns, BotBase):
     __tablename__ = "digest_deliveries"
     __table_args__ = (UniqueConstraint("subscription_id", "period_key", name="uq_digest_deliveries_period"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     subscription_id: Mapped[str] = mapped_column(ForeignKey("digest_subscriptions.id", ondelete="CASCADE"), index=True)
     period_key: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
-    attempts: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    claim_token: Mapped[str] = mapped_column(String(32))
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     charts_posted: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 def _subscription(row: DigestSubscriptionRow) -> Subscription:
@@ -133,17 +119,6 @@ def _delivery(row: DigestDeliveryRow) -> Delivery:
     )
 
 
-def rows_changed(result: Result[Any]) -> int:
-    return cast(CursorResult[Any], result).rowcount
-
-
-def retry_at(attempts: int, now: datetime) -> datetime | None:
-    """When to try again after `attempts` failed ones (None: give up)."""
-    if attempts >= MAX_ATTEMPTS:
-        return None
-    return now + RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF)) - 1]
-
-
 class DigestStore:
     """Sync SQLAlchemy (callers use asyncio.to_thread). Claims go through a writer engine: on SQLite each
     of those transactions takes the write lock when it begins, so a read-then-update cannot interleave."""
@@ -151,6 +126,7 @@ class DigestStore:
     def __init__(self, store: BotStore) -> None:
         self.sessions = store.sessions
         self.writers: sessionmaker[Session] = sessionmaker(writing(store.engine), expire_on_commit=False)
+        self.claims = Claims(self.writers, DigestDeliveryRow)
 
     # --- subscriptions ---------------------------------------------------------------------------
 
@@ -292,18 +268,7 @@ class DigestStore:
     def retry_candidates(self, now: datetime) -> list[Delivery]:
         """Failed deliveries whose next attempt is due, and claims left behind by a process that died."""
         with self.sessions() as session:
-            rows = session.scalars(
-                select(DigestDeliveryRow).where(
-                    (
-                        (DigestDeliveryRow.status == DeliveryStatus.FAILED.value)
-                        & (DigestDeliveryRow.next_attempt_at <= now)
-                    )
-                    | (
-                        (DigestDeliveryRow.status == DeliveryStatus.CLAIMED.value)
-                        & (DigestDeliveryRow.claimed_at <= now - CLAIM_TIMEOUT)
-                    )
-                )
-            )
+            rows = session.scalars(select(DigestDeliveryRow).where(self.claims.takeable(now)))
             return [_delivery(row) for row in rows]
 
     def claim(
@@ -311,7 +276,7 @@ class DigestStore:
     ) -> Claim | None:
         """Claim a delivery before posting it: the first claim inserts the row; later callers get None,
         unless the row is a failed delivery due for its retry or a claim abandoned CLAIM_TIMEOUT ago."""
-        token = secrets.token_hex(8)
+        token = new_token()
         row = DigestDeliveryRow(
             subscription_id=subscription_id,
             period_key=period_key,
@@ -341,25 +306,8 @@ class DigestStore:
             )
             if row is None:
                 return None
-            retry_due = row.status == DeliveryStatus.FAILED.value and row.next_attempt_at is not None
-            retry_due = retry_due and row.next_attempt_at is not None and row.next_attempt_at <= now
-            abandoned = row.status == DeliveryStatus.CLAIMED.value and row.claimed_at <= now - CLAIM_TIMEOUT
-            if not (retry_due or abandoned):
-                return None
-            attempts = row.attempts + 1  # read before the UPDATE, which refreshes `row` in the session
-            # Conditional on the token we read: of two processes taking over at once, one changes the row.
-            result = session.execute(
-                update(DigestDeliveryRow)
-                .where(DigestDeliveryRow.id == row.id, DigestDeliveryRow.claim_token == row.claim_token)
-                .values(
-                    status=DeliveryStatus.CLAIMED.value,
-                    claim_token=token,
-                    claimed_at=now,
-                    attempts=attempts,
-                    next_attempt_at=None,
-                )
-            )
-            if rows_changed(result) != 1:
+            attempts = self.claims.take_over(session, row, token, now)
+            if attempts is None:
                 return None
             return Claim(row.id, token, attempts, row.due_at, row.message_ts, row.channel_id, row.charts_posted)
 
@@ -374,7 +322,7 @@ class DigestStore:
                         status=DeliveryStatus.SKIPPED.value,
                         attempts=0,
                         due_at=due_at,
-                        claim_token=secrets.token_hex(8),
+                        claim_token=new_token(),
                         claimed_at=now,
                         charts_posted=0,
                         error=f"missed: not sent within the grace window after {due_at:%Y-%m-%d %H:%M} UTC",
@@ -384,34 +332,21 @@ class DigestStore:
         except IntegrityError:
             return False
 
-    def _update_claimed(self, claim: Claim, **values: object) -> bool:
-        with self.writers.begin() as session:
-            result = session.execute(
-                update(DigestDeliveryRow)
-                .where(
-                    DigestDeliveryRow.id == claim.delivery_id,
-                    DigestDeliveryRow.claim_token == claim.token,
-                    DigestDeliveryRow.status == DeliveryStatus.CLAIMED.value,
-                )
-                .values(**values)
-            )
-            return rows_changed(result) == 1
-
     def still_held(self, claim: Claim, now: datetime) -> bool:
         """Refresh the claim right before posting; False if another process took it over meanwhile."""
-        return self._update_claimed(claim, claimed_at=now)
+        return self.claims.still_held(claim.delivery_id, claim.token, now)
 
     def record_post(self, claim: Claim, channel_id: str, message_ts: str) -> bool:
         """Keep the message's ts as soon as it exists, so a retry edits it instead of posting again."""
-        return self._update_claimed(claim, channel_id=channel_id, message_ts=message_ts)
+        return self.claims.update(claim.delivery_id, claim.token, channel_id=channel_id, message_ts=message_ts)
 
     def record_charts(self, claim: Claim, charts_posted: int) -> bool:
-        return self._update_claimed(claim, charts_posted=charts_posted)
+        return self.claims.update(claim.delivery_id, claim.token, charts_posted=charts_posted)
 
     def mark_sent(self, claim: Claim, now: datetime) -> bool:
-        return self._update_claimed(claim, status=DeliveryStatus.SENT.value, sent_at=now, error=None)
+        return self.claims.update(
+            claim.delivery_id, claim.token, status=DeliveryStatus.SENT.value, sent_at=now, error=None
+        )
 
     def mark_failed(self, claim: Claim, reason: str, *, retry_at: datetime | None) -> bool:
-        return self._update_claimed(
-            claim, status=DeliveryStatus.FAILED.value, error=reason[:500], next_attempt_at=retry_at
-        )
+        return self.claims.mark_failed(claim.delivery_id, claim.token, reason, retry_at)

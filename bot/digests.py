@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
@@ -22,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels import ensure_member, find_channel
 from bot.commands import ChannelRef, DigestSubscribe
+from bot.deliveries import retry_at
 from bot.digest_shapes import (
     Claim,
     Delivery,
@@ -35,7 +37,7 @@ from bot.digest_shapes import (
     SubscriptionRequest,
     SubscriptionStatus,
 )
-from bot.digest_store import DigestStore, retry_at
+from bot.digest_store import DigestStore
 from bot.identity import IdentityResolver
 from bot.kilo_client import KiloClient
 from bot.schedule import DEFAULT_TIME, Frequency, Occurrence, Schedule, covered_days, latest_due, next_due
@@ -413,16 +415,34 @@ class Digests:
         self, slack: AsyncWebClient, subscription: Subscription, reason: str, now: datetime, report: TickReport
     ) -> None:
         """Pause a subscription whose channel is gone, archived or closed to the bot; its subscriber is told once."""
-        paused = await asyncio.to_thread(self.store.pause, subscription.id, views.pause_reason(reason), now)
-        if not paused:
-            return
-        report.paused += 1
-        logger.warning("digest %s to %s paused: %s", subscription.id, subscription.channel_id, reason)
-        notice = views.paused_notice(subscription, reason)
-        try:
-            await slack.chat_postMessage(channel=subscription.subscriber_id, **notice.payload())
-        except SlackApiError as error:
-            logger.warning("could not tell %s their digest was paused: %s", subscription.subscriber_id, error)
+        if await pause_and_tell_once(
+            slack,
+            partial(self.store.pause, subscription.id, views.pause_reason(reason), now),
+            tell=subscription.subscriber_id,
+            notice=lambda _paused: views.paused_notice(subscription, reason),
+            what=f"digest {subscription.id} to {subscription.channel_id} ({reason})",
+        ):
+            report.paused += 1
+
+
+Paused = TypeVar("Paused")
+
+
+async def pause_and_tell_once(
+    slack: AsyncWebClient, pause: Callable[[], Paused], *, tell: str, notice: Callable[[Paused], Message], what: str
+) -> bool:
+    """Pause what posts to an unusable channel, through `pause`: one conditional UPDATE whose result is
+    empty for every caller but the one that changed the rows. That one caller tells `tell` by direct
+    message (once across ticks and replicas) and gets True."""
+    paused = await asyncio.to_thread(pause)
+    if not paused:
+        return False
+    logger.warning("%s paused", what)
+    try:
+        await slack.chat_postMessage(channel=tell, **notice(paused).payload())
+    except SlackApiError as error:
+        logger.warning("could not tell %s that %s was paused: %s", tell, what, error)
+    return True
 
 
 async def post_digest(

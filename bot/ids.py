@@ -53,6 +53,7 @@ class ActionId(enum.StrEnum):
     ALERT_TOGGLES = "kilo_alert_toggles"
     ALERT_SNOOZE = "kilo_alert_snooze"
     ALERT_ACT = "kilo_alert_act"  # link buttons (Buy credits, Add seats): Slack opens the URL, we only ack
+    ALERT_SHOW = "kilo_alert_show"  # Who spent it, Set daily limits: the answer, privately to the clicker
 
 
 class BlockId(enum.StrEnum):

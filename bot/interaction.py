@@ -164,6 +164,19 @@ class AlertSnooze(_State):
     choice: Literal["24h", "7d"] = Field(alias="d")
 
 
+AlertShown = Literal["spenders", "limits"]
+
+
+class AlertAct(_State):
+    """An alert's button that shows what to act on: the day's spend per person, or the members' limits."""
+
+    rerun: ClassVar[str] = "/kilo alerts"
+    kind: Literal["alert_act"] = Field(default="alert_act", alias="k")
+    version: Literal[1] = Field(default=1, alias="v")
+    episode_id: int = Field(alias="e", ge=1)
+    show: AlertShown = Field(alias="s")
+
+
 AnyState = (
     MembersPage
     | ConnectForm
@@ -176,6 +189,7 @@ AnyState = (
     | DigestSubscribeForm
     | AlertsForm
     | AlertSnooze
+    | AlertAct
 )
 InteractionState = Annotated[AnyState, Field(discriminator="kind")]
 _STATES: TypeAdapter[AnyState] = TypeAdapter(InteractionState)

@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import AlertsInvalid
-from bot.answers import Answer
+from bot.answers import Answer, answer
 from bot.channels import ChannelRefused
 from bot.chart_images import reply_once_files_ready, with_charts
 from bot.commands import Command, UsageTrend
@@ -19,7 +19,7 @@ from bot.digest_answers import Asking, digest_answer
 from bot.digest_forms import FormInvalid, subscribe_request
 from bot.explain import explain
 from bot.ids import ActionId, BlockId, ViewId
-from bot.interaction import AlertsForm, AlertSnooze, DigestSubscribeForm, decode
+from bot.interaction import AlertAct, AlertsForm, AlertSnooze, DigestSubscribeForm, decode
 from bot.payloads import slack_ids
 from bot.services import BotServices
 from bot.trend_chart import trend_chart as trend_chart_of
@@ -55,6 +55,13 @@ async def trend_chart(turn: Turn, dashboard: Dashboard, request: UsageTrend, ans
         logger.exception("could not add the chart to /kilo usage trend")
 
 
+async def refuse_under(ack: AsyncAck, block_id: str, error: Exception) -> None:
+    """A form's failure shown under its channel field: a channel Slack refused (what to do about it), or
+    anything else worded by explain(); Slack shows 150 characters of it."""
+    text = f"{error.message} {error.hint or ''}" if isinstance(error, ChannelRefused) else explain(error).text
+    await ack(response_action="errors", errors={block_id: text[:150]})
+
+
 async def digest_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, kilo: BotServices) -> None:
     # Checked and saved within Slack's 3 s, so problems show next to their field (response_action=errors).
     asker = slack_ids(body)
@@ -67,13 +74,8 @@ async def digest_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWeb
     except FormInvalid as invalid:
         await ack(response_action="errors", errors=invalid.errors)
         return
-    except ChannelRefused as refused:
-        await ack(
-            response_action="errors", errors={BlockId.DIGEST_CHANNEL: f"{refused.message} {refused.hint or ''}"[:150]}
-        )
-        return
     except Exception as error:
-        await ack(response_action="errors", errors={BlockId.DIGEST_CHANNEL: explain(error).text[:150]})
+        await refuse_under(ack, BlockId.DIGEST_CHANNEL, error)
         return
     assert reply.message is not None
     await ack(response_action="update", view=views.subscribed_modal(reply.message))
@@ -91,13 +93,8 @@ async def alerts_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWeb
     except AlertsInvalid as invalid:
         await ack(response_action="errors", errors=invalid.errors)
         return
-    except ChannelRefused as refused:
-        await ack(
-            response_action="errors", errors={BlockId.ALERT_CHANNEL: f"{refused.message} {refused.hint or ''}"[:150]}
-        )
-        return
     except Exception as error:
-        await ack(response_action="errors", errors={BlockId.ALERT_CHANNEL: explain(error).text[:150]})
+        await refuse_under(ack, BlockId.ALERT_CHANNEL, error)
         return
     await ack(response_action="update", view=alert_views.alerts_saved_modal(rules))
 
@@ -110,6 +107,20 @@ async def alert_snoozed(turn: Turn) -> None:
     await turn.kilo.due.alerts.snooze(turn.slack, snooze.episode_id, snooze.choice, turn.asker.user_id, turn.now)
 
 
+SHOWN_FOR = {"spenders": "see who spent it", "limits": "set daily spend limits"}
+
+
+@after_ack
+async def alert_act(turn: Turn) -> None:
+    # Who spent it / Set daily limits: the answer of /kilo usage users (that day) or /kilo members, privately.
+    act = decode(turn.body["actions"][0].get("value"), AlertAct)
+    dashboard = await turn.dashboard()
+    await dashboard.require_manager(SHOWN_FOR[act.show])
+    request = await turn.kilo.due.alerts.shown(act.episode_id, act.show)
+    reply = await answer(request, dashboard, turn.now)
+    await turn.reply(reply.message)
+
+
 async def link_opened(ack: AsyncAck) -> None:
     await ack()
 
@@ -119,3 +130,4 @@ def register(app: AsyncApp) -> None:
     app.view(ViewId.ALERTS)(alerts_submitted)
     app.action(re.compile(f"^{ActionId.ALERT_SNOOZE}:"))(alert_snoozed)
     app.action(re.compile(f"^{ActionId.ALERT_ACT}:"))(link_opened)
+    app.action(re.compile(f"^{ActionId.ALERT_SHOW}:"))(alert_act)

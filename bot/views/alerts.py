@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ButtonElement,
     CheckboxesElement,
     ConversationFilter,
     ConversationSelectElement,
@@ -21,7 +22,7 @@ from slack_sdk.models.views import View
 from bot.digest_shapes import AlertKind, AlertRule, Episode
 from bot.formatting import usd
 from bot.ids import ActionId, BlockId, ViewId
-from bot.interaction import AlertsForm, AlertSnooze, encode
+from bot.interaction import AlertAct, AlertsForm, AlertShown, AlertSnooze, encode
 from bot.views.blocks import Message, actions, button, context, header, section
 from bot.views.digests import pause_reason
 
@@ -101,12 +102,24 @@ def _title_and_lines(rule: AlertRule, figures: dict[str, Any]) -> tuple[str, lis
     raise AssertionError(rule.kind)
 
 
-def _act_button(rule: AlertRule, purchase_url: str) -> list[Any]:
-    if rule.kind in (AlertKind.CREDITS_BELOW, AlertKind.RUNWAY_BELOW):
-        return [button("Buy credits", f"{ActionId.ALERT_ACT}:credits", url=purchase_url, style="primary")]
-    if rule.kind is AlertKind.SEAT_POOL_FULL:
-        return [button("Add seats", f"{ActionId.ALERT_ACT}:seats", url=purchase_url, style="primary")]
-    return []
+def _act_buttons(rule: AlertRule, episode_id: int, purchase_url: str) -> list[ButtonElement]:
+    """What to do about it: buy credits or seats (links), or see who spent and set daily limits (answered
+    privately to the clicker, Owners and Admins only)."""
+
+    def show(label: str, what: AlertShown, style: str | None = None) -> ButtonElement:
+        value = encode(AlertAct(episode_id=episode_id, show=what))
+        return button(label, f"{ActionId.ALERT_SHOW}:{what}", value=value, style=style)
+
+    match rule.kind:
+        case AlertKind.CREDITS_BELOW | AlertKind.RUNWAY_BELOW:
+            return [button("Buy credits", f"{ActionId.ALERT_ACT}:credits", url=purchase_url, style="primary")]
+        case AlertKind.SEAT_POOL_FULL:
+            return [button("Add seats", f"{ActionId.ALERT_ACT}:seats", url=purchase_url, style="primary")]
+        case AlertKind.SPEND_ABOVE | AlertKind.SPEND_SPIKE:
+            return [show("Who spent it", "spenders", "primary"), show("Set daily limits", "limits")]
+        case AlertKind.MEMBER_LIMIT:
+            return [show("Change their limit", "limits", "primary")]
+    raise AssertionError(rule.kind)
 
 
 def alert_message(rule: AlertRule, figures: dict[str, Any], episode_id: int, purchase_url: str) -> Message:
@@ -126,34 +139,31 @@ def alert_message(rule: AlertRule, figures: dict[str, Any], episode_id: int, pur
     blocks = [
         header(f":rotating_light: {title}"),
         section("\n".join(lines)),
-        actions(*_act_button(rule, purchase_url), *snooze, block_id=BlockId.ALERT_ACTIONS),
+        actions(*_act_buttons(rule, episode_id, purchase_url), *snooze, block_id=BlockId.ALERT_ACTIONS),
         context("I'll update this message when it clears. Change alerts with `/kilo alerts`."),
     ]
     return Message(text=f"{title}. {lines[0]}".replace("*", ""), blocks=list(blocks))
+
+
+def _settled(heading: str, lines: list[str], note: str, text: str) -> Message:
+    """An alert's message once acted on (resolved, snoozed): its numbers stay, its buttons go."""
+    return Message(text=text, blocks=[header(heading), section("\n".join(lines)), context(note)])
 
 
 def resolved_message(rule: AlertRule, episode: Episode) -> Message:
     title, lines = _title_and_lines(rule, episode.figures)
     when = episode.resolved_at.astimezone(UTC) if episode.resolved_at else None
     cleared = f"Cleared {when:%b} {when.day}, {when:%H:%M} UTC." if when else "Cleared."
-    blocks = [
-        header(f"✅ Resolved: {title}"),
-        section("\n".join(lines)),
-        context(f"{cleared} I'll post again if it happens again."),
-    ]
-    return Message(text=f"Resolved: {title}", blocks=list(blocks))
+    note = f"{cleared} I'll post again if it happens again."
+    return _settled(f"✅ Resolved: {title}", lines, note, f"Resolved: {title}")
 
 
 def snoozed_message(rule: AlertRule, episode: Episode, user_id: str) -> Message:
     title, lines = _title_and_lines(rule, episode.figures)
     until = rule.snoozed_until.astimezone(UTC) if rule.snoozed_until else None
     when = f"{until:%b} {until.day}, {until:%H:%M} UTC" if until else "later"
-    blocks = [
-        header(f":rotating_light: {title}"),
-        section("\n".join(lines)),
-        context(f":zzz: Snoozed by <@{user_id}> until {when}: no new alerts of this kind until then."),
-    ]
-    return Message(text=f"{title} (snoozed)", blocks=list(blocks))
+    note = f":zzz: Snoozed by <@{user_id}> until {when}: no new alerts of this kind until then."
+    return _settled(f":rotating_light: {title}", lines, note, f"{title} (snoozed)")
 
 
 KIND_NAMES = {

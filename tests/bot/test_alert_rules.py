@@ -72,9 +72,10 @@ def test_daily_spend_rules_hold_per_utc_day():
 def test_a_full_seat_pool_and_members_at_their_limit():
     full = replace(QUIET, seats_used=10)
     assert breaches(rule(AlertKind.SEAT_POOL_FULL), full)[0].figures == {"used": 10, "total": 10}
-    limited = replace(QUIET, members_at_limit=(MemberAtLimit("mem_1", "Ada", 5_000_000, 5_000_000),))
+    limited = replace(QUIET, members_at_limit=(MemberAtLimit("mem_1", "Ada", "ada@example.com", 5_000_000, 5_000_000),))
     (member,) = breaches(rule(AlertKind.MEMBER_LIMIT), limited)
     assert member.subject == "mem_1:2026-03-18" and member.figures["name"] == "Ada"
+    assert member.figures["email"] == "ada@example.com"  # the "Change their limit" button finds them by it
 
 
 @pytest.mark.parametrize(

@@ -13,15 +13,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.alert_store import AlertStore
+from bot.deliveries import CLAIM_TIMEOUT
 from bot.digest_shapes import (
     AlertKind,
     DeliveryStatus,
+    EpisodeStatus,
     RuleRequest,
     SubscriptionKind,
     SubscriptionRequest,
     SubscriptionStatus,
 )
-from bot.digest_store import CLAIM_TIMEOUT, DigestStore
+from bot.digest_store import DigestStore
 from bot.migrate import upgrade
 from bot.schedule import Frequency, Schedule
 from bot.store import BotStore
@@ -169,3 +171,29 @@ def test_saving_paused_alerts_resumes_them_and_retries_the_alert_given_up_on(sto
     retakes = all_at_once(4, lambda: alerts.retake(claim.episode_id, later))
     (retake,) = [r for r in retakes if r is not None]
     assert retake.attempts == 1 and retake.message_ts is None  # posted afresh, to the channel saved now
+
+
+def test_an_alert_episode_is_retaken_once_when_its_retry_is_due_and_once_when_its_claimer_died(store: BotStore):
+    # Episodes share the deliveries' claim rules (bot/deliveries.py): one process wins each take-over.
+    alerts = AlertStore(store)
+    team = f"T{secrets.token_hex(4).upper()}"
+    request = [RuleRequest(AlertKind.CREDITS_BELOW, 1)]
+    (rule,) = alerts.replace_rules(team, request, channel_id="C1", created_by="U1", actor_email="o@x", now=NOW)
+    claim = alerts.open_episode(rule.id, "credits", {"balance": 0}, NOW)
+    assert claim is not None and alerts.mark_failed(claim, "Slack: internal_error", NOW)
+    assert alerts.retake(claim.episode_id, NOW + timedelta(seconds=59)) is None  # the first retry is 1 min on
+    retakes = all_at_once(5, lambda: alerts.retake(claim.episode_id, NOW + timedelta(minutes=1)))
+    (retake,) = [r for r in retakes if r is not None]
+    assert retake.attempts == 2 and not alerts.record_post(claim, "C1", "1773666000.000100")
+
+    # The retaker posts, then dies before recording it as open: after the timeout one process takes over.
+    assert alerts.claims.update(retake.episode_id, retake.token, channel_id="C1", message_ts="1773666000.000200")
+    died = NOW + timedelta(minutes=1)
+    assert alerts.retake(claim.episode_id, died + CLAIM_TIMEOUT - timedelta(seconds=1)) is None
+    takeovers = all_at_once(5, lambda: alerts.retake(claim.episode_id, died + CLAIM_TIMEOUT))
+    (taken,) = [t for t in takeovers if t is not None]
+    assert (taken.attempts, taken.channel_id, taken.message_ts) == (3, "C1", "1773666000.000200")  # edit it
+    assert not alerts.still_held(retake, died + CLAIM_TIMEOUT)
+    assert alerts.record_post(taken, "C1", "1773666000.000200")
+    (episode,) = alerts.episodes(rule.id)
+    assert episode.status is EpisodeStatus.OPEN and episode.attempts == 3

@@ -7,7 +7,7 @@ import asyncio
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -25,7 +25,7 @@ from local_slack import FakeSlack
 from local_slack.web_api import PostedMessage
 from tests.conftest import Clock
 from tests.factories import OrganizationFactory, TestOrg, usage_events
-from tests.slack.conftest import WorkspaceFactory, texts
+from tests.slack.conftest import Workspace, WorkspaceFactory, texts
 
 
 @dataclass
@@ -70,6 +70,28 @@ def tick(bot: DigestBot, clock: Clock, at: datetime) -> TickReport:
     """One scheduler tick at `at` (the backend's clock moves there too)."""
     clock.now = at
     return asyncio.run(tick_async(bot.settings, bot.store, at))
+
+
+FIRST_USAGE_DAY = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def funded_workspace(
+    factory: WorkspaceFactory, http: httpx.Client, clock: Clock, *, members: int, credits: int, now: datetime
+) -> Workspace:
+    """An organization created Mar 1 with 10 seats, `credits` microdollars bought on Mar 2 and 14 days of usage
+    from then on (to Mar 15 evening), connected to Slack; the clock is left at `now`."""
+    ws = factory.create(seats=10, members=members)
+    clock.now = FIRST_USAGE_DAY + timedelta(hours=8)
+    bought = http.post(
+        ws.org.path("/credits/purchases"),
+        json={"amount_microdollars": credits, "idempotency_key": f"credits-{ws.team_id}"},
+        headers=ws.org.headers(ws.org.owner),
+    )
+    assert bought.status_code == 201, bought.text
+    clock.now = FIRST_USAGE_DAY + timedelta(days=13, hours=23)  # after the last usage ingested below
+    ingest(http, ws.org, FIRST_USAGE_DAY, 14)
+    clock.now = now
+    return ws
 
 
 def ingest(

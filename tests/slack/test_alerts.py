@@ -10,6 +10,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from bot import formatting as fmt
 from bot.alert_store import AlertStore
 from bot.digest_shapes import AlertKind, EpisodeStatus
 from bot.ids import ActionId, BlockId, ViewId
-from local_slack import FakeSlack
+from local_slack import FakeSlack, SlackUser, interactivity
 from local_slack.web_api import PostedMessage
 from reports.figures import round_half_up
 from tests.conftest import Clock
@@ -29,12 +30,14 @@ from tests.slack.digest_helpers import (
     backend_json,
     digest_bot,
     digest_workspaces,
+    funded_workspace,
     ingest,
     message_text,
     no_leftover_schedules,
     tick,
     tick_async,
 )
+from tests.slack.modals import modal_from_message
 
 pytestmark = SQLITE_ONLY
 __all__ = ["digest_bot", "digest_workspaces", "no_leftover_schedules"]  # fixtures
@@ -46,18 +49,7 @@ EVENING = datetime(2026, 3, 15, 21, 0, tzinfo=UTC)  # after the last usage the f
 @pytest.fixture
 def team(digest_workspaces: WorkspaceFactory, http: httpx.Client, clock: Clock) -> Workspace:
     """Created Mar 1, $40 of credits bought Mar 2, two weeks of usage since (about $25)."""
-    ws = digest_workspaces.create(seats=10, members=4)
-    clock.now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    bought = http.post(
-        ws.org.path("/credits/purchases"),
-        json={"amount_microdollars": 40_000_000, "idempotency_key": f"alerts-{ws.team_id}"},
-        headers=ws.org.headers(ws.org.owner),
-    )
-    assert bought.status_code == 201, bought.text
-    clock.now = NOON + timedelta(hours=11)
-    ingest(http, ws.org, datetime(2026, 3, 2, tzinfo=UTC), 14)
-    clock.now = NOON
-    return ws
+    return funded_workspace(digest_workspaces, http, clock, members=4, credits=40_000_000, now=NOON)
 
 
 def open_alerts_modal(ws: Workspace, fake: FakeSlack) -> dict[str, Any]:
@@ -234,23 +226,28 @@ def test_a_full_seat_pool_offers_add_seats_and_alerts_go_by_dm_without_a_channel
     assert labels["Add seats"]["url"] == backend_json(http, full.org, "")["purchase_url"]
 
 
+def limit_just_below_todays_spend(http: httpx.Client, ws: Workspace) -> int:
+    """Give the Member a daily limit a cent below what they spent today (Mar 15, UTC); what they spent."""
+    person = ws.org.member
+    mine = backend_json(http, ws.org, f"/usage/members/{person.id}", person, start="2026-03-15", end="2026-03-16")
+    spent: int = mine["member"]["spend_today_microdollars"]
+    assert spent > 10_000
+    patched = http.patch(
+        ws.org.path(f"/members/{person.id}"),
+        json={"daily_limit_microdollars": spent - 10_000},
+        headers=ws.org.headers(ws.org.owner),
+    )
+    assert patched.status_code == 200, patched.text
+    return spent
+
+
 def test_a_member_reaching_their_daily_limit_is_named_once_that_day(
     team: Workspace, digest_bot: DigestBot, clock: Clock, fake_slack: FakeSlack, http: httpx.Client
 ):
     channel_id = new_channel(fake_slack)
     configure(team, fake_slack, channel_id, toggles=("member_limit",))
     clock.now = NOON
-    mine = backend_json(
-        http, team.org, f"/usage/members/{team.org.member.id}", team.org.member, start="2026-03-15", end="2026-03-16"
-    )
-    spent = mine["member"]["spend_today_microdollars"]
-    assert spent > 10_000
-    patched = http.patch(
-        team.org.path(f"/members/{team.org.member.id}"),
-        json={"daily_limit_microdollars": spent - 10_000},
-        headers=team.org.headers(team.org.owner),
-    )
-    assert patched.status_code == 200, patched.text
+    spent = limit_just_below_todays_spend(http, team)
     tick(digest_bot, clock, NOON)
     tick(digest_bot, clock, NOON + timedelta(minutes=30))
     (alert,) = alerts_in(fake_slack, channel_id)
@@ -325,6 +322,13 @@ def two_ticks_at_once(bot: DigestBot, clock: Clock, at: datetime) -> list[Any]:
     return asyncio.run(both())
 
 
+def fired_over_four_ticks(bot: DigestBot, clock: Clock, start: datetime) -> list[int]:
+    """Alerts fired by a tick a minute after `start`, another a minute later, then two replicas' at once."""
+    reports = [tick(bot, clock, start + timedelta(minutes=1)), tick(bot, clock, start + timedelta(minutes=2))]
+    reports += two_ticks_at_once(bot, clock, start + timedelta(minutes=3))
+    return [report.alerts_fired for report in reports]
+
+
 def click_snooze(ws: Workspace, fake: FakeSlack, alert: PostedMessage, label: str, key: str) -> None:
     snooze = next(b for b in buttons({"blocks": alert.blocks}) if b["text"]["text"] == label)
     updates = len(fake.calls_to("chat.update"))
@@ -349,12 +353,7 @@ def test_runway_alert_fires_once_with_the_run_out_day_snoozes_from_its_button_an
     saved = configure(team, fake_slack, channel_id, runway_below=str(math.floor(runway) + 1))
     assert saved.json()["response_action"] == "update"
 
-    reports = [
-        tick(digest_bot, clock, EVENING + timedelta(minutes=1)),
-        tick(digest_bot, clock, EVENING + timedelta(minutes=2)),
-    ]
-    reports += two_ticks_at_once(digest_bot, clock, EVENING + timedelta(minutes=3))
-    assert [r.alerts_fired for r in reports] == [1, 0, 0, 0]
+    assert fired_over_four_ticks(digest_bot, clock, EVENING) == [1, 0, 0, 0]
 
     (alert,) = alerts_in(fake_slack, channel_id)
     shown = message_text(alert)
@@ -434,12 +433,7 @@ def test_spend_spike_alert_compares_the_day_with_its_weekday_fires_once_and_reso
     assert tick(digest_bot, clock, noon).alerts_fired == 0 and alerts_in(fake_slack, channel_id) == []
     configure(spiky, fake_slack, channel_id, spend_spike="2")
 
-    reports = [
-        tick(digest_bot, clock, noon + timedelta(minutes=1)),
-        tick(digest_bot, clock, noon + timedelta(minutes=2)),
-    ]
-    reports += two_ticks_at_once(digest_bot, clock, noon + timedelta(minutes=3))
-    assert [r.alerts_fired for r in reports] == [1, 0, 0, 0]
+    assert fired_over_four_ticks(digest_bot, clock, noon) == [1, 0, 0, 0]
 
     (alert,) = alerts_in(fake_slack, channel_id)
     shown = message_text(alert)
@@ -449,7 +443,7 @@ def test_spend_spike_alert_compares_the_day_with_its_weekday_fires_once_and_reso
         f"{fmt.usd(round_half_up(average))} on average over the last 4 Thursdays." in shown
     )
     labels = [b["text"]["text"] for b in buttons({"blocks": alert.blocks})]
-    assert labels == ["Snooze 24 h", "Snooze 7 days"]  # nothing to buy for a spike: the buttons are Snooze
+    assert labels == ["Who spent it", "Set daily limits", "Snooze 24 h", "Snooze 7 days"]
 
     clock.now = noon + timedelta(minutes=5)
     click_snooze(spiky, fake_slack, alert, "Snooze 24 h", "spike-snooze")
@@ -466,3 +460,118 @@ def test_spend_spike_alert_compares_the_day_with_its_weekday_fires_once_and_reso
     assert resolved.ts == alert.ts
     assert "✅ Resolved: Today's AI spend is over 2× a usual Thursday" in message_text(resolved)
     assert f"*{fmt.usd(spent)}* spent on Thu Mar 12" in message_text(resolved)
+
+
+# --- the act buttons: who spent it, set daily limits ----------------------------------------------------
+
+
+def click_in_alert(ws: Workspace, who: SlackUser, channel_id: str, alert: PostedMessage, label: str) -> str:
+    """Click the button labelled `label` in the posted alert, as Slack sends it; the response_url key."""
+    (action_id,) = [b["action_id"] for b in buttons({"blocks": alert.blocks}) if b["text"]["text"] == label]
+    key = secrets.token_hex(6)
+    payload = interactivity.message_action(
+        {"blocks": alert.blocks},
+        action_id,
+        user_id=who.id,
+        team_id=ws.team_id,
+        trigger_id=ws.slack.trigger(),
+        response_url=ws.slack.response_url(key),
+        channel_id=channel_id,
+        message_ts=alert.ts,
+    )
+    response = ws.post(urlencode({"payload": json.dumps(payload)}))
+    assert response.status_code == 200 and response.elapsed.total_seconds() < 3
+    return key
+
+
+SATURDAY_NOON = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+
+
+def test_who_spent_it_answers_an_admin_privately_with_that_days_spend_per_person_and_refuses_a_member(
+    team: Workspace, digest_bot: DigestBot, clock: Clock, fake_slack: FakeSlack, http: httpx.Client
+):
+    channel_id = new_channel(fake_slack)
+    configure(team, fake_slack, channel_id, spend_above="0.10")
+    tick(digest_bot, clock, SATURDAY_NOON)
+    (alert,) = alerts_in(fake_slack, channel_id)
+    labels = [b["text"]["text"] for b in buttons({"blocks": alert.blocks})]
+    assert labels == ["Who spent it", "Set daily limits", "Snooze 24 h", "Snooze 7 days"]
+    (episode,) = AlertStore(digest_bot.store).episodes()
+    spent = episode.figures["spent"]
+
+    clock.now = SATURDAY_NOON + timedelta(minutes=5)
+    refused = fake_slack.wait_for_response(click_in_alert(team, team.member, channel_id, alert, "Who spent it"))
+    assert "Only Owners and Admins can see who spent it." in texts(refused)
+    assert refused.get("response_type", "ephemeral") == "ephemeral"
+    assert "Top users" not in texts(refused)
+
+    shown = fake_slack.wait_for_response(click_in_alert(team, team.admin, channel_id, alert, "Who spent it"))
+    assert shown.get("response_type", "ephemeral") == "ephemeral" and not shown.get("replace_original")
+    people = backend_json(http, team.org, "/usage/members", team.org.owner, start="2026-03-14", end="2026-03-15")
+    assert people["top_members"], "the fixture spends every day"
+    answer = texts(shown)
+    assert "Top users by spend" in answer and "Mar 14" in answer
+    for index, person in enumerate(people["top_members"], start=1):
+        assert f"*{index}. {person['name']}* ({person['role']}) — {fmt.usd(person['cost_microdollars'])}" in answer
+    assert f"*Team spend*\n{fmt.usd(spent)}" in answer  # the alert's figure, split by person
+    assert sum(p["cost_microdollars"] for p in people["members"]) == spent
+    # The alert itself is untouched: still open, with its buttons.
+    (still,) = alerts_in(fake_slack, channel_id)
+    assert still.blocks == alert.blocks and AlertStore(digest_bot.store).episodes()[0].status is EpisodeStatus.OPEN
+
+
+def test_set_daily_limits_lists_the_members_with_their_limit_menus_for_an_admin_only(
+    team: Workspace, digest_bot: DigestBot, clock: Clock, fake_slack: FakeSlack, http: httpx.Client
+):
+    channel_id = new_channel(fake_slack)
+    configure(team, fake_slack, channel_id, spend_above="0.10")
+    tick(digest_bot, clock, SATURDAY_NOON)
+    (alert,) = alerts_in(fake_slack, channel_id)
+
+    refused = fake_slack.wait_for_response(click_in_alert(team, team.member, channel_id, alert, "Set daily limits"))
+    assert "Only Owners and Admins can set daily spend limits." in texts(refused)
+
+    listed = fake_slack.wait_for_response(click_in_alert(team, team.owner, channel_id, alert, "Set daily limits"))
+    members = backend_json(http, team.org, "/members", limit=50)["members"]
+    menus = [b["accessory"] for b in listed["blocks"] if b.get("accessory", {}).get("type") == "overflow"]
+    assert len(menus) == len(members)
+    assert all(
+        [o["text"]["text"] for o in menu["options"]] == ["Change role", "Set daily limit", "Remove"] for menu in menus
+    )
+    for person in members:
+        assert person["email"] in texts(listed)
+
+
+def test_a_member_at_their_limit_gets_change_their_limit_which_leads_to_the_limit_form_and_clears_the_alert(
+    team: Workspace, digest_bot: DigestBot, clock: Clock, fake_slack: FakeSlack, http: httpx.Client
+):
+    channel_id = new_channel(fake_slack)
+    configure(team, fake_slack, channel_id, toggles=("member_limit",))
+    clock.now = NOON
+    person = team.org.member
+    spent = limit_just_below_todays_spend(http, team)
+    tick(digest_bot, clock, NOON)
+    (alert,) = alerts_in(fake_slack, channel_id)
+    labels = [b["text"]["text"] for b in buttons({"blocks": alert.blocks})]
+    assert labels == ["Change their limit", "Snooze 24 h", "Snooze 7 days"]
+
+    refused = fake_slack.wait_for_response(click_in_alert(team, team.member, channel_id, alert, "Change their limit"))
+    assert "Only Owners and Admins can set daily spend limits." in texts(refused)
+
+    key = click_in_alert(team, team.admin, channel_id, alert, "Change their limit")
+    listed = fake_slack.wait_for_response(key)
+    rows = [b for b in listed["blocks"] if b.get("accessory", {}).get("type") == "overflow"]
+    assert len(rows) == 1 and person.email in rows[0]["text"]["text"]  # narrowed to the member who hit it
+    assert f"limit {fmt.usd(spent - 10_000)}/day" in rows[0]["text"]["text"]
+
+    modal = modal_from_message(
+        team, team.admin, listed, key, ActionId.MEMBER_MENU, option="Set daily limit", in_block_with=person.email
+    )
+    answered = modal.submit(team.admin, {BlockId.DAILY_LIMIT: "500"})
+    assert answered["response_action"] == "update"
+    member = backend_json(http, team.org, f"/members/{person.id}")
+    assert member["daily_limit_microdollars"] == 500_000_000
+
+    assert tick(digest_bot, clock, NOON + timedelta(minutes=5)).alerts_resolved == 1
+    (resolved,) = alerts_in(fake_slack, channel_id)
+    assert resolved.ts == alert.ts and "✅ Resolved" in message_text(resolved)

@@ -47,7 +47,7 @@ from tests.slack.digest_helpers import (
     digest_bot,
     digest_workspaces,
     digests_in,
-    ingest,
+    funded_workspace,
     message_text,
     no_leftover_schedules,
     png_size,
@@ -66,18 +66,7 @@ MONDAY_9_NEW_YORK = datetime(2026, 3, 16, 13, 0, tzinfo=UTC)  # 09:00 EDT
 @pytest.fixture
 def team(digest_workspaces: WorkspaceFactory, http: httpx.Client, clock: Clock) -> Workspace:
     """An organization (created Mar 1) with two weeks of usage and $500 of credits, connected to Slack."""
-    ws = digest_workspaces.create(seats=10, members=5)
-    clock.now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    bought = http.post(
-        ws.org.path("/credits/purchases"),
-        json={"amount_microdollars": 500_000_000, "idempotency_key": f"digest-{ws.team_id}"},
-        headers=ws.org.headers(ws.org.owner),
-    )
-    assert bought.status_code == 201, bought.text
-    clock.now = SUNDAY_NOON + timedelta(hours=11)
-    ingest(http, ws.org, datetime(2026, 3, 2, tzinfo=UTC), 14)
-    clock.now = SUNDAY_NOON
-    return ws
+    return funded_workspace(digest_workspaces, http, clock, members=5, credits=500_000_000, now=SUNDAY_NOON)
 
 
 def channel(fake: FakeSlack, *, private: bool = False, member: bool = False, name: str | None = None) -> str:
