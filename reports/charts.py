@@ -346,7 +346,8 @@ def _daily_spend_chart(data: DigestData, top: int) -> Drawn[DailySpendChart]:
         side.append(_SideLabel(names[label], drawn_colours[label], (float(start[0]), float(start[1]))))
     if reference:
         start = axes.transData.transform((last, reference_dollars[last]))
-        side.append(_SideLabel(f"the {noun} before", INK, (float(start[0]), float(start[1])), dashed=True))
+        words = _two_lines_if_wide(renderer, figure, f"the {noun} before")
+        side.append(_SideLabel(words, INK, (float(start[0]), float(start[1])), dashed=True))
     _label_column(figure, axes, renderer, side)
     busiest = max(range(len(days)), key=lambda i: (tops[i], -i))
     sentence = [f"Bar chart of daily AI spend by model, {day_range(data.period.start, data.period.end)}: {usd(total)}"]
@@ -442,6 +443,18 @@ def _fitted_names(renderer: Any, figure: Figure, stack_order: Sequence[str], oth
     return names
 
 
+def _two_lines_if_wide(renderer: Any, figure: Figure, words: str) -> str:
+    """A label such as "the 30-day period before" on two lines, split at its middlemost space, if one is too wide."""
+    probe = figure.text(0, 0, words, fontsize=SMALL_PT)
+    wide = probe.get_window_extent(renderer).width > (LABEL_COLUMN_IN - 0.12) * figure.dpi
+    probe.remove()
+    if not wide or " " not in words:
+        return words
+    spaces = [i for i, char in enumerate(words) if char == " "]
+    middle = min(spaces, key=lambda i: abs(i - len(words) / 2))
+    return words[:middle] + "\n" + words[middle + 1 :]
+
+
 def _label_column(figure: Figure, axes: Axes, renderer: Any, labels: Sequence[_SideLabel]) -> None:
     """Labels right of the plot at their series' height, pushed apart only as far as needed to not overlap,
     each tied to its point by a leader line."""
@@ -465,7 +478,7 @@ def _label_column(figure: Figure, axes: Axes, renderer: Any, labels: Sequence[_S
     for label, text, centre in zip(labels, texts, centres, strict=True):
         x, y = to_figure.transform((x_text, centre))
         text.set_position((float(x), float(y)))
-        elbow = box.x1 + 0.1 * figure.dpi
+        elbow = box.x1 + 0.04 * figure.dpi
         points = [label.start, (elbow, label.start[1]), (x_text - 0.07 * figure.dpi, centre)]
         xs, ys = zip(*(to_figure.transform(point) for point in points), strict=True)
         figure.add_artist(

@@ -103,6 +103,7 @@ CASES: dict[str, Callable[[], DigestData]] = {
     "a brand-new organization": _brand_new,
     "a generated new organization": lambda: generate_digest_data(16, history_periods=0),
     "a month": lambda: generate_digest_data(71, start=date(2026, 3, 1), days=31, history_periods=2),
+    "30 days": lambda: generate_digest_data(73, start=date(2026, 3, 5), days=30),
     "a single day": lambda: generate_digest_data(72, start=date(2026, 3, 4), days=1),
     "credits run out tomorrow": _runs_out_tomorrow,
     "no credits left": _no_credits_left,
@@ -155,10 +156,9 @@ def drawn_labels(figure: Figure) -> list[Label]:
 
 
 def overlap(first: Bbox, second: Bbox) -> bool:
-    return (
-        min(first.x1, second.x1) - max(first.x0, second.x0) > TOUCH_PX
-        and min(first.y1, second.y1) - max(first.y0, second.y0) > TOUCH_PX
-    )
+    across = float(min(first.x1, second.x1) - max(first.x0, second.x0))
+    up = float(min(first.y1, second.y1) - max(first.y0, second.y0))
+    return across > TOUCH_PX and up > TOUCH_PX
 
 
 def _lines(figure: Figure) -> list[Line2D]:
