@@ -12,17 +12,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from functools import partial
+from typing import Any, Generic, Literal, TypeVar
 
 import matplotlib
 import numpy
-from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
+from matplotlib.text import Annotation, Text
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 from matplotlib.typing import RcKeyType
 
 from bot.formatting import day_range, local_date, usd
@@ -45,6 +47,9 @@ OTHER_COLOUR = "#bdbdbd"
 PROJECTION_DAYS = 91  # the credit chart looks up to 13 weeks ahead
 NAME_CHARS = 20
 LONG_RUNWAY_DAYS = 365  # beyond a year a run-out date is noise
+REFERENCE_DASHES = (0, (4, 2.5))
+HorizontalAlign = Literal["left", "center", "right"]
+VerticalAlign = Literal["bottom", "center", "top"]
 
 STYLE: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
@@ -106,6 +111,21 @@ class CreditChart(RenderedChart):
     run_out: datetime | None
 
 
+ChartT = TypeVar("ChartT", bound=RenderedChart)
+
+
+@dataclass(frozen=True)
+class Drawn(Generic[ChartT]):
+    """A chart's Figure before it is encoded (tests measure its artists), and how to make the chart of it."""
+
+    figure: Figure
+    chart: Callable[..., ChartT]  # takes png=
+
+    def render(self) -> ChartT:
+        with matplotlib.rc_context(STYLE):
+            return self.chart(png=_png(self.figure))
+
+
 # --- colours -----------------------------------------------------------------------------------
 
 
@@ -149,8 +169,8 @@ def _clip(name: str) -> str:
 # --- layout ------------------------------------------------------------------------------------
 
 
-def _figure(height_in: float) -> Figure:
-    figure = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI)
+def _figure(height_in: float, *, width_in: float = WIDTH_IN) -> Figure:
+    figure = Figure(figsize=(width_in, height_in), dpi=DPI)
     FigureCanvasAgg(figure)
     return figure
 
@@ -162,9 +182,9 @@ def _axes(figure: Figure, *, left: float, right: float, top: float, bottom: floa
 
 
 def _titles(figure: Figure, title: str, subtitle: str) -> None:
-    height = figure.get_size_inches()[1]
-    figure.text(0.25 / WIDTH_IN, 1 - 0.18 / height, title, fontsize=TITLE_PT, weight="bold", va="top")
-    figure.text(0.25 / WIDTH_IN, 1 - 0.54 / height, subtitle, fontsize=SMALL_PT, color=MUTED, va="top")
+    width, height = figure.get_size_inches()
+    figure.text(0.25 / width, 1 - 0.18 / height, title, fontsize=TITLE_PT, weight="bold", va="top")
+    figure.text(0.25 / width, 1 - 0.54 / height, subtitle, fontsize=SMALL_PT, color=MUTED, va="top")
 
 
 def _png(figure: Figure) -> bytes:
@@ -193,14 +213,38 @@ def _money_axis(axis: Any) -> None:
 
 # --- (a) daily spend by model ------------------------------------------------------------------
 
+DAILY_WIDTH_IN = 8.0  # 1600 px: seven day totals side by side, and a column of direct labels at the right
+DAILY_LEFT_IN = 0.85
+DAILY_TOP_IN = 1.0
+DAILY_BOTTOM_IN = 0.8
+LEADER_IN = 0.45  # the gap the leader lines cross between the last bar and its labels
+LABEL_COLUMN_IN = 1.85
+LABEL_GAP_PT = 3.0  # between two labels in the column
+TOTAL_PAD_PT = 5.0  # a total's bottom stays this far above its bar and the reference line (marker radius + air)
+BAR_WIDTH = 0.72
 
-def render_daily_spend_chart(data: DigestData, *, top: int = TOP_MODELS) -> DailySpendChart:
+
+@dataclass(frozen=True)
+class _SideLabel:
+    """A direct label in the column right of the plot, and the point its leader line starts from (display px)."""
+
+    text: str
+    colour: str  # of the leader line (the text stays dark: light series colours are unreadable as text)
+    start: tuple[float, float]
+    dashed: bool = False
+
+
+def draw_daily_spend_chart(data: DigestData, *, top: int = TOP_MODELS) -> Drawn[DailySpendChart]:
     """Stacked bars of each UTC day's spend by model (top N + Other), the period before as a dashed line."""
     with matplotlib.rc_context(STYLE):
         return _daily_spend_chart(data, top)
 
 
-def _daily_spend_chart(data: DigestData, top: int) -> DailySpendChart:
+def render_daily_spend_chart(data: DigestData, *, top: int = TOP_MODELS) -> DailySpendChart:
+    return draw_daily_spend_chart(data, top=top).render()
+
+
+def _daily_spend_chart(data: DigestData, top: int) -> Drawn[DailySpendChart]:
     noun = period_noun(data.period)
     days = data.period.each_day()
     leaders = top_spenders(spend_by_model(data.model_days), top)
@@ -211,7 +255,6 @@ def _daily_spend_chart(data: DigestData, top: int) -> DailySpendChart:
         per_day[label][(spend.day - data.period.start).days] += spend.cost_microdollars
     stack_order = [*shown, OTHER] if leaders.other_count else shown
     colours = model_colours(stack_order)
-    names = {**short_names(shown), OTHER: f"{OTHER} ({leaders.other_count} models)"}
     previous_by_day = spend_by_day(data.previous_model_days)
     previous = data.previous_period
     reference = (
@@ -219,77 +262,60 @@ def _daily_spend_chart(data: DigestData, top: int) -> DailySpendChart:
         if previous is not None
         else []
     )
-
-    legend_rows = (len(stack_order) + (1 if reference else 0) + 1) // 2
-    legend_in = 0.3 * max(legend_rows, 1)
-    figure = _figure(3.9 + legend_in)
+    column_rows = len(stack_order) + (1 if reference else 0)
+    # The axes grow only when a long top N would not fit its labels beside them.
+    axes_in = max(2.5, column_rows * (SMALL_PT * 1.25 + LABEL_GAP_PT) / 72 + 0.1)
+    figure = _figure(DAILY_TOP_IN + axes_in + DAILY_BOTTOM_IN, width_in=DAILY_WIDTH_IN)
     total = sum(sum(values) for values in per_day.values())
-    _titles(
+    _titles(figure, "Daily AI spend by model", f"{_period_words(data)} · {usd(total)}")
+    axes = _axes(
         figure,
-        "Daily AI spend by model",
-        f"{_period_words(data)} · {usd(total)}",
+        left=DAILY_LEFT_IN,
+        right=LEADER_IN + LABEL_COLUMN_IN + 0.1,
+        top=DAILY_TOP_IN,
+        bottom=DAILY_BOTTOM_IN,
     )
-    axes = _axes(figure, left=0.85, right=0.25, top=0.95 + legend_in, bottom=0.8)
     positions = list(range(len(days)))
+    axes.set_xlim(-0.5, len(days) - 0.5)
     bottoms = [0.0] * len(days)
     drawn: list[tuple[str, tuple[float, ...]]] = []
     drawn_colours: dict[str, str] = {}
-    handles: list[tuple[Artist, str]] = []
     for label in stack_order:
         heights = [_dollars(value) for value in per_day[label]]
         bars = axes.bar(
-            positions, heights, 0.72, bottom=bottoms, color=colours[label], edgecolor="white", linewidth=0.8
+            positions, heights, BAR_WIDTH, bottom=bottoms, color=colours[label], edgecolor="white", linewidth=0.8
         )
         patches: list[Rectangle] = list(bars.patches)
         drawn.append((label, tuple(patch.get_height() for patch in patches)))
         drawn_colours[label] = to_hex(patches[0].get_facecolor())
         bottoms = [bottom + height for bottom, height in zip(bottoms, heights, strict=True)]
-        handles.append((patches[0], names[label]))
     drawn_reference: tuple[float, ...] = ()
+    reference_dollars = [_dollars(value) for value in reference]
     if reference:
         (line,) = axes.plot(
             positions,
-            [_dollars(value) for value in reference],
+            reference_dollars,
             color=INK,
             linewidth=1.8 if len(days) <= 10 else 1.4,
-            linestyle=(0, (4, 2.5)),
+            linestyle=REFERENCE_DASHES,
             marker="o" if len(days) <= 10 else "",
             markersize=5,
             zorder=4,
         )
         drawn_reference = tuple(_floats(line.get_ydata()))
-        handles.append((line, f"the {noun} before"))
     tops = [sum(values[i] for values in per_day.values()) for i in range(len(days))]
-    highest = max([*tops, *reference, 0])
-    axes.set_ylim(0, _dollars(highest) * 1.25 if highest else 1.0)
-    axes.set_xlim(-0.6, len(days) - 0.4)
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    totals = _day_totals(axes, renderer, tops, reference_dollars) if total else []
+    highest = max([_dollars(value) for value in tops] + reference_dollars + [0.0])
+    axes.set_ylim(0, _headroom(axes_in * 72, highest, totals) if highest else 1.0)
+    for text, anchor in totals:
+        text.set_y(anchor + _points_to_data(axes, axes_in * 72, TOTAL_PAD_PT))
     axes.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], min_n_ticks=3))
     _money_axis(axes.yaxis)
     axes.grid(axis="y")
     axes.tick_params(axis="x", length=0)
     if len(days) <= 10:
         axes.set_xticks(positions, [f"{day:%a}\n{day.day}" for day in days])
-        # A total's label sits on its bar, or above the reference marker when that would cover it.
-        axes_height_in = figure.get_size_inches()[1] - (0.95 + legend_in) - 0.8
-        label_band = (SMALL_PT * 1.3 + 8) / 72 / axes_height_in * axes.get_ylim()[1]
-        for position, value in zip(positions, tops, strict=True):
-            anchor = _dollars(value)
-            if reference and anchor <= _dollars(reference[position]) <= anchor + label_band:
-                anchor = _dollars(reference[position]) + label_band * 0.12
-            if value:
-                axes.annotate(
-                    usd_short(value),
-                    (position, anchor),
-                    xytext=(0, 4),
-                    textcoords="offset points",
-                    ha="center",
-                    va="bottom",
-                    fontsize=SMALL_PT,
-                    color=INK,
-                    zorder=5,
-                    # the reference line passes behind the total instead of through it
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0, "alpha": 0.9},
-                )
     else:
         # Long periods: Mondays only, and not the first bar (its label would run into the "$0").
         ticks = [i for i in positions if days[i].weekday() == 0 and i > 0]
@@ -298,19 +324,31 @@ def _daily_spend_chart(data: DigestData, top: int) -> DailySpendChart:
         axes.set_yticks([0])
     if not total:
         axes.text(
-            0.5, 0.55, f"No spend this {noun}", transform=axes.transAxes, ha="center", fontsize=FONT_PT, color=MUTED
+            0.5,
+            0.5,
+            f"No spend this {noun}",
+            transform=axes.transAxes,
+            ha="center",
+            va="center",
+            fontsize=FONT_PT,
+            color=MUTED,
+            zorder=5,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 2.0},  # the reference line passes behind
         )
-    figure.legend(
-        [handle for handle, _ in handles],
-        [label for _, label in handles],
-        loc="upper left",
-        bbox_to_anchor=(0.15 / WIDTH_IN, 1 - 0.85 / figure.get_size_inches()[1]),
-        ncols=2,
-        frameon=False,
-        handlelength=1.4,
-        columnspacing=1.2,
-        borderaxespad=0,
-    )
+    # Direct labels instead of a legend: each series named at the right of the last bar, level with its
+    # segment, and the reference line named at its end.
+    last = len(days) - 1
+    side: list[_SideLabel] = []
+    names = _fitted_names(renderer, figure, stack_order, leaders.other_count)
+    for (label, drawn_heights), bottom in zip(drawn, _stack_bottoms(drawn, last), strict=True):
+        middle = bottom + drawn_heights[last] / 2
+        start = axes.transData.transform((last + BAR_WIDTH / 2, middle))
+        side.append(_SideLabel(names[label], drawn_colours[label], (float(start[0]), float(start[1]))))
+    if reference:
+        start = axes.transData.transform((last, reference_dollars[last]))
+        words = _two_lines_if_wide(renderer, figure, f"the {noun} before")
+        side.append(_SideLabel(words, INK, (float(start[0]), float(start[1])), dashed=True))
+    _label_column(figure, axes, renderer, side)
     busiest = max(range(len(days)), key=lambda i: (tops[i], -i))
     sentence = [f"Bar chart of daily AI spend by model, {day_range(data.period.start, data.period.end)}: {usd(total)}"]
     if total:
@@ -319,28 +357,193 @@ def _daily_spend_chart(data: DigestData, top: int) -> DailySpendChart:
         sentence.append(f"; the {noun} before: {usd(sum(reference))}")
     if shown:
         sentence.append(f". Largest model: {shown[0]}, {usd(leaders.top[0][1])}")
-    return DailySpendChart(
-        name="daily-spend",
-        title="Daily AI spend by model",
-        png=_png(figure),
-        alt_text="".join(sentence) + ".",
-        days=tuple(days),
-        stacks=tuple(drawn),
-        colours=drawn_colours,
-        reference=drawn_reference,
+    return Drawn(
+        figure,
+        partial(
+            DailySpendChart,
+            name="daily-spend",
+            title="Daily AI spend by model",
+            alt_text="".join(sentence) + ".",
+            days=tuple(days),
+            stacks=tuple(drawn),
+            colours=drawn_colours,
+            reference=drawn_reference,
+        ),
     )
+
+
+def _stack_bottoms(drawn: Sequence[tuple[str, tuple[float, ...]]], day: int) -> list[float]:
+    bottoms, level = [], 0.0
+    for _label, heights in drawn:
+        bottoms.append(level)
+        level += heights[day]
+    return bottoms
+
+
+def _day_totals(axes: Axes, renderer: Any, tops: Sequence[int], reference: Sequence[float]) -> list[tuple[Text, float]]:
+    """Each day's total above its bar, if all of them fit side by side; with the height each must clear.
+
+    A total clears its bar and every point of the reference line under its whole width (the line between
+    two days can be higher at the label's edge than at its centre)."""
+    labels = [
+        axes.text(position, 0, usd_short(value), ha="center", va="bottom", fontsize=SMALL_PT, color=INK, zorder=5)
+        for position, value in enumerate(tops)
+        if value
+    ]
+    if not labels:
+        return []
+    day_px = axes.transData.transform((1, 0))[0] - axes.transData.transform((0, 0))[0]
+    widest = max(label.get_window_extent(renderer).width for label in labels)
+    if widest + 0.08 * DPI > day_px:  # a month of bars: the subtitle and the alt text carry the totals
+        for label in labels:
+            label.remove()
+        return []
+    half = widest / 2 / day_px + 0.05  # in days
+    xs = list(range(len(tops)))
+    placed = []
+    for label in labels:
+        x = float(label.get_position()[0])
+        clear = _dollars(tops[round(x)])
+        if reference:
+            edges = numpy.interp([x - half, x, x + half], xs, reference)
+            clear = max(clear, *(float(value) for value in edges))
+        placed.append((label, clear))
+    return placed
+
+
+def _points_to_data(axes: Axes, height_pt: float, points: float) -> float:
+    """A vertical distance in points as data units of the axes' y (its limits already set)."""
+    low, high = axes.get_ylim()
+    return points * (high - low) / height_pt
+
+
+def _headroom(height_pt: float, highest: float, totals: Sequence[tuple[Text, float]]) -> float:
+    """The y limit that leaves 12 % air above the highest value and room for every total above what it clears."""
+    limit = highest * 1.12
+    for _text, clear in totals:
+        # clear + (pad + text height + air) × limit / height_pt ≤ limit
+        needed_pt = TOTAL_PAD_PT + SMALL_PT * 1.3 + 4
+        limit = max(limit, clear / (1 - needed_pt / height_pt))
+    return limit
+
+
+def _fitted_names(renderer: Any, figure: Figure, stack_order: Sequence[str], other_count: int) -> dict[str, str]:
+    """Short model names, clipped with … until each fits the label column."""
+    shown = [name for name in stack_order if name != OTHER]
+    names = {**short_names(shown), OTHER: f"{OTHER} ({other_count} models)"}
+    width_px = (LABEL_COLUMN_IN - 0.12) * figure.dpi
+    probe = figure.text(0, 0, "", fontsize=SMALL_PT)
+    for model, name in names.items():
+        probe.set_text(name)
+        while len(name) > 4 and probe.get_window_extent(renderer).width > width_px:
+            name = name[:-2] + "…"
+            probe.set_text(name)
+        names[model] = name
+    probe.remove()
+    return names
+
+
+def _two_lines_if_wide(renderer: Any, figure: Figure, words: str) -> str:
+    """A label such as "the 30-day period before" on two lines, split at its middlemost space, if one is too wide."""
+    probe = figure.text(0, 0, words, fontsize=SMALL_PT)
+    wide = probe.get_window_extent(renderer).width > (LABEL_COLUMN_IN - 0.12) * figure.dpi
+    probe.remove()
+    if not wide or " " not in words:
+        return words
+    spaces = [i for i, char in enumerate(words) if char == " "]
+    middle = min(spaces, key=lambda i: abs(i - len(words) / 2))
+    return words[:middle] + "\n" + words[middle + 1 :]
+
+
+def _label_column(figure: Figure, axes: Axes, renderer: Any, labels: Sequence[_SideLabel]) -> None:
+    """Labels right of the plot at their series' height, pushed apart only as far as needed to not overlap,
+    each tied to its point by a leader line."""
+    if not labels:
+        return
+    box = axes.get_window_extent(renderer)
+    x_text = box.x1 + LEADER_IN * figure.dpi
+    texts = [
+        figure.text(0, 0, label.text, fontsize=SMALL_PT, color=INK, va="center", ha="left", linespacing=1.1)
+        for label in labels
+    ]
+    heights = [text.get_window_extent(renderer).height for text in texts]
+    centres = spread_labels(
+        [label.start[1] for label in labels],
+        heights,
+        low=box.y0,
+        high=box.y1,
+        gap=LABEL_GAP_PT * figure.dpi / 72,
+    )
+    to_figure = figure.transFigure.inverted()
+    for label, text, centre in zip(labels, texts, centres, strict=True):
+        x, y = to_figure.transform((x_text, centre))
+        text.set_position((float(x), float(y)))
+        elbow = box.x1 + 0.04 * figure.dpi
+        points = [label.start, (elbow, label.start[1]), (x_text - 0.07 * figure.dpi, centre)]
+        xs, ys = zip(*(to_figure.transform(point) for point in points), strict=True)
+        figure.add_artist(
+            Line2D(
+                xs,
+                ys,
+                transform=figure.transFigure,
+                color=label.colour,
+                linewidth=1.6 if label.dashed else 2.0,
+                linestyle=REFERENCE_DASHES if label.dashed else "-",
+                solid_capstyle="butt",
+                zorder=3,
+            )
+        )
+
+
+def spread_labels(
+    wanted: Sequence[float], heights: Sequence[float], *, low: float, high: float, gap: float
+) -> list[float]:
+    """Centres for labels wanted at `wanted`, none overlapping (≥ gap apart) and all within [low, high].
+
+    Labels keep their order; a run that collides is moved as one block, centred on where its labels want
+    to be, so a crowd of thin segments spreads around them instead of drifting to one side."""
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+
+    def place(members: list[int]) -> tuple[float, list[float], float]:
+        offsets, extent = [], 0.0
+        for i in members:
+            offsets.append(extent + heights[i] / 2)
+            extent += heights[i] + gap
+        extent -= gap
+        start = sum(wanted[i] - offset for i, offset in zip(members, offsets, strict=True)) / len(members)
+        return min(max(start, low), high - extent), offsets, extent
+
+    blocks: list[list[int]] = []
+    for index in order:
+        blocks.append([index])
+        while len(blocks) > 1:
+            below, _, below_extent = place(blocks[-2])
+            above, _, _ = place(blocks[-1])
+            if below + below_extent + gap <= above:
+                break
+            blocks[-2:] = [blocks[-2] + blocks[-1]]
+    centres = [0.0] * len(wanted)
+    for block in blocks:
+        start, offsets, _ = place(block)
+        for i, offset in zip(block, offsets, strict=True):
+            centres[i] = start + offset
+    return centres
 
 
 # --- (b) share of spend ------------------------------------------------------------------------
 
 
-def render_model_share_chart(data: DigestData, *, top: int = TOP_MODELS) -> ShareChart:
+def draw_model_share_chart(data: DigestData, *, top: int = TOP_MODELS) -> Drawn[ShareChart]:
     """Horizontal bars of each model's share of spend (top N + Other), labelled at the bar's end."""
     with matplotlib.rc_context(STYLE):
         return _share_chart(data, top)
 
 
-def _share_chart(data: DigestData, top: int) -> ShareChart:
+def render_model_share_chart(data: DigestData, *, top: int = TOP_MODELS) -> ShareChart:
+    return draw_model_share_chart(data, top=top).render()
+
+
+def _share_chart(data: DigestData, top: int) -> Drawn[ShareChart]:
     leaders = top_spenders({model.model: model.cost_microdollars for model in data.models}, top)
     rows = leaders.with_other()
     shown = [name for name, _ in leaders.top]
@@ -375,21 +578,24 @@ def _share_chart(data: DigestData, top: int) -> ShareChart:
     alt_text = f"Bar chart of each model's share of AI spend, {day_range(data.period.start, data.period.end)}: " + (
         f"{usd(leaders.total)} in all; {parts}{more}." if rows else "no spend."
     )
-    return ShareChart(
-        name="model-share",
-        title="Share of AI spend by model",
-        png=_png(figure),
-        alt_text=alt_text,
-        labels=tuple(name for name, _ in rows),
-        shares=tuple(patch.get_width() for patch in patches),
-        colours={name: to_hex(patch.get_facecolor()) for patch, (name, _) in zip(patches, rows, strict=True)},
+    return Drawn(
+        figure,
+        partial(
+            ShareChart,
+            name="model-share",
+            title="Share of AI spend by model",
+            alt_text=alt_text,
+            labels=tuple(name for name, _ in rows),
+            shares=tuple(patch.get_width() for patch in patches),
+            colours={name: to_hex(patch.get_facecolor()) for patch, (name, _) in zip(patches, rows, strict=True)},
+        ),
     )
 
 
 # --- (c) credit balance ------------------------------------------------------------------------
 
 
-def render_credit_chart(data: DigestData) -> CreditChart:
+def draw_credit_chart(data: DigestData) -> Drawn[CreditChart]:
     """The balance at the end of each recent day, and a dashed projection to its run-out at the 7-day rate."""
     if data.credits is None:
         raise ValueError("this digest has no credit figures")
@@ -397,7 +603,11 @@ def render_credit_chart(data: DigestData) -> CreditChart:
         return _credit_chart(data)
 
 
-def _credit_chart(data: DigestData) -> CreditChart:
+def render_credit_chart(data: DigestData) -> CreditChart:
+    return draw_credit_chart(data).render()
+
+
+def _credit_chart(data: DigestData) -> Drawn[CreditChart]:
     credits = data.credits
     assert credits is not None
     zone = data.period.zone
@@ -446,54 +656,70 @@ def _credit_chart(data: DigestData) -> CreditChart:
         linewidth=2.2,
         linestyle=(0, (4, 2.5)),
     )
-    axes.plot([0], [_dollars(credits.balance_microdollars)], "o", color=PALETTE[0])
-    axes.annotate(
-        f"{usd_short(credits.balance_microdollars)} now",
-        (0, _dollars(credits.balance_microdollars)),
-        xytext=(6, 8),
-        textcoords="offset points",
-        fontsize=SMALL_PT,
-        weight="bold",
-    )
-    if len(projection) > 1 and projection[-1][1] == 0 and run_out is not None:
-        # A dotted line at the run-out date, labelled at the top where the falling projection is not.
-        axes.axvline(days_from_now(run_out), color=PALETTE[2], linewidth=1.4, linestyle=":")
-        axes.plot([days_from_now(run_out)], [0], "X", color=PALETTE[2], markersize=9, zorder=5, clip_on=False)
-        axes.annotate(
-            f"runs out ~{_day_label(run_out.astimezone(zone))}",
-            (days_from_now(run_out), 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(-5, -2),
-            textcoords="offset points",
-            ha="right",
-            va="top",
-            fontsize=SMALL_PT,
-            color=PALETTE[2],
-            weight="bold",
-        )
-    elif len(projection) > 1:
-        end, projected = projection[-1]
-        axes.annotate(
-            f"≈{usd_short(projected)}\n{_day_label(end.astimezone(zone))}",
-            (days_from_now(end), _dollars(projected)),
-            xytext=(0, 10),
-            textcoords="offset points",
-            ha="right",
-            va="bottom",
-            fontsize=SMALL_PT,
-            color=MUTED,
-        )
     balances = [balance for _, balance in history + projection]
     low, high = min([0, *balances]), max([0, *balances])
-    axes.set_ylim(_dollars(low) * 1.1, _dollars(high) * 1.18 if high else 1.0)
+    # below a negative balance, room for its label under the point
+    bottom = _dollars(low) - 0.15 * _dollars(high - low) if low < 0 else 0.0
+    axes.set_ylim(bottom, _dollars(high) * 1.18 if high else 1.0)
     first, last = days_from_now(history[0][0]), max(days_from_now(at) for at, _ in projection)
     axes.set_xlim(first - 0.5, last + max(1.0, (last - first) * 0.04))  # room for the run-out marker
     axes.axhline(0, color="#999999", linewidth=1)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], min_n_ticks=3))
     _money_axis(axes.yaxis)
-    span = axes.get_xlim()[1] - axes.get_xlim()[0]
-    axes.xaxis.set_major_locator(MultipleLocator(7 * max(1, round(span / 4 / 7))))  # whole weeks from now
+    axes.xaxis.set_major_locator(FixedLocator(_week_ticks(axes, figure)))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _position: _day_label(moment(x).astimezone(zone))))
+    axes.plot([0], [_dollars(credits.balance_microdollars)], "o", color=PALETTE[0])
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    placed: list[Text] = []
+    if len(projection) > 1 and projection[-1][1] == 0 and run_out is not None:
+        # A dotted line at the run-out date, labelled at the top where the falling projection is not.
+        axes.axvline(days_from_now(run_out), color=PALETTE[2], linewidth=1.4, linestyle=":")
+        axes.plot([days_from_now(run_out)], [0], "X", color=PALETTE[2], markersize=9, zorder=5, clip_on=False)
+        run_out_label = axes.annotate(
+            f"runs out ~{_day_label(run_out.astimezone(zone))}",
+            (days_from_now(run_out), 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 0),  # placed below
+            textcoords="offset points",
+            fontsize=SMALL_PT,
+            color=PALETTE[2],
+            weight="bold",
+        )
+        # left of the dotted line if there is room, else right of it
+        _place(run_out_label, [((-5, -2), "right", "top"), ((5, -2), "left", "top")], axes, renderer, placed)
+    elif len(projection) > 1:
+        end, projected = projection[-1]
+        end_label = axes.annotate(
+            f"≈{usd_short(projected)}\n{_day_label(end.astimezone(zone))}",
+            (days_from_now(end), _dollars(projected)),
+            xytext=(0, 0),  # placed below
+            textcoords="offset points",
+            fontsize=SMALL_PT,
+            color=MUTED,
+        )
+        _place(end_label, [((0, 10), "right", "bottom"), ((0, -10), "right", "top")], axes, renderer, placed)
+    now_label = axes.annotate(
+        f"{usd_short(credits.balance_microdollars)} now",
+        (0, _dollars(credits.balance_microdollars)),
+        xytext=(0, 0),
+        textcoords="offset points",
+        fontsize=SMALL_PT,
+        weight="bold",
+    )
+    _place(
+        now_label,
+        [
+            ((6, 8), "left", "bottom"),
+            ((-6, 8), "right", "bottom"),
+            ((6, -8), "left", "top"),
+            ((-6, -8), "right", "top"),
+            ((-10, 0), "right", "center"),
+            ((0, 28), "center", "bottom"),
+        ],
+        axes,
+        renderer,
+        placed,
+    )
     axes.grid(axis="y")
     on = local_date(credits.as_of, zone)
     if credits.balance_microdollars <= 0:
@@ -506,15 +732,56 @@ def _credit_chart(data: DigestData) -> CreditChart:
             f"Line chart of the credit balance: {left} left on {on}; "
             f"at the last {BURN_WINDOW_DAYS} days' spend ({spent}) it {outlook}."
         )
-    return CreditChart(
-        name="credit-balance",
-        title="Credit balance",
-        png=_png(figure),
-        alt_text=alt_text,
-        history=_points(history_line.get_xdata(), history_line.get_ydata(), moment),
-        projection=_points(projection_line.get_xdata(), projection_line.get_ydata(), moment),
-        run_out=run_out,
+    return Drawn(
+        figure,
+        partial(
+            CreditChart,
+            name="credit-balance",
+            title="Credit balance",
+            alt_text=alt_text,
+            history=_points(history_line.get_xdata(), history_line.get_ydata(), moment),
+            projection=_points(projection_line.get_xdata(), projection_line.get_ydata(), moment),
+            run_out=run_out,
+        ),
     )
+
+
+def _week_ticks(axes: Axes, figure: Figure) -> list[float]:
+    """Whole weeks from now (x = 0), none so near the left end that its date would run into the "$0"."""
+    start, end = axes.get_xlim()
+    step = 7 * max(1, round((end - start) / 4 / 7))
+    day_px = axes.transData.transform((1, 0))[0] - axes.transData.transform((0, 0))[0]
+    clear_days = 0.45 * figure.dpi / day_px
+    first = -step * int((0 - start) // step)
+    return [float(x) for x in numpy.arange(first, end, step) if x >= start + clear_days]
+
+
+def _place(
+    label: Annotation,
+    candidates: Sequence[tuple[tuple[float, float], HorizontalAlign, VerticalAlign]],
+    axes: Axes,
+    renderer: Any,
+    placed: list[Text],
+) -> None:
+    """Puts a label at the first (offset in points, ha, va) where it stays inside the axes, clear of the
+    labels placed before it and of every line; at the first candidate if none is clear."""
+    inside = axes.get_window_extent(renderer)
+    lines = [line.get_transform().transform_path(line.get_path()) for line in axes.lines]
+    for offset, ha, va in [*candidates, candidates[0]]:
+        label.xyann = offset
+        label.set_horizontalalignment(ha)
+        label.set_verticalalignment(va)
+        box = label.get_window_extent(renderer)
+        if (
+            inside.x0 <= box.x0
+            and box.x1 <= inside.x1
+            and inside.y0 <= box.y0
+            and box.y1 <= inside.y1
+            and not any(box.overlaps(other.get_window_extent(renderer)) for other in placed)
+            and not any(path.intersects_bbox(box, filled=False) for path in lines)
+        ):
+            break
+    placed.append(label)
 
 
 def _floats(values: Any) -> list[float]:

@@ -317,6 +317,10 @@ def main() -> None:
     (out / "charts").mkdir(exist_ok=True)
     for chart in (c for shot in shots for c in shot.charts or []):
         (out / "charts" / f"{chart.file_id}.png").write_bytes(chart.png)
+    # the README shows the channel digest's daily chart: cp out/demo/digest-daily-spend.png docs/images/
+    digest = next(shot for shot in shots if shot.kind == "channel" and shot.charts)
+    readme_chart = next(c for c in digest.charts or [] if c.filename.startswith("daily-spend"))
+    (out / "digest-daily-spend.png").write_bytes(readme_chart.png)
     (out / "index.html").write_text(render(shots), encoding="utf-8")
     payloads = [{"title": s.title, "who": s.who, "kind": s.kind, "payload": s.payload} for s in shots]
     (out / "messages.json").write_text(json.dumps(payloads, indent=1), encoding="utf-8")
