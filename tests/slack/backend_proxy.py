@@ -20,14 +20,17 @@ from bot.serving import BackgroundServer
 @dataclass
 class BackendProxy:
     url: str = ""
+    delay: float = 0.0  # seconds before every request is forwarded (a slow Kilo)
     # (method, path suffix) → seconds before forwarding (each under the bot's 2 s backend timeout in tests)
     hold: dict[tuple[str, str], float] = field(default_factory=dict)
     refuse: set[str] = field(default_factory=set)  # path suffixes of POSTs answered 503 without forwarding
     refused: int = 0
+    requests: int = 0
 
     def held_for(self, request: Request) -> float:
         path = request.url.path
-        return next((s for (m, suffix), s in self.hold.items() if m == request.method and path.endswith(suffix)), 0.0)
+        held = (s for (m, suffix), s in self.hold.items() if m == request.method and path.endswith(suffix))
+        return next(held, self.delay)
 
     def refuses(self, request: Request) -> bool:
         return request.method == "POST" and any(request.url.path.endswith(s) for s in self.refuse)
@@ -38,6 +41,7 @@ def backend_proxy(backend_server: BackgroundServer) -> Iterator[BackendProxy]:
     proxy = BackendProxy()
 
     async def forward(request: Request) -> Response:
+        proxy.requests += 1
         if proxy.refuses(request):
             proxy.refused += 1
             return JSONResponse({"error": {"code": "unavailable", "message": "down"}}, status_code=503)

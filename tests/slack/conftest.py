@@ -30,6 +30,7 @@ from bot.store import BotStore, Connection
 from local_slack import FakeSlack, SlackUser
 from tests.conftest import Clock
 from tests.factories import SQLITE_ONLY, OrganizationFactory, TestOrg
+from tests.slack.backend_proxy import backend_proxy as backend_proxy  # a fixture for every Slack test
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

@@ -13,6 +13,7 @@ import pytest
 from bot.ids import ActionId, BlockId
 from bot.store import BotStore
 from tests.factories import SQLITE_ONLY, OrganizationFactory
+from tests.slack.backend_proxy import BackendProxy
 from tests.slack.conftest import Workspace, WorkspaceFactory
 from tests.slack.modals import (
     Modal,
@@ -26,7 +27,7 @@ from tests.slack.modals import (
     texts_of,
     with_org,
 )
-from tests.slack.test_commands import SlowBackend, point_at, slow_backend  # noqa: F401  (a fixture)
+from tests.slack.test_commands import point_at
 
 DECLINED = "The card Visa •••• 0002 was declined; no credits were bought."
 
@@ -180,10 +181,10 @@ def test_with_a_slow_backend_the_modal_opens_at_once_and_the_result_follows_the_
     workspace: Workspace,
     http: httpx.Client,
     bot_store: BotStore,
-    slow_backend: SlowBackend,  # noqa: F811  (the fixture imported above)
+    backend_proxy: BackendProxy,
 ):
-    slow_backend.delay = 0.8  # each backend answer: opening and submitting both take longer than 3 s
-    point_at(workspace, bot_store, slow_backend.url)
+    backend_proxy.delay = 0.8  # each backend answer: opening and submitting both take longer than 3 s
+    point_at(workspace, bot_store, backend_proxy.url)
     trigger, _key = run(workspace, workspace.owner, "credits buy 30")
     view_id = opened_view_id(workspace, trigger)  # views.open used the trigger at once, with a loading view
     [opened] = [c for c in workspace.slack.calls_to("views.open") if c.args["trigger_id"] == trigger]

@@ -18,7 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.ids import ActionId, BlockId, ViewId
 from local_slack import SlackUser
 from tests.factories import SQLITE_ONLY
-from tests.slack.backend_proxy import BackendProxy, backend_proxy  # noqa: F401  (a fixture)
+from tests.slack.backend_proxy import BackendProxy
 from tests.slack.conftest import Workspace, WorkspaceFactory
 from tests.slack.interactions import repoint, wait_until
 from tests.slack.modals import Modal, answer, backend, modal_from_message, open_modal, texts_of
@@ -148,7 +148,7 @@ def test_closing_the_working_view_finishes_the_work_once_and_dms_the_outcome(
     http: httpx.Client,
     bolt_app: AsyncApp,
     backend_server: Any,
-    backend_proxy: BackendProxy,  # noqa: F811  (the fixture imported above)
+    backend_proxy: BackendProxy,
 ):
     repoint(bolt_app, workspace, backend_proxy.url)
     modal = open_modal(workspace, workspace.owner, "credits buy 50")
@@ -178,7 +178,7 @@ def test_a_failure_after_the_working_view_was_closed_is_dmed_too(
     http: httpx.Client,
     bolt_app: AsyncApp,
     backend_server: Any,
-    backend_proxy: BackendProxy,  # noqa: F811  (the fixture imported above)
+    backend_proxy: BackendProxy,
 ):
     repoint(bolt_app, workspace, backend_proxy.url)
     modal = open_modal(workspace, workspace.owner, "invite ana@example.com")

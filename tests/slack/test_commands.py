@@ -5,26 +5,19 @@ What reached Slack's response_url is compared with the backend's own figures.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from bot import formatting as fmt
-from bot.serving import BackgroundServer
 from bot.store import BotStore, Connection
 from tests.factories import usage_events
+from tests.slack.backend_proxy import BackendProxy
 from tests.slack.conftest import SQLITE_ONLY, Workspace, WorkspaceFactory, buttons, texts
 from tests.support import ok
 
@@ -304,39 +297,6 @@ def point_at(workspace: Workspace, bot_store: BotStore, backend_url: str) -> Non
     bot_store.save_connection(connection, connected_by=None, now=datetime.now(UTC))
 
 
-@dataclass
-class SlowBackend:
-    """The real backend behind a proxy that waits `delay` seconds before forwarding each request."""
-
-    url: str = ""
-    delay: float = 0.0
-    requests: int = 0
-
-
-@pytest.fixture
-def slow_backend(backend_server: BackgroundServer) -> Iterator[SlowBackend]:
-    slow = SlowBackend()
-
-    async def forward(request: Request) -> Response:
-        slow.requests += 1
-        await asyncio.sleep(slow.delay)
-        headers = {k: v for k, v in request.headers.items() if k not in ("host", "content-length")}
-        async with httpx.AsyncClient(base_url=backend_server.url) as backend:
-            answer = await backend.request(
-                request.method,
-                request.url.path,
-                params=request.query_params,
-                headers=headers,
-                content=await request.body(),
-            )
-        return Response(answer.content, answer.status_code, media_type=answer.headers.get("content-type"))
-
-    proxy = Starlette(routes=[Route("/{path:path}", forward, methods=["GET", "POST", "PATCH", "DELETE"])])
-    with BackgroundServer(proxy) as server:
-        slow.url = server.url
-        yield slow
-
-
 def test_backend_down_gives_a_retry_hint(workspace: Workspace, bot_store: BotStore):
     point_at(workspace, bot_store, "http://127.0.0.1:9")
     shown = texts(workspace.ask(workspace.owner, "usage"))
@@ -389,10 +349,10 @@ def test_a_user_without_an_email_is_told_why(workspace: Workspace):
 
 
 def test_acknowledged_within_three_seconds_even_when_the_backend_is_slow(
-    workspace: Workspace, bot_store: BotStore, slow_backend: SlowBackend
+    workspace: Workspace, bot_store: BotStore, backend_proxy: BackendProxy
 ):
-    slow_backend.delay = 1.5  # each backend answer; the bot waits up to 2 s for one in these tests
-    point_at(workspace, bot_store, slow_backend.url)
+    backend_proxy.delay = 1.5  # each backend answer; the bot waits up to 2 s for one in these tests
+    point_at(workspace, bot_store, backend_proxy.url)
     started = time.monotonic()
     reply = workspace.command(workspace.owner, "usage")
     assert reply.http.status_code == 200
@@ -400,14 +360,14 @@ def test_acknowledged_within_three_seconds_even_when_the_backend_is_slow(
     shown = texts(workspace.slack.wait_for_response(reply.response_key, timeout=30))
     assert "AI spend" in shown
     # the answer needed several slow backend requests, longer in all than Slack waits for the ack
-    assert slow_backend.requests >= 2 and time.monotonic() - started >= 3
+    assert backend_proxy.requests >= 2 and time.monotonic() - started >= 3
 
 
 def test_a_slow_backend_gets_a_friendly_timeout_message(
-    workspace: Workspace, bot_store: BotStore, slow_backend: SlowBackend
+    workspace: Workspace, bot_store: BotStore, backend_proxy: BackendProxy
 ):
-    slow_backend.delay = 2.5  # longer than the bot waits (2 s in these tests)
-    point_at(workspace, bot_store, slow_backend.url)
+    backend_proxy.delay = 2.5  # longer than the bot waits (2 s in these tests)
+    point_at(workspace, bot_store, backend_proxy.url)
     reply = workspace.command(workspace.owner, "usage")
     assert reply.http.status_code == 200 and reply.http.elapsed.total_seconds() < 3
     shown = texts(workspace.slack.wait_for_response(reply.response_key, timeout=20))

@@ -20,7 +20,7 @@ from local_slack import interactivity
 from local_slack.interactivity import Typed
 from tests.conftest import Clock
 from tests.factories import SQLITE_ONLY
-from tests.slack.backend_proxy import BackendProxy, backend_proxy  # noqa: F401  (a fixture)
+from tests.slack.backend_proxy import BackendProxy
 from tests.slack.conftest import Workspace, WorkspaceFactory
 from tests.slack.interactions import repoint, wait_until
 from tests.slack.modals import Modal, audit, backend, open_modal, texts_of
@@ -186,7 +186,7 @@ def test_when_the_invite_fails_after_the_seat_was_added_both_are_said(
     http: httpx.Client,
     bolt_app: AsyncApp,
     backend_server: Any,
-    backend_proxy: BackendProxy,  # noqa: F811  (the fixture imported above)
+    backend_proxy: BackendProxy,
 ):
     ws = full(workspaces)
     repoint(bolt_app, ws, backend_proxy.url)

@@ -9,8 +9,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -19,10 +17,6 @@ from typing import Any
 import httpx
 import pytest
 from slack_bolt.async_app import AsyncApp
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from backend.services.invoices import DECLINING_CARD_LAST4
 from bot import formatting as fmt
@@ -36,6 +30,7 @@ from bot.settings import Settings
 from bot.store import BotStore, Connection
 from local_slack import FakeSlack, SlackUser
 from tests.factories import OrganizationFactory
+from tests.slack.backend_proxy import BackendProxy
 from tests.slack.conftest import CLIENT_ID, CLIENT_SECRET, SQLITE_ONLY, Workspace, WorkspaceFactory, texts
 from tests.slack.interactions import FormValues, ack_body, click_in_message, repoint, submit_modal, wait_until
 from tests.support import process_environment
@@ -341,52 +336,15 @@ def test_requests_expire_in_the_tick_after_72_hours_and_the_requester_is_told_on
     assert len([p for p in posts_to(workspace, dm(workspace, workspace.member)) if "Expired" in p["text"]]) == 1
 
 
-@dataclass
-class FlakyBackend:
-    """The real backend behind a proxy that, while `seat_changes_fail`, answers 503 to seat changes
-    without forwarding them (Kilo down at the moment of the charge; the reads before it worked)."""
-
-    url: str = ""
-    seat_changes_fail: bool = False
-    refused: int = 0
-    delay: float = 0.0  # seconds before each request is forwarded (a slow Kilo)
-
-
-@pytest.fixture
-def flaky_backend(backend_server: Any) -> Iterator[FlakyBackend]:
-    flaky = FlakyBackend()
-
-    async def forward(request: Request) -> Response:
-        if flaky.seat_changes_fail and request.method == "POST" and request.url.path.endswith("/subscription/seats"):
-            flaky.refused += 1
-            return JSONResponse({"error": {"code": "unavailable", "message": "down"}}, status_code=503)
-        await asyncio.sleep(flaky.delay)
-        headers = {k: v for k, v in request.headers.items() if k not in ("host", "content-length")}
-        async with httpx.AsyncClient(base_url=backend_server.url) as real:
-            answer = await real.request(
-                request.method,
-                request.url.path,
-                params=request.query_params,
-                headers=headers,
-                content=await request.body(),
-            )
-        return Response(answer.content, answer.status_code, media_type=answer.headers.get("content-type"))
-
-    proxy = Starlette(routes=[Route("/{path:path}", forward, methods=["GET", "POST", "PATCH", "DELETE"])])
-    with BackgroundServer(proxy) as server:
-        flaky.url = server.url
-        yield flaky
-
-
 def test_a_failed_charge_marks_the_request_failed_and_it_can_be_approved_again(
-    workspace: Workspace, http: httpx.Client, bolt_app: AsyncApp, backend_server: Any, flaky_backend: FlakyBackend
+    workspace: Workspace, http: httpx.Client, bolt_app: AsyncApp, backend_server: Any, backend_proxy: BackendProxy
 ):
-    repoint(bolt_app, workspace, flaky_backend.url)
+    repoint(bolt_app, workspace, backend_proxy.url)
     request_seats(workspace, workspace.member, "2")
     copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
-    flaky_backend.seat_changes_fail = True
+    backend_proxy.refuse = {"/subscription/seats"}
     failed = approve(workspace, workspace.owner, copy)
-    assert flaky_backend.refused == 3  # the idempotency key lets the client retry a 5xx
+    assert backend_proxy.refused == 3  # the idempotency key lets the client retry a 5xx
     assert "Kilo isn't answering right now" in texts(failed) and "approve it again once that is fixed" in texts(failed)
     assert backend(http, workspace, "/subscription")["seat_count"] == 10
     copy = posts_to(workspace, dm(workspace, workspace.owner))[-1]
@@ -394,7 +352,7 @@ def test_a_failed_charge_marks_the_request_failed_and_it_can_be_approved_again(
     assert "The Kilo backend failed (503)." in texts(copy) and "Nothing was changed" in texts(copy)
     assert [b for b in copy["blocks"] if b["type"] == "actions"]  # still open: it can be approved again
     assert len(posts_to(workspace, dm(workspace, workspace.member))) == 1  # nothing decided: not told yet
-    flaky_backend.seat_changes_fail = False
+    backend_proxy.refuse = set()
     done = approve(workspace, workspace.admin, posts_to(workspace, dm(workspace, workspace.admin))[-1])
     assert f"Approved by <@{workspace.admin.id}>" in texts(done) and "10 → 12 seats" in texts(done)
     subscription = backend(http, workspace, "/subscription")
@@ -580,12 +538,12 @@ def test_a_request_of_another_organization_is_refused(
 
 
 def test_with_a_slow_kilo_the_modal_opens_and_the_confirmation_is_acked_at_once(
-    workspace: Workspace, http: httpx.Client, bolt_app: AsyncApp, backend_server: Any, flaky_backend: FlakyBackend
+    workspace: Workspace, http: httpx.Client, bolt_app: AsyncApp, backend_server: Any, backend_proxy: BackendProxy
 ):
     request_seats(workspace, workspace.member, "2")
     copy = wait_until(lambda: posts_to(workspace, dm(workspace, workspace.owner)))[-1]
-    repoint(bolt_app, workspace, flaky_backend.url)
-    flaky_backend.delay = 0.5  # every backend call takes half a second; a click makes several
+    repoint(bolt_app, workspace, backend_proxy.url)
+    backend_proxy.delay = 0.5  # every backend call takes half a second; a click makes several
     try:
         opened_before = len(workspace.slack.calls_to("views.open"))
         started = time.monotonic()
