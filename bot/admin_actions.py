@@ -7,7 +7,7 @@ write. Prices, roles and names are never taken from what Slack sends back, only 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -186,22 +186,64 @@ class AdminActions:
             raise InviteRefused("email", f"{existing.email} is already invited and holds a seat.")
 
     async def add_seat_and_invite(
-        self, email: str, role: Role, shown_fingerprint: str | None, key: Callable[[int], str], now: datetime
+        self,
+        email: str,
+        role: Role,
+        shown_fingerprint: str | None,
+        key: Callable[[int], str],
+        now: datetime,
+        *,
+        resumed_target: int | None = None,
+        before_charge: Callable[[int], Awaitable[None]] | None = None,
     ) -> SeatAndInvite:
         """One seat added (once per `key`) at the price shown, then the invitation. A failed invitation
-        after the seat was added is returned, not raised: the seat is paid for and stays."""
+        after the seat was added is returned, not raised: the seat is paid for and stays.
+
+        `before_charge(new_seats)` is awaited just before the charge; `resumed_target` is what an earlier
+        attempt at this form passed it before its process died. If the seats stand at that target, that
+        attempt's charge is asked for again (same key, same target: Kilo answers with the earlier change and
+        charges nothing) and its invitation is finished, instead of quoting an 11th seat as a new price."""
         await self.require_manager("add seats")
+        if resumed_target is not None:
+            earlier = await self._earlier_seat_change(resumed_target, key)
+            if earlier is not None:
+                return await self._invite_on(earlier, email, role, now, resumed=True)
         await self.check_invitable(email, role, now)
         plan = await self.seat_plan(1)
         if plan.fingerprint != shown_fingerprint:
             raise PriceChanged(plan)
+        if before_charge is not None:
+            await before_charge(plan.new_seats)
         change = await self.client.change_seats(self.actor, plan.new_seats, key(plan.new_seats))
+        return await self._invite_on(change, email, role, now, resumed=False)
+
+    async def _earlier_seat_change(self, target: int, key: Callable[[int], str]) -> schemas.SeatChangeOut | None:
+        """The change an interrupted attempt made, if the seats are where it was taking them; None: it did not
+        charge (the seats are still below), or other changes came since (then the price is shown again)."""
+        if (await self.client.subscription()).seat_count != target:
+            return None
         try:
-            member = await self.client.invite_member(self.actor, email, role)
+            return await self.client.change_seats(self.actor, target, key(target))
+        except kilo_client.ValidationFailed:  # "already has N seats": another change reached it, not that attempt
+            return None
+
+    async def _invite_on(
+        self, change: schemas.SeatChangeOut, email: str, role: Role, now: datetime, *, resumed: bool
+    ) -> SeatAndInvite:
+        try:
+            # an interrupted attempt may have sent the invitation already: it is the one this seat is for
+            member = await self._live_invitation(email, now) if resumed else None
+            member = member or await self.client.invite_member(self.actor, email, role)
         except kilo_client.KiloError as error:
             return SeatAndInvite(change, email, role, None, None, error)
         organization = await self.client.organization()
         return SeatAndInvite(change, email, role, member, organization.seats)
+
+    async def _live_invitation(self, email: str, now: datetime) -> schemas.MemberOut | None:
+        found = (await self.client.members(email=email, status=MemberStatus.INVITED, limit=1)).members
+        if found and (found[0].invite_expires_at or now) > now:
+            return found[0]
+        return None
 
     # --- members ---------------------------------------------------------------------------------
 

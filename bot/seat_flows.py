@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -27,7 +28,7 @@ from bot.interaction import SeatForm, SeatRequestForm, StaleInteraction, decode
 from bot.kilo_client import KiloClient
 from bot.payloads import SlackIds
 from bot.seat_expiry import SeatRequestExpiry, WorkspaceClient, update_request_copies
-from bot.seat_requests import CopyKind, FormStatus, RequestStatus, SeatRequest, SeatRequestStore
+from bot.seat_requests import CopyKind, RequestStatus, SeatRequest, SeatRequestStore
 from bot.seats import (
     SeatMode,
     SeatNumberError,
@@ -42,6 +43,7 @@ from bot.seats import (
 from bot.services import BotServices
 from bot.settings import Settings
 from bot.shapes import Caller
+from bot.submissions import Submissions
 from bot.views import seats as seat_views
 from bot.views.blocks import Message
 from kilo_api.enums import MemberStatus, Role
@@ -71,6 +73,8 @@ class SeatDesk:
     slack: AsyncWebClient
     asker: SlackIds
     now: datetime
+    # the last view each modal was updated to: what its claim is settled with
+    shown: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def requests(self) -> SeatRequestStore:
@@ -93,6 +97,7 @@ class SeatDesk:
 
     async def _update_view(self, view_id: str, view: dict[str, Any], view_hash: str | None = None) -> bool:
         """views.update; False when a newer update won (hash_conflict) or the modal was closed."""
+        self.shown[view_id] = view
         try:
             await self.slack.views_update(view_id=view_id, hash=view_hash, view=view)
         except SlackApiError as error:
@@ -100,6 +105,35 @@ class SeatDesk:
                 return False
             raise
         return True
+
+    async def _once(self, view: dict[str, Any], work: Callable[[], Awaitable[bool]]) -> None:
+        """Carry out one submission of a modal once (bot/submissions: one claim per view): a double submit, a
+        retry from Slack or another replica leaves the view to the submission that claimed it. `work` says
+        whether it is done; if not (the form is shown again to be fixed), the view can be submitted again."""
+        view_id = str(view["id"])
+        submissions = Submissions(self.kilo.store)
+        claim = await asyncio.to_thread(
+            submissions.claim,
+            self.asker.team_id,
+            view_id,
+            callback_id=str(view.get("callback_id", "")),
+            user_id=self.asker.user_id,
+            now=self.now,
+        )
+        if not claim.won:
+            return
+        done = False
+        try:
+            done = await work()
+        finally:
+            await asyncio.to_thread(
+                submissions.settle,
+                self.asker.team_id,
+                view_id,
+                done=done,
+                outcome=self.shown.get(view_id, {}),
+                now=self.kilo.clock(),
+            )
 
     async def tell_privately(self, body: dict[str, Any], message: Message) -> None:
         """An ephemeral message to the clicker where they clicked (a channel or a DM)."""
@@ -168,10 +202,10 @@ class SeatDesk:
     async def submit_seat_form(self, view: dict[str, Any], seats: int) -> None:
         """After the "working…" ack: re-read role and price, charge once, show the result, DM it."""
         form = _own_form(view, self.asker, SeatForm)
+        await self._once(view, lambda: self._change_seats(form, view, seats))
+
+    async def _change_seats(self, form: SeatForm, view: dict[str, Any], seats: int) -> bool:
         mode, view_id, title = SeatMode(form.mode), view["id"], seat_views.TITLES[SeatMode(form.mode)]
-        if not await asyncio.to_thread(self.requests.claim_form, self.asker.team_id, view_id, self.now):
-            return  # the same form is already being carried out (a double submit, or Slack resending it)
-        outcome = FormStatus.FAILED
         plan: SeatPlan | None = None
         try:
             caller, client = await self._manager(f"{mode.value} seats")
@@ -180,7 +214,7 @@ class SeatDesk:
             except (SeatNumberError, kilo_client.Conflict, kilo_client.ValidationFailed) as refused:
                 notice = str(refused) if isinstance(refused, SeatNumberError) else refused.message
                 await self._update_view(view_id, await self._seat_form(client, caller, mode, seats, notice=notice))
-                return
+                return False
             if plan.fingerprint != form.fingerprint:
                 notice = (
                     "The price changed since it was shown (or the number was not previewed yet). "
@@ -189,19 +223,15 @@ class SeatDesk:
                 await self._update_view(
                     view_id, seat_views.seat_form_modal(self.asker.team_id, mode, seats, plan, notice=notice)
                 )
-                return
+                return False
             change = await client.change_seats(
                 caller.actor, plan.new_seats, form_idempotency_key(self.asker.team_id, view_id, plan.new_seats)
             )
-            outcome = FormStatus.DONE
-            invoice_number = await _invoice_number(client, change.invoice_id)
-            done_view, message = seat_views.seat_change_done(plan, invoice_number)
-            await self._update_view(view_id, done_view)
-            await self._dm(self.asker.user_id, message)
         except AccessDenied as refused:
             await self._update_view(
                 view_id, seat_views.notice_modal(title, f":no_entry_sign: {refused.sentence}", "Nothing was changed.")
             )
+            return False
         except Exception as error:
             # The modal stays a form, with the reason on top: fix it (a declined card, Kilo away) and submit
             # again. The price shown stays the one just read, so that submit charges it with the same key.
@@ -211,8 +241,15 @@ class SeatDesk:
                 view_id,
                 seat_views.seat_form_modal(self.asker.team_id, mode, seats, plan, problem=problem, notice=notice),
             )
-        finally:
-            await asyncio.to_thread(self.requests.finish_form, view_id, outcome, self.now)
+            return False
+        try:  # the seats changed: whatever fails now must not make the view look free to charge again
+            invoice_number = await _invoice_number(client, change.invoice_id)
+            done_view, message = seat_views.seat_change_done(plan, invoice_number)
+            await self._update_view(view_id, done_view)
+            await self._dm(self.asker.user_id, message)
+        except Exception:
+            logger.exception("seats changed, but telling %s failed", self.asker.user_id)
+        return True
 
     # --- seat requests -----------------------------------------------------------------------------
 
@@ -346,9 +383,13 @@ class SeatDesk:
         """After the "working…" ack: re-check the role, win the claim, re-read the price, change the seats
         once, tell everyone."""
         form = _own_form(view, self.asker, SeatRequestForm)
-        view_id = view["id"]
         if form.fingerprint is None:  # a modal that never showed a price cannot approve one
             raise StaleInteraction(form.noun, form.rerun)
+        await self._once(view, lambda: self._approve(form, view))
+
+    async def _approve(self, form: SeatRequestForm, view: dict[str, Any]) -> bool:
+        """True once the request is decided here or found decided; False: the form is shown again."""
+        view_id = view["id"]
 
         async def show(text: str, hint: str | None = None) -> None:
             await self._update_view(view_id, seat_views.notice_modal("Approve seats", text, hint, ViewId.SEAT_APPROVE))
@@ -356,17 +397,17 @@ class SeatDesk:
         request = await self._request_for_click(form.request_id)
         if request.requester_user_id == self.asker.user_id:
             await show("You can't approve your own seat request.", "Nothing was changed.")
-            return
+            return True
         if not request.is_open:
             await show(seat_views.already_decided(request).text)
-            return
+            return True
         try:
             caller, client = await self._manager("approve seat requests")
             await self._check_organization(request, client)
         except (AccessDenied, SeatRefusal) as refused:
             sentence = refused.sentence if isinstance(refused, AccessDenied) else str(refused)
             await show(f":no_entry_sign: {sentence}", "Nothing was changed.")
-            return
+            return True
         # Claimed before the price is read again: the seat count the price depends on cannot change
         # under us through another approval of this request.
         claimed = await asyncio.to_thread(
@@ -375,25 +416,25 @@ class SeatDesk:
         if not claimed:
             decided = await asyncio.to_thread(self.requests.get, request.id)
             await show(seat_views.already_decided(decided or request).text, "Nothing was changed.")
-            return
+            return True
         try:
             plan = await self._plan(client, caller, SeatMode.ADD, request.seats)
         except Exception as error:
             await asyncio.to_thread(self.requests.release, request.id, self.asker.user_id)
             await show(explain(error).text, "Nothing was changed.")
-            return
+            return True
         if plan.fingerprint != form.fingerprint:
             await asyncio.to_thread(self.requests.release, request.id, self.asker.user_id)
             notice = "The price changed since it was shown. Check the new one and approve again."
             await self._update_view(view_id, seat_views.approve_modal(self.asker.team_id, request, plan, notice))
-            return
+            return False
         try:
             change = await client.change_seats(caller.actor, plan.new_seats, request.idempotency_key)
         except Exception as error:
             await asyncio.to_thread(self.requests.failed, request.id, reason=_reason_of(error), now=self.now)
             await self.update_copies(request.id, caller.organization_name)
             await show(f"{explain(error).text}", "The request stays open: approve it again once that is fixed.")
-            return
+            return True
         await asyncio.to_thread(
             self.requests.approved,
             request.id,
@@ -405,6 +446,7 @@ class SeatDesk:
         decided = await self.update_copies(request.id, caller.organization_name)
         await self._dm(request.requester_user_id, seat_views.outcome_for_requester(decided))
         await show(seat_views.decision_line(decided))
+        return True
 
     async def deny_clicked(self, body: dict[str, Any], request_id: str) -> None:
         request = await self._request_for_click(request_id)
@@ -423,6 +465,9 @@ class SeatDesk:
 
     async def deny_submitted(self, view: dict[str, Any], reason: str | None) -> None:
         form = _own_form(view, self.asker, SeatRequestForm)
+        await self._once(view, lambda: self._deny(form, view, reason))
+
+    async def _deny(self, form: SeatRequestForm, view: dict[str, Any], reason: str | None) -> bool:
         request = await self._request_for_click(form.request_id)
 
         async def show(text: str, hint: str | None = None) -> None:
@@ -430,7 +475,7 @@ class SeatDesk:
 
         if request.requester_user_id == self.asker.user_id:
             await show("That is your own request: withdraw it instead.", "Nothing was changed.")
-            return
+            return True
         try:
             caller, client = await self._manager("deny seat requests")
             await self._check_organization(request, client)
@@ -439,7 +484,7 @@ class SeatDesk:
                 f":no_entry_sign: {refused.sentence if isinstance(refused, AccessDenied) else refused}",
                 "Nothing was changed.",
             )
-            return
+            return True
         if not await asyncio.to_thread(
             self.requests.claim,
             request.id,
@@ -450,10 +495,11 @@ class SeatDesk:
         ):
             decided = await asyncio.to_thread(self.requests.get, request.id)
             await show(seat_views.already_decided(decided or request).text, "Nothing was changed.")
-            return
+            return True
         decided = await self.update_copies(request.id, caller.organization_name)
         await self._dm(request.requester_user_id, seat_views.outcome_for_requester(decided))
         await show(seat_views.decision_line(decided))
+        return True
 
     async def withdraw_clicked(self, body: dict[str, Any], request_id: str) -> None:
         request = await self._request_for_click(request_id)

@@ -15,7 +15,6 @@ from typing import Any, cast
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, delete, select, update
 from sqlalchemy.engine import CursorResult, Result
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.store import BotBase
@@ -47,12 +46,6 @@ OPEN_STATUSES = (RequestStatus.PENDING, RequestStatus.FAILED)
 class CopyKind(enum.StrEnum):
     APPROVERS = "approvers"  # the channel post or a DM to an Owner or Admin
     REQUESTER = "requester"  # the requester's own DM, with Withdraw
-
-
-class FormStatus(enum.StrEnum):
-    WORKING = "working"
-    DONE = "done"
-    FAILED = "failed"
 
 
 class SeatRequestRow(BotBase):
@@ -102,17 +95,6 @@ class ApprovalChannel(BotBase):
     set_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class SeatFormSubmission(BotBase):
-    """One add- or remove-seats modal being carried out: the claim that makes a double submit act once."""
-
-    __tablename__ = "seat_form_submissions"
-
-    view_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
 @dataclass(frozen=True)
 class MessageRef:
     channel_id: str
@@ -157,7 +139,7 @@ def new_request_id() -> str:
 
 
 class SeatRequestStore:
-    """Seat requests, their Slack copies, approval channels and seat-form claims (sync; call via to_thread)."""
+    """Seat requests, their Slack copies and approval channels (sync; call via to_thread)."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -336,44 +318,6 @@ class SeatRequestStore:
             row = row or ApprovalChannel(team_id=team_id)
             row.channel_id, row.set_by, row.set_at = channel_id, set_by, now
             session.add(row)
-
-    # --- add/remove-seats modals ---------------------------------------------------------------
-
-    def claim_form(self, team_id: str, view_id: str, now: datetime) -> bool:
-        """True for the one submission of a view that goes ahead (a failed one may be submitted again)."""
-        with self.sessions.begin() as session:
-            reopened = session.execute(
-                update(SeatFormSubmission)
-                .where(
-                    SeatFormSubmission.view_id == view_id,
-                    SeatFormSubmission.team_id == team_id,
-                    SeatFormSubmission.status == FormStatus.FAILED,
-                )
-                .values(status=FormStatus.WORKING, updated_at=now)
-            )
-            if _rows_changed(reopened) == 1:
-                return True
-        try:
-            with self.sessions.begin() as session:
-                session.add(
-                    SeatFormSubmission(view_id=view_id, team_id=team_id, status=FormStatus.WORKING, updated_at=now)
-                )
-        except IntegrityError:
-            return False
-        return True
-
-    def finish_form(self, view_id: str, status: FormStatus, now: datetime) -> None:
-        with self.sessions.begin() as session:
-            session.execute(
-                update(SeatFormSubmission)
-                .where(SeatFormSubmission.view_id == view_id)
-                .values(status=status, updated_at=now)
-            )
-
-    def form_status(self, view_id: str) -> FormStatus | None:
-        with self.sessions() as session:
-            row = session.get(SeatFormSubmission, view_id)
-            return None if row is None else FormStatus(row.status)
 
 
 def _rows_changed(result: Result[Any]) -> int:

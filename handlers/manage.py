@@ -231,6 +231,10 @@ async def invite(job: Submitted[tuple[str, Role]]) -> Outcome:
     return Outcome(invite_views.invited_modal(invited))
 
 
+# the claim's stage an add-a-seat-and-invite records before charging: the seat count it charges for
+SEATS_TARGET = "seats_target"
+
+
 async def add_seat_and_invite(job: Submitted[tuple[str, Role]]) -> Outcome:
     admin = await admin_for(job, "/kilo invite")
     view_id = str(job.view["id"])
@@ -242,6 +246,8 @@ async def add_seat_and_invite(job: Submitted[tuple[str, Role]]) -> Outcome:
             job.form.fingerprint,
             lambda seats: form_idempotency_key(job.form.team_id, view_id, seats),
             job.turn.now,
+            resumed_target=(job.resumed or {}).get(SEATS_TARGET),
+            before_charge=lambda seats: job.record_stage({SEATS_TARGET: seats}),
         )
     except InviteRefused as refused:
         raise views.FormProblems({INVITE_FIELDS[refused.field]: refused.message}) from refused

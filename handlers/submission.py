@@ -48,6 +48,17 @@ class Submitted(Generic[Typed]):
     form: AdminForm
     typed: Typed
     view: dict[str, Any]  # as Slack sent it: id, hash, blocks, state, private_metadata
+    # the stage an earlier attempt at this view recorded before its process died (None: a first attempt)
+    resumed: dict[str, Any] | None = None
+    claims: Submissions | None = None  # the view's claim (None: a modal that is not claimed)
+
+    async def record_stage(self, stage: dict[str, Any]) -> None:
+        """Note how far this submission got, before a step that whoever takes over must finish, not redo."""
+        if self.claims is not None:
+            view_id = str(self.view["id"])
+            await asyncio.to_thread(
+                self.claims.record_stage, self.form.team_id, view_id, stage, now=self.turn.kilo.clock()
+            )
 
     @property
     def idempotency_key(self) -> str:
@@ -77,9 +88,8 @@ def view_submission(read: Callable[[dict[str, Any]], Typed], work: Work[Typed], 
         except Exception as error:
             await ack(response_action="update", view=with_problem(view, explain(error)))
             return
-        job = Submitted(turn, form, typed, view)
         if not once:
-            await _answer(ack, client, view, work(job), deadline, turn.asker.user_id)
+            await _answer(ack, client, view, work(Submitted(turn, form, typed, view)), deadline, turn.asker.user_id)
             return
         submissions = Submissions(kilo.store)
         claim = await asyncio.to_thread(
@@ -93,6 +103,7 @@ def view_submission(read: Callable[[dict[str, Any]], Typed], work: Work[Typed], 
         if not claim.won:
             await _follow(ack, client, submissions, form.team_id, view, claim, deadline)
             return
+        job = Submitted(turn, form, typed, view, resumed=claim.stage, claims=submissions)
         outcome = await _answer(ack, client, view, work(job), deadline, turn.asker.user_id)
         await asyncio.to_thread(
             submissions.settle, form.team_id, str(view["id"]), done=outcome.done, outcome=outcome.view, now=kilo.clock()

@@ -14,6 +14,8 @@ from backend.services.invoices import DECLINING_CARD_LAST4
 from bot import formatting as fmt
 from bot.ids import ActionId, BlockId, ViewId
 from bot.seats import estimate_addition
+from bot.store import BotStore
+from bot.submissions import Claim, Submissions, SubmissionStatus
 from kilo_api import schemas
 from local_slack import SlackUser
 from tests.conftest import Clock
@@ -150,7 +152,9 @@ def test_submitting_charges_once_on_an_invoice_and_tells_the_person(workspace: W
     assert (entry["before"], entry["after"]["seats"]) == ({"seats": 10}, 12)
 
 
-def test_a_double_submit_and_a_resent_submit_change_the_seats_once(workspace: Workspace, http: httpx.Client):
+def test_a_double_submit_and_a_resent_submit_change_the_seats_once(
+    workspace: Workspace, http: httpx.Client, bot_store: BotStore
+):
     shown = open_form(workspace, workspace.owner, "seats add 3")
     submit_modal(workspace, workspace.owner, shown, number("3"))
     submit_modal(workspace, workspace.owner, shown, number("3"))
@@ -159,6 +163,14 @@ def test_a_double_submit_and_a_resent_submit_change_the_seats_once(workspace: Wo
     assert seat_count(http, workspace) == 13
     assert len(backend(http, workspace, "/subscription")["seat_history"]) == 1
     assert len(dm_to(workspace, workspace.owner)) == 1
+    # the view's one claim is the admin modals' kind (bot/submissions), settled with the result shown
+    claims = Submissions(bot_store)
+
+    def settled_claim() -> Claim | None:
+        claim = claims.state(workspace.team_id, shown["id"])
+        return claim if claim.status is SubmissionStatus.DONE else None
+
+    assert "10 → 13" in texts(wait_until(settled_claim).outcome or {})
 
 
 @pytest.mark.parametrize(
