@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -186,6 +188,19 @@ def modal_from_message(
 ) -> Modal:
     trigger = click_in_message(ws, who, message, key, action_id, option=option, in_block_with=in_block_with)
     return Modal(ws, opened_view_id(ws, trigger))
+
+
+def posted_at_once(ws: Workspace, body: str, times: int = 20) -> list[httpx.Response]:
+    """The same signed body posted `times` times from as many threads released together (a double
+    submit, Slack's retries and another replica at one moment)."""
+    start = threading.Barrier(times)
+
+    def post(_index: int) -> httpx.Response:
+        start.wait()
+        return ws.post(body)
+
+    with ThreadPoolExecutor(max_workers=times) as pool:
+        return list(pool.map(post, range(times)))
 
 
 def backend(http: httpx.Client, ws: Workspace, path: str, actor: Any = None, **params: Any) -> Any:

@@ -3,9 +3,7 @@ once (double submits, Slack's retries, 20 at once on SQLite and PostgreSQL), a d
 
 from __future__ import annotations
 
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -23,6 +21,7 @@ from tests.slack.modals import (
     modal_from_message,
     open_modal,
     opened_view_id,
+    posted_at_once,
     run,
     texts_of,
     with_org,
@@ -118,15 +117,7 @@ def test_double_submit_and_slacks_retry_charge_once(workspace: Workspace, http: 
 def test_twenty_concurrent_submits_of_one_view_charge_once(workspace: Workspace, http: httpx.Client):
     """On the SQLite and the PostgreSQL backend (this module is not SQLITE_ONLY for this test)."""
     modal = open_modal(workspace, workspace.admin, "credits buy 100")
-    body = modal.submission(workspace.admin, {})
-    start = threading.Barrier(20)
-
-    def submit(_index: int) -> httpx.Response:
-        start.wait()
-        return workspace.post(body)
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        responses = list(pool.map(submit, range(20)))
+    responses = posted_at_once(workspace, modal.submission(workspace.admin, {}))
     assert all(r.status_code == 200 and r.elapsed.total_seconds() < 3 for r in responses)
     assert {r.json()["response_action"] for r in responses} == {"update"}
     assert [e["amount_microdollars"] for e in purchases(http, workspace)] == [100_000_000]

@@ -4,8 +4,6 @@ submission whose process died midway is finished by the one that takes its claim
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +18,7 @@ from bot.submissions import STALE_AFTER, Submissions, SubmissionStatus
 from handlers.manage import SEATS_TARGET
 from tests.conftest import Clock
 from tests.slack.conftest import Workspace, WorkspaceFactory
-from tests.slack.modals import Modal, audit, backend, open_modal, texts_of
+from tests.slack.modals import Modal, audit, backend, open_modal, posted_at_once, texts_of
 from tests.slack.test_invite_seats import (
     ANA,
     FULL_INVITE,
@@ -37,15 +35,7 @@ def test_twenty_concurrent_submits_add_one_seat_and_one_invitation(workspaces: W
     ws = full(workspaces)
     invite = open_modal(ws, ws.owner, "invite")
     modal = pushed(ws, invite.click(ws.owner, ActionId.ADD_SEAT_AND_INVITE, FULL_INVITE))
-    body = modal.submission(ws.owner, {})
-    start = threading.Barrier(20)
-
-    def submit(_index: int) -> httpx.Response:
-        start.wait()
-        return ws.post(body)
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        responses = list(pool.map(submit, range(20)))
+    responses = posted_at_once(ws, modal.submission(ws.owner, {}))
     assert all(r.status_code == 200 and r.elapsed.total_seconds() < 3 for r in responses)
     assert {r.json()["response_action"] for r in responses} == {"update"}
     assert seat_count(http, ws) == 11
